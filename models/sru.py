@@ -1,0 +1,159 @@
+"""Golden models of the stochastic rounding units: ``sru_free``, ``sru_lfsr`` and ``sru_array``.
+
+The rounding rule (``k = in_width - out_width``, ``x`` signed, ``rnd`` unsigned k bits)::
+
+    y = floor((x + rnd) / 2^k)
+
+then saturated to the signed ``out_width`` range, or wrapped (low ``out_width`` bits) with
+``saturate=False``. With ``rnd`` uniform on ``[0, 2^k)`` this rounds up with probability
+``(x mod 2^k) / 2^k``, so ``E[y * 2^k] = x``: unbiased.
+
+An LFSR never produces the all-zero state, so the low k bits of a ``w``-bit maximal LFSR take
+the value 0 once less often per period than every other value. Over one full period the
+resulting bias of ``y * 2^k`` is exactly ``(x mod 2^k) / (2^w - 1)`` LSBs of x (see
+:func:`lfsr_bias`): below 0.004 LSB for the default w = 16, k = 8, but up to 1 LSB if w = k.
+
+All three units register ``y``: latency 1.
+"""
+
+import numpy as np
+
+from .bits import mask, to_raw, to_signed
+from .checks import ParameterError, check_bool, check_choice, check_int
+from .clocked import register, steps_since_reset
+from .gf2 import MAXIMAL_TAPS
+from .lfsr import check_lfsr, lfsr_sequence
+from .seeds import lane_seeds
+
+__all__ = [
+    "SOURCES", "MAX_IN_WIDTH", "MAX_LANES", "check_widths", "check_lfsr_width", "stochastic_round", "lfsr_bias",
+    "SRUFreeModel", "SRULFSRModel", "SRUArrayModel",
+]
+
+SOURCES = ("lfsr", "external")
+MAX_IN_WIDTH = 32
+MAX_LANES = 4096
+
+
+def check_widths(in_width, out_width):
+    """Validate the rounding widths; return ``(in_width, out_width, k)``."""
+    in_width = check_int("in_width", in_width, 2, MAX_IN_WIDTH)
+    out_width = check_int("out_width", out_width, 1)
+    if out_width >= in_width:
+        raise ParameterError(f"out_width must be < in_width ({in_width}) so that k = in_width - "
+                             f"out_width >= 1 bit is rounded off, not {out_width}")
+    return in_width, out_width, in_width - out_width
+
+
+def stochastic_round(x, rnd, in_width, out_width, saturate=True):
+    """Round signed ``x`` (``in_width`` bits) to ``out_width`` bits using ``rnd`` (k bits).
+
+    Parameters
+    ----------
+    x : ndarray of int
+        Signed values in the ``in_width`` range.
+    rnd : ndarray of int
+        Random numbers in ``[0, 2^k)``.
+
+    Returns
+    -------
+    ndarray of int64
+        Signed rounded values.
+    """
+    k = in_width - out_width
+    y = (np.asarray(x, dtype=np.int64) + np.asarray(rnd, dtype=np.int64)) >> k
+    if saturate:
+        # x + rnd >= x, so floor((x + rnd) / 2^k) >= -2^(out_width-1): only the top can overflow.
+        return np.minimum(y, (1 << (out_width - 1)) - 1)
+    return to_signed(y, out_width)
+
+
+def lfsr_bias(x, k, lfsr_width):
+    """Exact mean of ``y * 2^k - x`` over one LFSR period (no saturation), in LSBs of x."""
+    return (np.asarray(x, dtype=np.int64) & mask(k)) / ((1 << lfsr_width) - 1)
+
+
+class _RoundingModel:
+    """Shared rule of the three units: rounding, then the output register."""
+
+    def _round_registered(self, stim, rnd):
+        x = to_signed(stim["x"], self.in_width)
+        y = stochastic_round(x, rnd, self.in_width, self.out_width, self.saturate)
+        rst = stim["rst"][:, 0].astype(bool)
+        return {"y": register(to_raw(y, self.out_width), rst)}
+
+    def _lfsr_rnd(self, stim, seeds):
+        """Low k bits of per-lane LFSRs that advance every cycle and reload on reset."""
+        rst = stim["rst"][:, 0].astype(bool)
+        k = steps_since_reset(np.ones(rst.shape, dtype=bool), rst)
+        seq = lfsr_sequence(seeds, int(k.max(initial=0)), self.lfsr_width,
+                            MAXIMAL_TAPS[self.lfsr_width], "galois")
+        return (seq[k] & np.uint64(mask(self.k))).astype(np.int64)
+
+
+class SRUFreeModel(_RoundingModel):
+    """Model of :class:`hw.sru.SRUFree`: ``x``, ``rnd`` -> ``y`` (latency 1)."""
+
+    def __init__(self, in_width=16, out_width=8, saturate=True):
+        self.in_width, self.out_width, self.k = check_widths(in_width, out_width)
+        self.saturate = check_bool("saturate", saturate)
+
+    def run(self, stim):
+        return self._round_registered(stim, stim["rnd"].astype(np.int64))
+
+
+def check_lfsr_width(lfsr_width, k):
+    lfsr_width = check_int("lfsr_width", lfsr_width, 2, 32)
+    if lfsr_width < k:
+        raise ParameterError(f"lfsr_width must be >= k = in_width - out_width = {k}, not {lfsr_width}")
+    return lfsr_width
+
+
+class SRULFSRModel(_RoundingModel):
+    """Model of :class:`hw.sru.SRULFSR`: ``x`` -> ``y`` with a private Galois LFSR (latency 1).
+
+    The LFSR (table taps, ``lfsr_width`` bits) starts at ``seed``, advances every cycle, and
+    reloads ``seed`` on reset; ``rnd`` is its low k bits.
+    """
+
+    def __init__(self, in_width=16, out_width=8, lfsr_width=16, seed=1, saturate=True):
+        self.in_width, self.out_width, self.k = check_widths(in_width, out_width)
+        self.lfsr_width = check_lfsr_width(lfsr_width, self.k)
+        _, _, self.seed, _ = check_lfsr(self.lfsr_width, "galois", seed, None,
+                                        width_name="lfsr_width")
+        self.saturate = check_bool("saturate", saturate)
+
+    def run(self, stim):
+        return self._round_registered(stim, self._lfsr_rnd(stim, [self.seed]))
+
+
+class SRUArrayModel(_RoundingModel):
+    """Model of :class:`hw.sru_array.SRUArray`: ``lanes`` units on lane-major buses.
+
+    With ``source="lfsr"`` lane i owns a Galois LFSR seeded with
+    :func:`models.seeds.lane_seed` ``(seed, i, lfsr_width)``; with ``"external"`` lane i takes
+    its random number from bits ``[i*k, (i+1)*k)`` of ``rnd``.
+    """
+
+    def __init__(self, lanes=16, source="lfsr", seed=1, in_width=16, out_width=8,
+                 lfsr_width=16, saturate=True):
+        self.lanes = check_int("lanes", lanes, 1, MAX_LANES)
+        self.source = check_choice("source", source, SOURCES)
+        self.seed = check_int("seed", seed, 0, mask(64))
+        self.in_width, self.out_width, self.k = check_widths(in_width, out_width)
+        if self.source == "lfsr":
+            self.lfsr_width = check_lfsr_width(lfsr_width, self.k)
+        else:  # unused, but still a number
+            self.lfsr_width = check_int("lfsr_width", lfsr_width, 2, 32)
+        self.saturate = check_bool("saturate", saturate)
+
+    def seeds(self):
+        """Per-lane LFSR seeds (``source="lfsr"``)."""
+        return lane_seeds(self.seed, self.lanes, self.lfsr_width)
+
+    def run(self, stim):
+        if self.source == "external":
+            rnd = stim["rnd"].astype(np.int64)
+        else:
+            rnd = self._lfsr_rnd(stim, self.seeds())
+        return self._round_registered(stim, rnd)

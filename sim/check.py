@@ -1,0 +1,58 @@
+"""Bit-for-bit comparison of simulated outputs with the golden model."""
+
+import numpy as np
+
+from models.bits import to_signed
+
+__all__ = ["Mismatch", "compare_outputs"]
+
+
+class Mismatch(AssertionError):
+    """RTL and model disagree; the message names cycle, lane, inputs, expected, actual and seed."""
+
+
+def _show(value, port):
+    value = int(value)
+    if port.signed:
+        return f"{int(to_signed(value, port.lane_width))} (0x{value:x})"
+    return f"{value} (0x{value:x})"
+
+
+def compare_outputs(ports, stim, expected, actual, *, seed, latency=0, label="", limit=5):
+    """Raise :class:`Mismatch` unless ``actual`` equals ``expected`` on every output port.
+
+    Parameters
+    ----------
+    ports : list of sim.registry.Port
+    stim, expected, actual : dict of str -> ndarray (cycles, lanes)
+    seed : int
+        Stimulus seed, reported so the failure can be replayed.
+    latency : int
+        The design's latency: the inputs shown are those of cycle ``t - latency``, the ones
+        that produced the output of cycle ``t``.
+    label : str
+        Design, parameters and simulator, for the message.
+    limit : int
+        Number of mismatches described in full.
+    """
+    lines = []
+    total = 0
+    for port in ports:
+        if port.direction != "out":
+            continue
+        exp, act = np.asarray(expected[port.name]), np.asarray(actual[port.name])
+        if exp.shape != act.shape:
+            raise Mismatch(f"{label}: output {port.name} has shape {act.shape}, model {exp.shape}")
+        bad = np.argwhere(exp != act)
+        total += len(bad)
+        for cycle, lane in bad[: max(0, limit - len(lines))]:
+            source = max(0, cycle - latency)
+            inputs = ", ".join(
+                f"{p.name}={_show(stim[p.name][source, lane if p.lanes > 1 else 0], p)}"
+                for p in ports if p.direction == "in")
+            lines.append(f"  cycle {cycle}, lane {lane}: {port.name} expected "
+                         f"{_show(exp[cycle, lane], port)}, got {_show(act[cycle, lane], port)}; "
+                         f"inputs in cycle {source}: {inputs}")
+    if total:
+        raise Mismatch(f"{label}: {total} mismatching output values (seed {seed}); first:\n" +
+                       "\n".join(lines))

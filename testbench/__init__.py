@@ -1,0 +1,1 @@
+"""Stimulus generation and the cocotb co-simulation testbench shared by every design."""
