@@ -20,8 +20,8 @@ class SRUArray(wiring.Component):
         Number of lanes, 1..4096 (default 16).
     source : str
         ``"lfsr"`` (default): every lane owns an :class:`hw.sru.SRULFSR`, like the RNG array of
-        a conventional accelerator, lane i seeded with ``models.seeds.lane_seed(seed, i,
-        lfsr_width)``. ``"external"``: lanes are :class:`hw.sru.SRUFree` fed from ``rnd``.
+        a conventional accelerator, lane i seeded with ``models.seeds.lane_seeds(seed, lanes,
+        lfsr_width)[i]`` (distinct nonzero seeds, so no two lanes round alike). ``"external"``: lanes are :class:`hw.sru.SRUFree` fed from ``rnd``.
     seed : int
         Master seed for the lane LFSRs (0..2^64-1, default 1).
     in_width, out_width, lfsr_width, saturate

@@ -1,16 +1,24 @@
-"""Deterministic derivation of per-lane seeds from one user seed.
+"""Deterministic derivation of distinct per-lane seeds from one user seed.
 
-Lane ``i`` of an array gets the ``i``-th output of SplitMix64 seeded with the user's seed,
-reduced to a nonzero ``width``-bit value:
+Lane seeds are the SplitMix64 outputs started at the user's seed, reduced to nonzero
+``width``-bit values, skipping values already taken:
 
-    lane_seed(seed, i, width) = 1 + splitmix64_output(seed, i) mod (2^width - 1)
+    candidate_j = 1 + splitmix64_output(seed, j) mod (2^width - 1),   j = 0, 1, 2, ...
+    lane i gets the i-th distinct candidate.
 
-SplitMix64 (Steele, Lea & Flood, 2014) is the standard seeder for exactly this purpose: it
-spreads consecutive integers over the whole 64-bit range, so neighbouring lanes start far apart
-in the LFSR sequence. It is a handful of integer operations; no library exposes it.
+Distinct seeds matter: two lanes with the same seed would make identical rounding decisions
+(256 random 16-bit seeds collide with probability ~40%). SplitMix64 (Steele, Lea & Flood,
+2014) is the standard seeder for this purpose: it spreads consecutive integers over the whole
+64-bit range, so lanes start far apart on the LFSR's sequence. It is a handful of integer
+operations; no library exposes it.
+
+All lanes of an array share one polynomial, as in the conventional RNG array; their streams are
+therefore shifted copies of one m-sequence, far apart in phase.
 """
 
-__all__ = ["splitmix64", "lane_seed", "lane_seeds"]
+from .checks import ParameterError
+
+__all__ = ["splitmix64", "lane_seeds"]
 
 _M64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -24,11 +32,17 @@ def splitmix64(seed, index):
     return z ^ (z >> 31)
 
 
-def lane_seed(seed, lane, width):
-    """Nonzero ``width``-bit seed of lane ``lane`` derived from ``seed``."""
-    return 1 + splitmix64(seed, lane) % ((1 << width) - 1)
-
-
 def lane_seeds(seed, lanes, width):
-    """Seeds of lanes ``0 .. lanes-1``."""
-    return [lane_seed(seed, i, width) for i in range(lanes)]
+    """Distinct nonzero ``width``-bit seeds of lanes ``0 .. lanes-1``."""
+    states = (1 << width) - 1
+    if lanes > states:
+        raise ParameterError(f"lanes must be <= 2^lfsr_width - 1 = {states} so that every lane "
+                             f"gets its own seed, not {lanes}")
+    seeds, taken, j = [], set(), 0
+    while len(seeds) < lanes:
+        candidate = 1 + splitmix64(seed, j) % states
+        j += 1
+        if candidate not in taken:
+            taken.add(candidate)
+            seeds.append(candidate)
+    return seeds

@@ -131,7 +131,7 @@ class SRUArrayModel(_RoundingModel):
     """Model of :class:`hw.sru_array.SRUArray`: ``lanes`` units on lane-major buses.
 
     With ``source="lfsr"`` lane i owns a Galois LFSR seeded with
-    :func:`models.seeds.lane_seed` ``(seed, i, lfsr_width)``; with ``"external"`` lane i takes
+    ``models.seeds.lane_seeds(seed, lanes, lfsr_width)[i]`` (distinct seeds); with ``"external"`` lane i takes
     its random number from bits ``[i*k, (i+1)*k)`` of ``rnd``.
     """
 
@@ -143,13 +143,15 @@ class SRUArrayModel(_RoundingModel):
         self.in_width, self.out_width, self.k = check_widths(in_width, out_width)
         if self.source == "lfsr":
             self.lfsr_width = check_lfsr_width(lfsr_width, self.k)
+            self._seeds = lane_seeds(self.seed, self.lanes, self.lfsr_width)
         else:  # unused, but still a number
             self.lfsr_width = check_int("lfsr_width", lfsr_width, 2, 32)
+            self._seeds = None
         self.saturate = check_bool("saturate", saturate)
 
     def seeds(self):
-        """Per-lane LFSR seeds (``source="lfsr"``)."""
-        return lane_seeds(self.seed, self.lanes, self.lfsr_width)
+        """Per-lane LFSR seeds (``source="lfsr"``), distinct and nonzero."""
+        return list(self._seeds)
 
     def run(self, stim):
         if self.source == "external":

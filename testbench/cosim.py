@@ -1,0 +1,59 @@
+"""cocotb 2.x testbench shared by every registered design: drive stimulus arrays, record outputs.
+
+The parent process (:mod:`sim.cosim`) writes ``case.json`` (the port list) and ``stim.npz``
+(stimulus arrays) into ``$STOCHHW_RUN_DIR`` and compares ``out.npz`` with the golden model
+afterwards, so this module holds no design knowledge and no model.
+
+Timing follows :mod:`models.clocked`. The clock starts low with a 10 ns period; inputs of
+cycle t are driven at the falling edge that ends cycle t-1 (at time 0 for cycle 0), outputs
+are sampled in the ReadOnly phase of that same time step (settled, before rising edge t).
+"""
+
+import json
+import os
+from pathlib import Path
+
+import cocotb
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import FallingEdge, ReadOnly
+
+from sim.bus import pack, unpack
+
+
+def _load_case():
+    run_dir = Path(os.environ["STOCHHW_RUN_DIR"])
+    case = json.loads((run_dir / "case.json").read_text())
+    with np.load(run_dir / "stim.npz") as stim:
+        arrays = {name: stim[name] for name in stim.files}
+    return run_dir, case, arrays
+
+
+@cocotb.test()
+async def cosim_percycle(dut):
+    """Per-cycle co-simulation: one write and one read per port per cycle."""
+    run_dir, case, stim = _load_case()
+    ports = case["ports"]
+    cycles = len(stim["rst"])
+    inputs = [(getattr(dut, p["name"]), pack(stim[p["name"]], p["width"] // p["lanes"]))
+              for p in ports if p["direction"] == "in"]
+    outputs = [(p, getattr(dut, p["name"]), [0] * cycles) for p in ports if p["direction"] == "out"]
+
+    for handle, values in inputs:
+        handle.value = values[0]
+    Clock(dut.clk, 10, unit="ns").start(start_high=False)
+    for t in range(cycles):
+        await ReadOnly()
+        for port, handle, samples in outputs:
+            value = handle.value
+            if not value.is_resolvable:
+                raise AssertionError(f"output {port['name']} is {value} (X/Z) in cycle {t}")
+            samples[t] = value.to_unsigned()
+        await FallingEdge(dut.clk)
+        if t + 1 < cycles:
+            for handle, values in inputs:
+                handle.value = values[t + 1]
+
+    np.savez(run_dir / "out.npz", **{
+        port["name"]: unpack(samples, port["lanes"], port["width"] // port["lanes"])
+        for port, _, samples in outputs})
