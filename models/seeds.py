@@ -18,18 +18,31 @@ therefore shifted copies of one m-sequence, far apart in phase.
 
 from .checks import ParameterError
 
-__all__ = ["splitmix64", "lane_seeds"]
+import numpy as np
+
+__all__ = ["GOLDEN", "MIX1", "MIX2", "splitmix64", "mix64", "lane_seeds"]
 
 _M64 = (1 << 64) - 1
-_GOLDEN = 0x9E3779B97F4A7C15
+#: SplitMix64 constants: the increment (2^64 / golden ratio) and the two finalizer multipliers.
+GOLDEN = 0x9E3779B97F4A7C15
+MIX1 = 0xBF58476D1CE4E5B9
+MIX2 = 0x94D049BB133111EB
 
 
 def splitmix64(seed, index):
     """The ``index``-th (0-based) 64-bit output of SplitMix64 started at ``seed``."""
-    z = (seed + (index + 1) * _GOLDEN) & _M64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    z = (seed + (index + 1) * GOLDEN) & _M64
+    z = ((z ^ (z >> 30)) * MIX1) & _M64
+    z = ((z ^ (z >> 27)) * MIX2) & _M64
     return z ^ (z >> 31)
+
+
+def mix64(z):
+    """SplitMix64's finalizer on a ``uint64`` array (wrapping arithmetic, a bijection)."""
+    z = np.asarray(z, dtype=np.uint64)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(MIX1)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX2)
+    return z ^ (z >> np.uint64(31))
 
 
 def lane_seeds(seed, lanes, width):

@@ -18,13 +18,17 @@ def _show(value, port):
     return f"{value} (0x{value:x})"
 
 
-def compare_outputs(ports, stim, expected, actual, *, seed, latency=0, label="", limit=5):
+def compare_outputs(ports, stim, expected, actual, *, seed, latency=0, label="", limit=5,
+                    first_cycle=0):
     """Raise :class:`Mismatch` unless ``actual`` equals ``expected`` on every output port.
 
     Parameters
     ----------
     ports : list of sim.registry.Port
-    stim, expected, actual : dict of str -> ndarray (cycles, lanes)
+    stim : dict of str -> ndarray (cycles, lanes)
+        The whole run's stimulus.
+    expected, actual : dict of str -> ndarray (window, lanes)
+        Outputs of cycles ``first_cycle ..``; by default the whole run.
     seed : int
         Stimulus seed, reported so the failure can be replayed.
     latency : int
@@ -34,6 +38,8 @@ def compare_outputs(ports, stim, expected, actual, *, seed, latency=0, label="",
         Design, parameters and simulator, for the message.
     limit : int
         Number of mismatches described in full.
+    first_cycle : int
+        Cycle of the first row of ``expected`` and ``actual``.
     """
     lines = []
     total = 0
@@ -45,13 +51,14 @@ def compare_outputs(ports, stim, expected, actual, *, seed, latency=0, label="",
             raise Mismatch(f"{label}: output {port.name} has shape {act.shape}, model {exp.shape}")
         bad = np.argwhere(exp != act)
         total += len(bad)
-        for cycle, lane in bad[: max(0, limit - len(lines))]:
+        for row, lane in bad[: max(0, limit - len(lines))]:
+            cycle = first_cycle + int(row)
             source = max(0, cycle - latency)
             inputs = ", ".join(
                 f"{p.name}={_show(stim[p.name][source, lane if p.lanes > 1 else 0], p)}"
                 for p in ports if p.direction == "in")
             lines.append(f"  cycle {cycle}, lane {lane}: {port.name} expected "
-                         f"{_show(exp[cycle, lane], port)}, got {_show(act[cycle, lane], port)}; "
+                         f"{_show(exp[row, lane], port)}, got {_show(act[row, lane], port)}; "
                          f"inputs in cycle {source}: {inputs}")
     if total:
         raise Mismatch(f"{label}: {total} mismatching output values (seed {seed}); first:\n" +

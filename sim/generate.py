@@ -68,6 +68,7 @@ def write_atomic(path, data):
     try:
         with os.fdopen(fd, mode) as f:
             f.write(data)
+        os.chmod(tmp, 0o644)             # mkstemp makes 0600; these files are for everyone
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

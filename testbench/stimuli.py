@@ -1,38 +1,44 @@
 """Seeded stimulus for any registered design: directed extremes, then random, with resets.
 
-One generator serves every design, driven by the port list (:class:`sim.registry.Port`):
+One generator serves every design and every simulation path. It is *counter-based*: the value
+of every input lane in every cycle is a pure function of ``(seed, cycle, slot)``, so the same
+numbers come out of this NumPy code (for the model, the Amaranth simulator and the per-cycle
+cocotb loop) and out of the Verilog bulk harness (:mod:`sim.harness`), which computes them
+inside the simulator with no stimulus file at all.
 
-* **directed** (first quarter of the run): every lane of every data input draws from its
-  extreme values: 0, 1, 2, all ones, all ones - 1, and for signed lanes also the signed
-  minimum, minimum + 1, maximum and maximum - 1. Drawing the extremes independently per lane
-  and cycle covers their combinations (x at its maximum while ``rnd`` is all ones: overflow;
-  ``rnd`` = 0; ...) without a hand-written table per design.
-* **random** (the rest): uniform over each lane's range; 1-bit controls are high with a
-  per-port probability (default 1/2, see ``densities``).
-* **reset**: asserted in cycle 0, for one cycle in the middle and for three cycles at
-  three quarters of the run (reset mid-stream).
+Definition (all arithmetic modulo 2^64):
+
+* input lanes are numbered into *slots*: ports in signature order (``rst`` excluded), lanes
+  in order; ``S`` slots in all;
+* ``word(t, s) = mix64(seed + (t*S + s + 1) * GOLDEN)`` (SplitMix64: :mod:`models.seeds`),
+  ``hi = word >> 32``;
+* **directed** cycles ``t < cycles // 4``: the lane takes ``extremes[(hi * n) >> 32]``, one
+  of its ``n`` extreme values: 0, 1, 2, all ones, all ones - 1 and, for signed lanes, the
+  signed minimum, minimum + 1, maximum and maximum - 1. Drawing extremes independently per
+  lane and cycle covers their combinations (x at its maximum while ``rnd`` is all ones:
+  overflow; ``rnd`` = 0; ...) without a hand-written table per design;
+* **random** cycles: a multi-bit lane takes ``word & (2^w - 1)``; a 1-bit lane is high iff
+  ``hi < threshold`` with ``threshold = floor(density * 2^32)`` (density 1/2 by default,
+  per port through ``densities``);
+* **reset** is asserted in cycle 0, for one cycle in the middle and for three cycles at three
+  quarters of the run (reset mid-stream): :func:`reset_cycles`.
 """
 
 import numpy as np
 
-__all__ = ["extremes", "make_stimulus"]
+from models.seeds import GOLDEN, mix64
+
+__all__ = ["extremes", "reset_cycles", "input_slots", "density_threshold", "make_stimulus"]
 
 
 def extremes(width, signed):
-    """Directed values for a lane of ``width`` bits, as raw bits."""
+    """Directed values for a lane of ``width`` bits, as raw bits (sorted)."""
     top = (1 << width) - 1
     values = {0, 1 & top, 2 & top, top, top - 1}
     if signed and width >= 2:
         half = 1 << (width - 1)
         values |= {half, half + 1, half - 1, half - 2}
     return np.array(sorted(v for v in values if 0 <= v <= top), dtype=np.uint64)
-
-
-def _uniform(rng, shape, width):
-    if width == 64:
-        return rng.integers(0, 1 << 63, size=shape, dtype=np.uint64) * np.uint64(2) + \
-            rng.integers(0, 2, size=shape, dtype=np.uint64)
-    return rng.integers(0, 1 << width, size=shape, dtype=np.uint64)
 
 
 def reset_cycles(cycles):
@@ -44,6 +50,23 @@ def reset_cycles(cycles):
     return sorted(c for c in marks if c < cycles)
 
 
+def input_slots(ports):
+    """``[(port, first_slot)]`` for the data inputs, and the total slot count ``S``."""
+    slots, first = [], 0
+    for port in ports:
+        if port.direction == "in" and port.name != "rst":
+            slots.append((port, first))
+            first += port.lanes
+    return slots, first
+
+
+def density_threshold(density):
+    """32-bit threshold below which a 1-bit lane is high."""
+    if not 0.0 <= density <= 1.0:
+        raise ValueError(f"density must be in [0, 1], not {density}")
+    return min(int(density * 2 ** 32), 2 ** 32)
+
+
 def make_stimulus(ports, cycles, seed, densities=None):
     """Stimulus arrays for every input port.
 
@@ -52,7 +75,7 @@ def make_stimulus(ports, cycles, seed, densities=None):
     ports : list of sim.registry.Port
     cycles : int
     seed : int
-        Seed of ``np.random.default_rng``; same seed, same stimulus.
+        0..2^64-1; same seed, same stimulus, on every path.
     densities : dict of str -> float, optional
         Probability that a 1-bit input is high in the random part (default 0.5).
 
@@ -62,20 +85,22 @@ def make_stimulus(ports, cycles, seed, densities=None):
     """
     if cycles < 1:
         raise ValueError(f"cycles must be >= 1, not {cycles}")
-    rng = np.random.default_rng(seed)
     densities = densities or {}
+    slots, total = input_slots(ports)
+    t = np.arange(cycles, dtype=np.uint64)[:, None]
     directed = cycles // 4
     stim = {}
-    for port in ports:
-        if port.direction != "in" or port.name == "rst":
-            continue
-        shape = (cycles, port.lanes)
+    for port, first in slots:
+        s = np.arange(first, first + port.lanes, dtype=np.uint64)[None, :]
+        word = mix64(np.uint64(seed) + (t * np.uint64(total) + s + np.uint64(1)) * np.uint64(GOLDEN))
+        hi = word >> np.uint64(32)
         if port.lane_width == 1:
-            values = (rng.random(shape) < densities.get(port.name, 0.5)).astype(np.uint64)
+            values = (hi < np.uint64(density_threshold(densities.get(port.name, 0.5)))).astype(np.uint64)
         else:
-            values = _uniform(rng, shape, port.lane_width)
+            values = word & np.uint64((1 << port.lane_width) - 1)
         special = extremes(port.lane_width, port.signed)
-        values[:directed] = special[rng.integers(0, special.size, size=(directed, port.lanes))]
+        pick = (hi[:directed] * np.uint64(special.size)) >> np.uint64(32)
+        values[:directed] = special[pick.astype(np.intp)]
         stim[port.name] = values
     rst = np.zeros((cycles, 1), dtype=np.uint64)
     rst[reset_cycles(cycles)] = 1

@@ -1,0 +1,270 @@
+"""The ``stochhw`` command line.
+
+Errors in what the user typed (unknown design, bad parameter, unknown family, malformed
+``-p``, a missing tool) print one line, ``stochhw: error: ...``, and exit with status 2.
+A design that fails verification or a tool run that fails exits with status 1.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from models.checks import ParameterError
+
+from .toolchain import ToolMissing
+
+__all__ = ["main"]
+
+EXIT_FAIL = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Something the user typed is wrong; printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _parse_overrides(pairs):
+    """``["K=V", ...]`` -> ``{K: V}`` (values stay text; the registry parses them)."""
+    overrides = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"-p expects KEY=VALUE, not {pair!r}")
+        key = key.strip()
+        if key in overrides:
+            raise UsageError(f"-p {key} given twice")
+        overrides[key] = value
+    return overrides
+
+
+def _params_text(params):
+    return " ".join(f"{k}={','.join(map(str, v)) if isinstance(v, tuple) else v}"
+                    for k, v in params.items())
+
+
+# --- commands -------------------------------------------------------------------------------
+
+def cmd_list(args):
+    from .registry import REGISTRY
+    entries = []
+    for design in REGISTRY.values():
+        params = design.defaults()
+        ports = design.ports(params)
+        entries.append({
+            "name": design.name,
+            "summary": design.summary,
+            "latency": design.latency(params),
+            "params": [{"name": p.name, "kind": p.kind, "default": list(p.default) if isinstance(p.default, tuple) else p.default,
+                        "domain": p.describe(), "doc": p.doc} for p in design.params],
+            "ports": [{"name": "clk", "direction": "in", "width": 1, "lanes": 1, "signed": False}] +
+                     [{"name": p.name, "direction": p.direction, "width": p.width, "lanes": p.lanes,
+                       "signed": p.signed} for p in ports],
+        })
+    if args.json:
+        print(json.dumps({"designs": entries}, indent=2))
+        return 0
+    for e in entries:
+        print(f"{e['name']}: {e['summary']} (latency {e['latency']})")
+        for p in e["params"]:
+            default = ",".join(map(str, p["default"])) if isinstance(p["default"], list) else p["default"]
+            print(f"    -p {p['name']}={default!s:<10} {p['domain']:<16} {p['doc']}")
+        ports = ", ".join(f"{p['name']}:{p['direction']}[{p['width']}]" for p in e["ports"])
+        print(f"    ports (defaults): {ports}")
+    return 0
+
+
+def cmd_generate(args):
+    from .generate import generate, write_design
+    from .registry import REGISTRY
+    overrides = _parse_overrides(args.param)
+    if args.all and (args.design or overrides):
+        raise UsageError("--all generates every design with its defaults; give no DESIGN or -p with it")
+    if not args.all and not args.design:
+        raise UsageError("generate needs a DESIGN (or --all)")
+    names = list(REGISTRY) if args.all else [args.design]
+    for name in names:
+        generated = generate(name, overrides, top=args.top)
+        out_dir = Path(args.output) / name if args.all else Path(args.output)
+        path = write_design(generated, out_dir)
+        print(f"{path}  ({generated.top}, {_params_text(generated.params)}, latency {generated.latency})")
+    return 0
+
+
+def cmd_regress(args):
+    from .cosim import SIMULATORS
+    from .regress import regression_cases, run_cases
+    overrides = _parse_overrides(args.param)
+    sims = SIMULATORS if args.sim == "all" else (args.sim,)
+    cases = regression_cases(args.designs, overrides)
+    if args.waves and args.mode == "bulk":
+        raise UsageError("--waves needs --mode percycle (bulk runs record no waveforms)")
+    failures = run_cases(cases, sims, cycles=args.cycles, seed=args.seed, mode=args.mode,
+                         waves=args.waves, jobs=args.jobs, out=sys.stdout)
+    return EXIT_FAIL if failures else 0
+
+
+def cmd_synth(args):
+    from .generate import generate
+    from .synth import synthesize
+    generated = generate(args.design, _parse_overrides(args.param))
+    result = synthesize(generated, args.family)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, sort_keys=True))
+    else:
+        print(f"{result.design} ({_params_text(generated.params)}) on {result.family}: "
+              f"{result.luts} LUTs, {result.ffs} FFs, {result.carry} carry, {result.srl} SRL"
+              f"{' (cached)' if result.cached else ''}")
+    return 0
+
+
+def cmd_compare(args):
+    from .compare import COMPARISONS, run_comparison
+    names = args.names or list(COMPARISONS)
+    for name in names:
+        if name not in COMPARISONS:
+            raise UsageError(f"unknown comparison {name!r} (known: {', '.join(COMPARISONS)})")
+    for name in names:
+        run_comparison(COMPARISONS[name], Path(args.output), jobs=args.jobs)
+        print(f"wrote {Path(args.output) / name}.{{md,csv,json,png}}")
+    return 0
+
+
+def cmd_bench(args):
+    from .bench import run_bench
+    report = run_bench(repeats=args.repeats, cycles=args.cycles, lanes=args.lanes,
+                       progress=sys.stderr)
+    if args.json:
+        print(json.dumps(report, indent=2, sort_keys=True))
+    else:
+        from .bench import format_bench
+        print(format_bench(report))
+    return 0
+
+
+def cmd_report(args):
+    from .report import run_report
+    return run_report(cycles=args.cycles, jobs=args.jobs, out=sys.stdout)
+
+
+def cmd_analyze(args):
+    from .analyze import TOPICS
+    return TOPICS[args.topic](args)
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+def _add_params(p):
+    p.add_argument("-p", "--param", action="append", metavar="K=V", default=[],
+                   help="set a design parameter (repeatable)")
+
+
+def _positive(text):
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, not {value}")
+    return value
+
+
+def _nonnegative(text):
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, not {value}")
+    return value
+
+
+def build_parser():
+    from .analyze import TOPICS
+    from .cosim import DEFAULT_CYCLES, MODES, SIMULATORS
+    from .synth import FAMILIES
+
+    parser = _Parser(prog="stochhw", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("list", help="designs, parameters, defaults, ports, latency")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("generate", help="Verilog (+ JSON manifest) for one design; deterministic bytes")
+    p.add_argument("design", nargs="?")
+    _add_params(p)
+    p.add_argument("-o", "--output", default="build/generated", help="output folder")
+    p.add_argument("--top", help="Verilog module name (default: the design name)")
+    p.add_argument("--all", action="store_true", help="every design with its defaults, one folder each")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("regress", help="co-simulate RTL against the golden model, cycle by cycle")
+    p.add_argument("designs", nargs="*", metavar="DESIGN", help="default: every design")
+    p.add_argument("--sim", choices=SIMULATORS + ("all",), default="all")
+    p.add_argument("--cycles", type=_positive, default=DEFAULT_CYCLES)
+    p.add_argument("--seed", type=_nonnegative, default=1)
+    p.add_argument("--mode", choices=MODES, default="bulk",
+                   help="bulk: harness-generated stimulus + signatures (fast, default); "
+                        "percycle: cocotb drives every cycle (debugging, waveforms)")
+    p.add_argument("--waves", action="store_true", help="dump waveforms into each run folder (percycle)")
+    p.add_argument("-j", "--jobs", type=_positive, default=2)
+    _add_params(p)
+    p.set_defaults(func=cmd_regress)
+
+    p = sub.add_parser("synth", help="Yosys synthesis of one design: LUT/FF/carry counts")
+    p.add_argument("design")
+    _add_params(p)
+    p.add_argument("--family", choices=FAMILIES, default="xilinx")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("compare", help="LUT comparisons -> synth_reports/")
+    p.add_argument("names", nargs="*", metavar="NAME", help="comparison names (default: all)")
+    p.add_argument("-o", "--output", default="synth_reports")
+    p.add_argument("-j", "--jobs", type=_positive, default=2)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("analyze", help="analyses: " + ", ".join(TOPICS))
+    p.add_argument("topic", choices=sorted(TOPICS))
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--seed", type=_nonnegative, default=1)
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("bench", help="throughput of model, simulators and synthesis, side by side")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--repeats", type=_positive, default=3)
+    p.add_argument("--cycles", type=_positive, default=20_000)
+    p.add_argument("--lanes", type=_positive, default=64)
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("report", help="the main job: generate, smoke co-sim, synthesize, report")
+    p.add_argument("--cycles", type=_positive, default=5_000, help="cycles per smoke co-simulation")
+    p.add_argument("-j", "--jobs", type=_positive, default=2)
+    p.set_defaults(func=cmd_report)
+    return parser
+
+
+def main(argv=None):
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except (UsageError, ParameterError, ToolMissing) as exc:
+        print(f"stochhw: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except RuntimeError as exc:
+        # Tool runs that failed (synthesis, simulator build): the message names the log.
+        print(f"stochhw: failed: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        print("stochhw: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
