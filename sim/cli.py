@@ -239,12 +239,13 @@ def build_parser():
     p = sub.add_parser("bench", help="throughput of model, simulators and synthesis, side by side")
     p.add_argument("--json", action="store_true")
     p.add_argument("--repeats", type=_positive, default=3)
-    p.add_argument("--cycles", type=_positive, default=20_000)
+    p.add_argument("--cycles", type=_positive, default=200_000,
+                   help="cycles for the fast subjects (slow ones run a fraction)")
     p.add_argument("--lanes", type=_positive, default=64)
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("report", help="the main job: generate, smoke co-sim, synthesize, report")
-    p.add_argument("--cycles", type=_positive, default=5_000, help="cycles per smoke co-simulation")
+    p.add_argument("--cycles", type=_positive, default=20_000, help="cycles per smoke co-simulation")
     p.add_argument("-j", "--jobs", type=_positive, default=2)
     p.set_defaults(func=cmd_report)
     return parser

@@ -1,3 +1,5 @@
+# amaranth: UnusedElaboratable=no
+# (components built here only to read their signature are never elaborated, on purpose)
 """The design registry: one entry per design, tying hardware, model, stimulus and tests together.
 
 Every flow (``generate``, ``regress``, ``synth``, ``compare``, ``report``, the Amaranth-simulator

@@ -1,0 +1,142 @@
+"""``stochhw bench``: throughput of every way to run a design, measured side by side in one run.
+
+The machines are shared and noisy, so every subject is repeated and the median is quoted;
+the subjects are interleaved (round robin over repeats) so that a slow spell hurts all of them
+alike, and speeds are reported as ratios to the per-cycle cocotb loop on the same simulator.
+
+Subjects, all on the same design (default: 64-lane ``sru_array``, external random bus):
+
+* golden model (NumPy), in lane-cycles per second;
+* Amaranth's Python simulator;
+* cocotb per-cycle loop on Icarus and on Verilator;
+* cocotb bulk mode on Icarus and on Verilator;
+* Yosys synthesis (xilinx), cold (fresh cache) and cached.
+
+Each subject runs its own number of cycles (a fraction of ``--cycles`` for the slow ones), so
+one bench run takes minutes, not hours; rates are per second either way.
+"""
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from testbench.stimuli import make_stimulus
+
+from .amaranth_sim import run_amaranth
+from .cosim import run_cosim
+from .generate import generate
+from .registry import get_design
+from .synth import synthesize
+from .toolchain import tool_versions
+
+__all__ = ["run_bench", "format_bench"]
+
+
+def _subjects(design_name, overrides, cycles, build_root):
+    """``{name: (cycles, callable returning seconds)}``."""
+    design = get_design(design_name)
+    params = design.resolve(overrides)
+    ports = design.ports(params)
+    subjects = {}
+
+    def model(n):
+        stim = make_stimulus(ports, n, 1)
+        golden = design.golden(params)
+        start = time.perf_counter()
+        golden.run(stim)
+        return time.perf_counter() - start
+
+    def amaranth(n):
+        stim = make_stimulus(ports, n, 1)
+        component = design.build(params)
+        start = time.perf_counter()
+        run_amaranth(component, ports, stim)
+        return time.perf_counter() - start
+
+    def cosim(simulator, mode):
+        def run(n):
+            return run_cosim(design_name, overrides, simulator, n, seed=1, mode=mode,
+                             build_root=build_root).seconds
+        return run
+
+    subjects["golden model"] = (cycles, model)
+    subjects["amaranth sim"] = (max(200, cycles // 200), amaranth)
+    for simulator, share in (("icarus", 100), ("verilator", 40)):
+        subjects[f"{simulator} percycle"] = (max(200, cycles // share), cosim(simulator, "percycle"))
+    subjects["icarus bulk"] = (max(200, cycles // 40), cosim("icarus", "bulk"))
+    subjects["verilator bulk"] = (cycles, cosim("verilator", "bulk"))
+    return subjects
+
+
+def run_bench(design_name="sru_array", overrides=None, repeats=3, cycles=200_000, lanes=64,
+              progress=None, build_root="build"):
+    """Measure every subject ``repeats`` times; return a JSON-ready report with medians."""
+    if overrides is None:
+        overrides = {"lanes": lanes, "source": "external"}
+    subjects = _subjects(design_name, overrides, cycles, build_root)
+    lane_count = overrides.get("lanes", 1)
+    # Warm-up: builds, first-use compilation of yowasp, imports; not counted.
+    for name, (n, fn) in subjects.items():
+        if progress:
+            print(f"bench: warming up {name}", file=progress, flush=True)
+        fn(min(n, 500))
+    times = {name: [] for name in subjects}
+    for r in range(repeats):
+        for name, (n, fn) in subjects.items():
+            times[name].append(fn(n))
+            if progress:
+                print(f"bench: [{r + 1}/{repeats}] {name}: {n} cycles in {times[name][-1]:.2f} s",
+                      file=progress, flush=True)
+
+    rows = {}
+    for name, (n, _) in subjects.items():
+        median = statistics.median(times[name])
+        rows[name] = {"cycles": n, "median_seconds": round(median, 4),
+                      "cycles_per_second": round(n / median, 1),
+                      "lane_cycles_per_second": round(n * lane_count / median, 1),
+                      "seconds": [round(t, 4) for t in times[name]]}
+    for simulator in ("icarus", "verilator"):
+        base = rows[f"{simulator} percycle"]["cycles_per_second"]
+        for mode in ("percycle", "bulk"):
+            rows[f"{simulator} {mode}"]["speedup_vs_percycle"] = round(
+                rows[f"{simulator} {mode}"]["cycles_per_second"] / base, 2)
+
+    synth = _bench_synth(design_name, overrides, repeats)
+    return {"design": design_name, "params": overrides, "repeats": repeats,
+            "tool_versions": tool_versions(), "throughput": rows, "synthesis": synth}
+
+
+def _bench_synth(design_name, overrides, repeats):
+    """Synthesis time, cold (empty cache) and cached, median over ``repeats``."""
+    generated = generate(design_name, overrides)
+    cold, cached = [], []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as cache:
+            start = time.perf_counter()
+            synthesize(generated, "xilinx", cache_dir=Path(cache))
+            cold.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            result = synthesize(generated, "xilinx", cache_dir=Path(cache))
+            cached.append(time.perf_counter() - start)
+            assert result.cached
+    return {"family": "xilinx", "cold_median_seconds": round(statistics.median(cold), 3),
+            "cached_median_seconds": round(statistics.median(cached), 4),
+            "cached_fraction_of_cold": round(statistics.median(cached) / statistics.median(cold), 5)}
+
+
+def format_bench(report):
+    """The report as a Markdown table."""
+    lines = [f"Throughput on {report['design']} {report['params']} "
+             f"(median of {report['repeats']} runs, measured side by side)", "",
+             "| subject | cycles | median s | cycles/s | lane-cycles/s | vs per-cycle |",
+             "|---|--:|--:|--:|--:|--:|"]
+    for name, row in report["throughput"].items():
+        ratio = row.get("speedup_vs_percycle")
+        lines.append(f"| {name} | {row['cycles']} | {row['median_seconds']:.3f} | "
+                     f"{row['cycles_per_second']:,.0f} | {row['lane_cycles_per_second']:,.0f} | "
+                     f"{'' if ratio is None else f'{ratio:.1f}x'} |")
+    s = report["synthesis"]
+    lines += ["", f"Synthesis ({s['family']}): cold {s['cold_median_seconds']:.2f} s, cached "
+                  f"{s['cached_median_seconds']:.3f} s ({100 * s['cached_fraction_of_cold']:.2f}% of cold)"]
+    return "\n".join(lines)
