@@ -39,48 +39,72 @@ def galois_mask(taps):
 
 
 def lfsr_step(state, width, taps, form):
-    """One step of the LFSR; ``state`` may be a Python int or a ``uint64`` array."""
+    """One step of the LFSR; ``state`` may be a Python int or a ``uint64`` array.
+
+    The step is linear over GF(2) in both forms (:func:`lfsr_sequence` relies on it).
+    """
+    if isinstance(state, np.ndarray):
+        one, shift = np.uint64(1), np.uint64
+    else:
+        one, shift = 1, int
     if form == "galois":
-        out = state & 1
-        return (state >> 1) ^ (out * galois_mask(taps))
-    feedback = 0
+        return (state >> shift(1)) ^ ((state & one) * shift(galois_mask(taps)))
+    feedback = state & 0
     for t in taps:
-        feedback ^= (state >> (width - t)) & 1
-    return (state >> 1) | (feedback << (width - 1))
+        feedback ^= state >> shift(width - t)
+    return (state >> shift(1)) | ((feedback & one) << shift(width - 1))
 
 
-def lfsr_sequence(seeds, steps, width, taps, form):
+def _apply(columns, states, width):
+    """Multiply ``states`` by the GF(2) matrix whose column i is ``columns[i]``."""
+    out = np.zeros_like(states)
+    one = np.uint64(1)
+    for i in range(width):
+        out ^= columns[i] * ((states >> np.uint64(i)) & one)
+    return out
+
+
+def lfsr_sequence(seeds, steps, width, taps, form, blocks=1024):
     """States ``0 .. steps`` of LFSRs started at ``seeds``.
+
+    The step is linear over GF(2), so the run is cut into ``blocks`` segments that are stepped
+    side by side: the state at the start of each segment comes from jump matrices (the step
+    applied L times to every unit vector, then squared). That turns ``steps`` NumPy iterations
+    over ``lanes`` values into about ``2*steps/blocks`` iterations over ``blocks * lanes``.
 
     Parameters
     ----------
     seeds : sequence of int, length ``lanes``
     steps : int
         Number of steps; the result has ``steps + 1`` rows (row 0 = the seeds).
+    blocks : int
+        Segments stepped in parallel (1 = plain stepping).
 
     Returns
     -------
     ndarray of uint64, shape (steps + 1, lanes)
     """
-    state = np.asarray(seeds, dtype=np.uint64)
-    seq = np.empty((steps + 1, state.size), dtype=np.uint64)
-    seq[0] = state
-    one = np.uint64(1)
-    if form == "galois":
-        gmask = np.uint64(galois_mask(taps))
-        for i in range(1, steps + 1):
-            state = (state >> one) ^ ((state & one) * gmask)
-            seq[i] = state
-    else:
-        shifts = [np.uint64(width - t) for t in taps]
-        top = np.uint64(width - 1)
-        for i in range(1, steps + 1):
-            feedback = np.zeros_like(state)
-            for s in shifts:
-                feedback ^= state >> s
-            state = (state >> one) | ((feedback & one) << top)
-            seq[i] = state
-    return seq
+    seeds = np.asarray(seeds, dtype=np.uint64)
+    rows = steps + 1
+    blocks = max(1, min(blocks, rows // 256))          # short runs: plain stepping
+    length = -(-rows // blocks)                         # rows per segment
+    starts = seeds[None, :]
+    if blocks > 1:
+        # Columns of the jump matrix J = step^length; each round doubles the known segment
+        # starts (J^(2^r) applied to all of them) and squares J.
+        columns = np.uint64(1) << np.arange(width, dtype=np.uint64)
+        for _ in range(length):
+            columns = lfsr_step(columns, width, taps, form)
+        while starts.shape[0] < blocks:
+            starts = np.concatenate([starts, _apply(columns, starts, width)])
+            columns = _apply(columns, columns, width)
+        starts = starts[:blocks]
+    seq = np.empty((length, blocks, seeds.size), dtype=np.uint64)
+    state = starts
+    for i in range(length):
+        seq[i] = state
+        state = lfsr_step(state, width, taps, form)
+    return seq.transpose(1, 0, 2).reshape(blocks * length, seeds.size)[:rows]
 
 
 class LFSRModel:

@@ -10,13 +10,16 @@ Subjects, all on the same design (default: 64-lane ``sru_array``, external rando
 * Amaranth's Python simulator;
 * cocotb per-cycle loop on Icarus and on Verilator;
 * cocotb bulk mode on Icarus and on Verilator;
+* the same bulk harness on Verilator with a 10-line C++ main and no Python at all: the ceiling;
 * Yosys synthesis (xilinx), cold (fresh cache) and cached.
 
 Each subject runs its own number of cycles (a fraction of ``--cycles`` for the slow ones), so
 one bench run takes minutes, not hours; rates are per second either way.
 """
 
+import hashlib
 import statistics
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -24,11 +27,53 @@ from pathlib import Path
 from testbench.stimuli import make_stimulus
 
 from .amaranth_sim import run_amaranth
-from .cosim import run_cosim
-from .generate import generate
+from .cosim import VERILATOR_ARGS, locked, run_cosim
+from .generate import generate, write_atomic
+from .harness import HARNESS_TOP, make_harness
 from .registry import get_design
 from .synth import synthesize
-from .toolchain import tool_versions
+from .toolchain import tool_env, tool_versions
+
+# Clocks the harness until it raises `done`; plusargs (+cycles=...) reach $value$plusargs.
+_RAW_MAIN = """#include "Vstochhw_bulk.h"
+#include "verilated.h"
+int main(int argc, char** argv) {
+    VerilatedContext* context = new VerilatedContext;
+    context->commandArgs(argc, argv);
+    Vstochhw_bulk* top = new Vstochhw_bulk{context};
+    top->clk = 0;
+    top->eval();
+    while (!top->done && !context->gotFinish()) {
+        top->clk = 1; top->eval();
+        top->clk = 0; top->eval();
+    }
+    top->final();
+    delete top;
+    delete context;
+    return 0;
+}
+"""
+
+
+def build_raw_verilator(generated, build_root="build"):
+    """Compile the bulk harness around ``generated`` into a plain Verilator executable."""
+    sources = {f"{generated.top}.v": generated.verilog, f"{HARNESS_TOP}.v": make_harness(generated),
+               "main.cpp": _RAW_MAIN}
+    digest = hashlib.sha256(repr(sorted(sources.items())).encode()).hexdigest()[:16]
+    folder = Path(build_root).resolve() / "bench" / f"raw-{digest}"
+    exe = folder / "obj" / "Vstochhw_bulk"
+    with locked(folder.with_suffix(".lock")):
+        if not exe.exists():
+            for name, text in sources.items():
+                write_atomic(folder / name, text)
+            cmd = ["verilator", "--cc", "--exe", "--build", "-j", "2", "--top-module", HARNESS_TOP,
+                   "--Mdir", str(folder / "obj"), *VERILATOR_ARGS,
+                   *(str(folder / name) for name in sources)]
+            log = folder / "build.log"
+            with open(log, "w") as f:
+                if subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=tool_env()).returncode:
+                    raise RuntimeError(f"raw Verilator build failed; see {log}")
+    return exe
 
 __all__ = ["run_bench", "format_bench"]
 
@@ -61,15 +106,23 @@ def _subjects(design_name, overrides, cycles, build_root):
         return run
 
     subjects["golden model"] = (cycles, model)
-    subjects["amaranth sim"] = (max(200, cycles // 200), amaranth)
-    for simulator, share in (("icarus", 100), ("verilator", 40)):
+    subjects["amaranth sim"] = (max(200, cycles // 1000), amaranth)
+    for simulator, share in (("icarus", 500), ("verilator", 50)):
         subjects[f"{simulator} percycle"] = (max(200, cycles // share), cosim(simulator, "percycle"))
-    subjects["icarus bulk"] = (max(200, cycles // 40), cosim("icarus", "bulk"))
+    subjects["icarus bulk"] = (max(200, cycles // 500), cosim("icarus", "bulk"))
     subjects["verilator bulk"] = (cycles, cosim("verilator", "bulk"))
+    exe = build_raw_verilator(generate(design_name, overrides), build_root)
+
+    def raw(n):
+        start = time.perf_counter()
+        subprocess.run([str(exe), f"+cycles={n}", "+seed=1"], check=True, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - start
+
+    subjects["verilator raw (no Python)"] = (cycles, raw)
     return subjects
 
 
-def run_bench(design_name="sru_array", overrides=None, repeats=3, cycles=200_000, lanes=64,
+def run_bench(design_name="sru_array", overrides=None, repeats=3, cycles=1_000_000, lanes=64,
               progress=None, build_root="build"):
     """Measure every subject ``repeats`` times; return a JSON-ready report with medians."""
     if overrides is None:
@@ -101,6 +154,8 @@ def run_bench(design_name="sru_array", overrides=None, repeats=3, cycles=200_000
         for mode in ("percycle", "bulk"):
             rows[f"{simulator} {mode}"]["speedup_vs_percycle"] = round(
                 rows[f"{simulator} {mode}"]["cycles_per_second"] / base, 2)
+    rows["verilator bulk"]["fraction_of_raw"] = round(
+        rows["verilator bulk"]["cycles_per_second"] / rows["verilator raw (no Python)"]["cycles_per_second"], 3)
 
     synth = _bench_synth(design_name, overrides, repeats)
     return {"design": design_name, "params": overrides, "repeats": repeats,
@@ -136,6 +191,8 @@ def format_bench(report):
         lines.append(f"| {name} | {row['cycles']} | {row['median_seconds']:.3f} | "
                      f"{row['cycles_per_second']:,.0f} | {row['lane_cycles_per_second']:,.0f} | "
                      f"{'' if ratio is None else f'{ratio:.1f}x'} |")
+    fraction = report["throughput"]["verilator bulk"]["fraction_of_raw"]
+    lines += ["", f"Verilator bulk reaches {100 * fraction:.0f}% of the raw Verilator speed."]
     s = report["synthesis"]
     lines += ["", f"Synthesis ({s['family']}): cold {s['cold_median_seconds']:.2f} s, cached "
                   f"{s['cached_median_seconds']:.3f} s ({100 * s['cached_fraction_of_cold']:.2f}% of cold)"]

@@ -239,7 +239,7 @@ def build_parser():
     p = sub.add_parser("bench", help="throughput of model, simulators and synthesis, side by side")
     p.add_argument("--json", action="store_true")
     p.add_argument("--repeats", type=_positive, default=3)
-    p.add_argument("--cycles", type=_positive, default=200_000,
+    p.add_argument("--cycles", type=_positive, default=1_000_000,
                    help="cycles for the fast subjects (slow ones run a fraction)")
     p.add_argument("--lanes", type=_positive, default=64)
     p.set_defaults(func=cmd_bench)

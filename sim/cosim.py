@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -76,7 +77,7 @@ class CosimResult:
 
 
 @contextlib.contextmanager
-def _locked(path):
+def locked(path):
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -112,7 +113,7 @@ def build(sources, top, simulator, build_root, waves=False):
     digest = hashlib.sha256(json.dumps(sorted(sources.items())).encode()).hexdigest()[:16]
     build_dir = Path(build_root).resolve() / "sim" / simulator / f"{top}-{digest}{'-waves' if waves else ''}"
     stamp = build_dir / ".built"
-    with _locked(build_dir.with_suffix(".lock")):
+    with locked(build_dir.with_suffix(".lock")):
         if not stamp.exists():
             # A folder without its stamp is an interrupted build: start it afresh.
             shutil.rmtree(build_dir, ignore_errors=True)
@@ -133,6 +134,31 @@ def build(sources, top, simulator, build_root, waves=False):
     return build_dir
 
 
+@contextlib.contextmanager
+def _progress(sig_path, cycles, chunk, label, out):
+    """While a bulk run is going, print how many cycles it has signed, every few seconds."""
+    if out is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def watch():
+        while not stop.wait(5.0):
+            try:
+                done = min(cycles, sig_path.read_text().count("\n") * chunk)
+            except OSError:
+                done = 0
+            print(f"  {label}: {done}/{cycles} cycles ({100 * done / cycles:.0f}%)", file=out, flush=True)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _simulate(simulator, top, build_dir, run_dir, testcase, plusargs=(), waves=False):
     """Run one cocotb test; raise :class:`CosimFailed` (with the log path) if it fails."""
     from cocotb_tools.check_results import get_results
@@ -151,7 +177,7 @@ def _simulate(simulator, top, build_dir, run_dir, testcase, plusargs=(), waves=F
 
 def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CYCLES, seed=1,
               mode="bulk", waves=False, build_root="build", model=None, dump=False,
-              chunk=DEFAULT_CHUNK):
+              chunk=DEFAULT_CHUNK, progress=None):
     """Co-simulate one design and parameter set; raise on any difference from the model.
 
     Parameters
@@ -175,6 +201,8 @@ def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CY
         Bulk mode: also dump every output value and return them in ``actual``.
     chunk : int
         Bulk mode: cycles per signature.
+    progress : file-like, optional
+        Bulk mode: receives a line every 5 s with the cycles done so far.
 
     Returns
     -------
@@ -228,7 +256,8 @@ def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CY
                     f"+sigfile={run_dir / 'signatures.txt'}"]
         if dump:
             plusargs += [f"+dumpfile={run_dir / 'dump.txt'}", "+dump_from=0", f"+dump_to={cycles}"]
-        _simulate(simulator, HARNESS_TOP, build_dir, run_dir, "cosim_bulk", plusargs)
+        with _progress(run_dir / "signatures.txt", cycles, chunk, label, progress):
+            _simulate(simulator, HARNESS_TOP, build_dir, run_dir, "cosim_bulk", plusargs)
         seconds = time.perf_counter() - start
         actual = _load_dump(run_dir / "dump.txt", generated.ports, label) if dump else None
         if actual is not None:

@@ -1,6 +1,7 @@
 """Verilog generation for registered designs: deterministic bytes, written atomically."""
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -10,6 +11,7 @@ from pathlib import Path
 from amaranth.back import verilog
 
 from .registry import get_design
+from .toolchain import tool_versions
 
 __all__ = ["Generated", "generate", "write_atomic"]
 
@@ -41,18 +43,44 @@ class Generated:
         }
 
 
-def generate(design_name, overrides=None, top=None):
+#: Folder of the Verilog cache (see :func:`generate`).
+CACHE_DIR = Path("build/cache/verilog")
+
+
+@functools.lru_cache(maxsize=1)
+def _source_digest():
+    """Hash of the code and tools that shape generated Verilog: ``hw/``, ``models/``, versions."""
+    h = hashlib.sha256(json.dumps(tool_versions(), sort_keys=True).encode())
+    root = Path(__file__).resolve().parent.parent
+    for folder in ("hw", "models"):
+        for path in sorted((root / folder).glob("*.py")):
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def generate(design_name, overrides=None, top=None, cache_dir=CACHE_DIR):
     """Elaborate ``design_name`` with parameter ``overrides`` and convert it to Verilog.
 
     ``emit_src=False`` keeps source paths out of the file, so the bytes depend only on the
-    design, its parameters and the tool versions.
+    design, its parameters, the code in ``hw/`` and ``models/`` and the tool versions. The
+    Verilog is cached under ``cache_dir`` by the hash of exactly those (elaborating a
+    256-lane array takes seconds; ``None`` disables the cache).
     """
     design = get_design(design_name)
     params = design.resolve(overrides)
     component = design.build(params)
     ports = design.ports(params, component)
     top = top or design.name
-    text = verilog.convert(component, name=top, emit_src=False)
+    key = hashlib.sha256(json.dumps([_source_digest(), design.name, top, repr(sorted(params.items()))])
+                         .encode()).hexdigest()[:32]
+    cached = Path(cache_dir) / f"{key}.v" if cache_dir is not None else None
+    if cached is not None and cached.exists():
+        text = cached.read_text()
+    else:
+        text = verilog.convert(component, name=top, emit_src=False)
+        if cached is not None:
+            write_atomic(cached, text)
     return Generated(design.name, top, params, ports, design.latency(params), text)
 
 

@@ -214,7 +214,10 @@ module {HARNESS_TOP}(clk, done);
       if (dump_fd != 0 && t >= dump_from && t < dump_to)
         $fwrite(dump_fd, "{dump_fmt}\\n", {", ".join(p.name for p in data_out)});
       if ((t + 64'd1) % chunk == 64'd0 || t + 64'd1 == cycles) begin
-        if (sig_fd != 0) $fwrite(sig_fd, "%h\\n", sig_next);
+        if (sig_fd != 0) begin
+          $fwrite(sig_fd, "%h\\n", sig_next);
+          $fflush(sig_fd);            // lets the caller follow progress
+        end
         sig <= 64'd0;
       end else begin
         sig <= sig_next;

@@ -10,6 +10,9 @@ from .registry import REGISTRY, get_design
 
 __all__ = ["regression_cases", "run_cases"]
 
+#: Runs of at least this many cycles report their progress while they run.
+LONG_RUN = 1_000_000
+
 
 def regression_cases(designs=(), overrides=None):
     """``(design, overrides)`` pairs to run.
@@ -32,7 +35,8 @@ def regression_cases(designs=(), overrides=None):
 def _one(case, simulator, cycles, seed, mode, waves):
     name, overrides = case
     try:
-        result = run_cosim(name, overrides, simulator, cycles, seed, mode=mode, waves=waves)
+        result = run_cosim(name, overrides, simulator, cycles, seed, mode=mode, waves=waves,
+                           progress=sys.stderr if cycles >= LONG_RUN else None)
         return True, (f"PASS {name} {_text(overrides)} on {simulator} ({mode}): {cycles} cycles in "
                       f"{result.seconds:.1f} s ({result.cycles_per_second / 1e3:.1f} k cycles/s) "
                       f"[{result.run_dir}]")

@@ -67,3 +67,15 @@ def test_model_reset_and_enable_match_loop_reference(form):
 def test_bad_parameters_name_the_parameter(kwargs, name):
     with pytest.raises(ParameterError, match=f"^{name}"):
         LFSRModel(**kwargs)
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("width,steps", [(16, 0), (16, 300), (5, 10_000), (16, 70_001), (32, 20_000)])
+def test_blocked_sequence_equals_plain_stepping(width, steps, form):
+    """The jump-matrix fast path gives exactly the states of one-by-one stepping."""
+    seeds = [1, 3, (1 << width) - 1]
+    taps = MAXIMAL_TAPS[width]
+    fast = lfsr_sequence(seeds, steps, width, taps, form)
+    plain = lfsr_sequence(seeds, steps, width, taps, form, blocks=1)
+    assert fast.shape == (steps + 1, 3)
+    assert np.array_equal(fast, plain)
