@@ -1,12 +1,15 @@
-"""cocotb 2.x testbench shared by every registered design: drive stimulus arrays, record outputs.
+"""cocotb 2.x testbench shared by every registered design; :mod:`sim.cosim` picks the test.
 
-The parent process (:mod:`sim.cosim`) writes ``case.json`` (the port list) and ``stim.npz``
-(stimulus arrays) into ``$STOCHHW_RUN_DIR`` and compares ``out.npz`` with the golden model
-afterwards, so this module holds no design knowledge and no model.
+``cosim_percycle`` (toplevel: the design): the parent process writes ``case.json`` (the port
+list) and ``stim.npz`` (stimulus arrays) into ``$STOCHHW_RUN_DIR``; this test drives and samples
+every cycle and writes ``out.npz``, which the parent compares with the golden model. Timing
+follows :mod:`models.clocked`: the clock starts low with a 10 ns period; inputs of cycle t are
+driven at the falling edge that ends cycle t-1 (at time 0 for cycle 0), outputs are sampled in
+the ReadOnly phase of that same time step (settled, before rising edge t).
 
-Timing follows :mod:`models.clocked`. The clock starts low with a 10 ns period; inputs of
-cycle t are driven at the falling edge that ends cycle t-1 (at time 0 for cycle 0), outputs
-are sampled in the ReadOnly phase of that same time step (settled, before rising edge t).
+``cosim_bulk`` (toplevel: the harness of :mod:`sim.harness`): waits for ``done``.
+
+Neither holds design knowledge or a model.
 """
 
 import json
