@@ -8,7 +8,9 @@ the reference C implementation (NIST ``sts`` 2.1.2) decides, and the docstring s
 Every test takes a 1-D array of 0/1 bits (first bit first) and returns a :class:`TestResult`.
 A test whose preconditions are not met (the "Input Size Recommendation" of its section, or
 J < 500 cycles for the random-excursion tests) returns ``applicable=False`` with a reason and
-no p-value; :func:`passed` never counts such a result as a pass. The document's own worked
+no p-value; :func:`passed` never counts such a result as a pass. A test with several p-values
+(serial, cumulative sums, templates, excursions) passes by section 4.2.1's proportion rule
+applied across its p-values (see :func:`passed`). The document's own worked
 examples use inputs far below these sizes: ``strict=False`` computes anyway, as long as the
 statistic is defined at all.
 
@@ -31,7 +33,7 @@ from scipy.special import erfc, gammaincc, ndtr
 from .checks import ParameterError, check_int
 
 __all__ = [
-    "TestResult", "passed", "run_all", "aperiodic_templates", "overlapping_template_probabilities",
+    "TestResult", "passed", "proportion_threshold", "run_all", "aperiodic_templates", "overlapping_template_probabilities",
     "frequency", "block_frequency", "runs", "longest_run_of_ones", "binary_matrix_rank",
     "spectral", "non_overlapping_template", "overlapping_template", "universal",
     "linear_complexity", "serial", "approximate_entropy", "cumulative_sums",
@@ -92,17 +94,51 @@ def _not_applicable(name, reason):
     return TestResult(name, (), False, reason)
 
 
+def proportion_threshold(m, alpha=0.01):
+    """Smallest proportion of a test's ``m`` p-values that must be ``>= alpha`` for a pass.
+
+    Section 4.2.1's acceptable range for the proportion of passing sequences,
+    ``(1 - alpha) - 3 * sqrt(alpha * (1 - alpha) / m)``: the mean minus three standard
+    deviations of a binomial proportion with ``m`` trials of success probability ``1 - alpha``.
+    The document applies it across many sequences; :func:`passed` applies it across the ``m``
+    p-values of one test on one sequence.
+
+    Parameters
+    ----------
+    m : int
+        Number of p-values, >= 1.
+    alpha : float
+        Significance level, in (0, 1).
+
+    Returns
+    -------
+    float
+    """
+    m = check_int("m", m, 1)
+    alpha = _check_alpha(alpha)
+    return (1 - alpha) - 3 * math.sqrt(alpha * (1 - alpha) / m)
+
+
 def passed(result, alpha=0.01):
     """Whether ``result`` passes at significance level ``alpha``.
 
-    A test passes iff it is applicable and *every* one of its p-values is ``>= alpha``
-    (section 1.1.5: the sequence is declared non-random when a p-value is below alpha).
-    For tests with several p-values this is the strictest reading, and it is deliberate:
-    a pass means no sub-test rejected. The price is a higher false-alarm rate for a truly
-    random sequence: about 1 - (1 - alpha)^k for k independent sub-tests, i.e. ~2 % for the
-    serial and cumulative-sums tests, ~8 % for random excursions, ~17 % for its variant and
-    ~77 % for the 148 non-overlapping templates at alpha = 0.01. Judge those tests over many
-    sequences (the document's section 4.2 proportions), not on one.
+    A test that is not applicable never passes. An applicable test with ``m`` p-values passes
+    iff the proportion of them that are ``>= alpha`` is at least :func:`proportion_threshold`
+    ``(m, alpha)``, section 4.2.1's proportion rule applied across the test's own p-values.
+    For m = 1 the threshold lies strictly between 0 and 1, so the rule is the plain
+    ``p >= alpha`` of section 1.1.5. At alpha = 0.01 it tolerates no failing p-value for the
+    serial and cumulative-sums tests (m = 2) and random excursions (m = 8), one for the
+    variant (m = 18) and five for the non-overlapping templates (m = 148).
+
+    Why not "every p-value >= alpha": a test with many p-values would then reject a truly
+    random sequence with probability about 1 - (1 - alpha)^m, ~77 % for the 148 templates.
+    Were a test's p-values independent, the proportion rule would reject a random sequence
+    with probability exactly alpha for m = 1, 2.0 % for m = 2, 7.7 % for m = 8, 1.4 % for
+    m = 18 and 0.4 % for m = 148 (binomial tails). The excursion states are not independent:
+    neighbouring states fail together. Measured on 400 PCG64 sequences of 10^6 bits at
+    alpha = 0.01 (239 with J >= 500), random excursions failed 4.2 % and the variant 5.0 %
+    of the applicable ones, cumulative sums 1.5 % (standard errors ~1.3 %, ~1.4 %, ~0.6 %).
+    A single sequence failing one of these tests is therefore weak evidence on its own.
 
     Parameters
     ----------
@@ -115,7 +151,11 @@ def passed(result, alpha=0.01):
     bool
     """
     alpha = _check_alpha(alpha)
-    return result.applicable and all(p >= alpha for p in result.p_values)
+    if not result.applicable or not result.p_values:
+        return False
+    m = len(result.p_values)
+    passing = sum(p >= alpha for p in result.p_values)
+    return passing / m >= proportion_threshold(m, alpha)
 
 
 def run_all(bits, alpha=0.01):

@@ -10,7 +10,8 @@ Subjects, all on the same design (default: 64-lane ``sru_array``, external rando
 * Amaranth's Python simulator;
 * cocotb per-cycle loop on Icarus and on Verilator;
 * cocotb bulk mode on Icarus and on Verilator;
-* the same bulk harness on Verilator with a 10-line C++ main and no Python at all: the ceiling;
+* the same bulk harness with no Python at all (Verilator: a 10-line C++ main; Icarus: plain
+  ``vvp``): the ceiling of each simulator;
 * Yosys synthesis (xilinx), cold (fresh cache) and cached.
 
 Each subject runs its own number of cycles (a fraction of ``--cycles`` for the slow ones), so
@@ -53,6 +54,34 @@ int main(int argc, char** argv) {
     return 0;
 }
 """
+
+
+#: A top level for running the harness on Icarus without cocotb.
+_RAW_ICARUS_TOP = f"""module raw_top;
+  {HARNESS_TOP} harness();
+  always @(posedge harness.done) $finish;
+endmodule
+"""
+
+
+def build_raw_icarus(generated, build_root="build"):
+    """Compile the bulk harness around ``generated`` into a plain ``vvp`` file."""
+    sources = {f"{generated.top}.v": generated.verilog, f"{HARNESS_TOP}.v": make_harness(generated),
+               "raw_top.v": _RAW_ICARUS_TOP}
+    digest = hashlib.sha256(repr(sorted(sources.items())).encode()).hexdigest()[:16]
+    folder = Path(build_root).resolve() / "bench" / f"raw-icarus-{digest}"
+    vvp = folder / "raw.vvp"
+    with locked(folder.with_suffix(".lock")):
+        if not vvp.exists():
+            for name, text in sources.items():
+                write_atomic(folder / name, text)
+            cmd = ["iverilog", "-g2012", "-s", "raw_top", "-o", str(vvp),
+                   *(str(folder / name) for name in sources)]
+            log = folder / "build.log"
+            with open(log, "w") as f:
+                if subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=tool_env()).returncode:
+                    raise RuntimeError(f"raw Icarus build failed; see {log}")
+    return vvp
 
 
 def build_raw_verilator(generated, build_root="build"):
@@ -119,6 +148,15 @@ def _subjects(design_name, overrides, cycles, build_root):
         return time.perf_counter() - start
 
     subjects["verilator raw (no Python)"] = (cycles, raw)
+    vvp = build_raw_icarus(generate(design_name, overrides), build_root)
+
+    def raw_icarus(n):
+        start = time.perf_counter()
+        subprocess.run(["vvp", "-n", str(vvp), f"+cycles={n}", "+stim_seed=1"], check=True,
+                       stdout=subprocess.DEVNULL, env=tool_env())
+        return time.perf_counter() - start
+
+    subjects["icarus raw (no Python)"] = (max(200, cycles // 500), raw_icarus)
     return subjects
 
 
@@ -154,8 +192,10 @@ def run_bench(design_name="sru_array", overrides=None, repeats=3, cycles=1_000_0
         for mode in ("percycle", "bulk"):
             rows[f"{simulator} {mode}"]["speedup_vs_percycle"] = round(
                 rows[f"{simulator} {mode}"]["cycles_per_second"] / base, 2)
-    rows["verilator bulk"]["fraction_of_raw"] = round(
-        rows["verilator bulk"]["cycles_per_second"] / rows["verilator raw (no Python)"]["cycles_per_second"], 3)
+    for simulator in ("icarus", "verilator"):
+        rows[f"{simulator} bulk"]["fraction_of_raw"] = round(
+            rows[f"{simulator} bulk"]["cycles_per_second"]
+            / rows[f"{simulator} raw (no Python)"]["cycles_per_second"], 3)
 
     synth = _bench_synth(design_name, overrides, repeats)
     return {"design": design_name, "params": overrides, "repeats": repeats,
@@ -191,8 +231,9 @@ def format_bench(report):
         lines.append(f"| {name} | {row['cycles']} | {row['median_seconds']:.3f} | "
                      f"{row['cycles_per_second']:,.0f} | {row['lane_cycles_per_second']:,.0f} | "
                      f"{'' if ratio is None else f'{ratio:.1f}x'} |")
-    fraction = report["throughput"]["verilator bulk"]["fraction_of_raw"]
-    lines += ["", f"Verilator bulk reaches {100 * fraction:.0f}% of the raw Verilator speed."]
+    for simulator in ("icarus", "verilator"):
+        fraction = report["throughput"][f"{simulator} bulk"]["fraction_of_raw"]
+        lines += ["", f"{simulator} bulk reaches {100 * fraction:.0f}% of the raw {simulator} speed."]
     s = report["synthesis"]
     lines += ["", f"Synthesis ({s['family']}): cold {s['cold_median_seconds']:.2f} s, cached "
                   f"{s['cached_median_seconds']:.3f} s ({100 * s['cached_fraction_of_cold']:.2f}% of cold)"]

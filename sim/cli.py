@@ -153,7 +153,11 @@ def cmd_report(args):
 
 
 def cmd_analyze(args):
-    from .analyze import TOPICS
+    from .analyze import TOPIC_OPTIONS, TOPICS
+    allowed = TOPIC_OPTIONS[args.topic]
+    for option in ("source", "bits", "length", "out", "quick"):
+        if option not in allowed and getattr(args, option) not in (None, False):
+            raise UsageError(f"--{option} does not apply to analyze {args.topic}")
     return TOPICS[args.topic](args)
 
 
@@ -233,7 +237,17 @@ def build_parser():
     p = sub.add_parser("analyze", help="analyses: " + ", ".join(TOPICS))
     p.add_argument("topic", choices=sorted(TOPICS))
     p.add_argument("--json", action="store_true")
-    p.add_argument("--seed", type=_nonnegative, default=1)
+    p.add_argument("--seed", type=_nonnegative, default=1,
+                   help="seed (randomness: default PCG seed and the training seed of tensor "
+                        "sources; training: the first of the seeds)")
+    p.add_argument("--source", metavar="SRC",
+                   help="randomness: lfsr:WIDTH[:SEED], pcg[:SEED], file:PATH or "
+                        "weight|activation|error|gradient:LAYER")
+    p.add_argument("--bits", type=int, metavar="N", help="randomness: bits per number (default 6)")
+    p.add_argument("--length", type=_positive, metavar="L",
+                   help="randomness: bits analysed (default 1000000)")
+    p.add_argument("--out", metavar="DIR", help="training: report folder (default reports/training)")
+    p.add_argument("--quick", action="store_true", help="training: 2 seeds, 3 epochs (a smoke test)")
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("bench", help="throughput of model, simulators and synthesis, side by side")
