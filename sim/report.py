@@ -6,11 +6,16 @@
 4. measure the stochastic-rounding bias of LFSR-fed and ideal sources into ``synth_reports/``;
 5. write ``synth_reports/README.md``, the index, with the regenerating command.
 
-Every report file is written atomically. Synthesis results are cached by content hash, so a
-second run with nothing changed does no synthesis.
+The reports are written into a staging copy of ``synth_reports/`` that replaces the folder
+only when everything has been written: an interrupted run leaves the previous reports as they
+were. Synthesis results and Verilog are cached by content hash, so a second run with nothing
+changed does no synthesis.
 """
 
+import contextlib
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -71,9 +76,37 @@ def _index(comparisons):
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def staged(folder):
+    """Yield a private copy of ``folder`` to write into; swap it in only if the block succeeds."""
+    folder = Path(folder)
+    stage = folder.parent / f".{folder.name}.staging-{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    if folder.exists():
+        shutil.copytree(folder, stage)
+    else:
+        stage.mkdir(parents=True)
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    old = folder.parent / f".{folder.name}.old-{os.getpid()}"
+    if folder.exists():
+        os.rename(folder, old)
+    os.rename(stage, folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def run_report(cycles=20_000, jobs=2, out=sys.stdout, report_dir=REPORT_DIR, build_root="build"):
     """Run the main job; return the exit status (0 when every co-simulation passed)."""
-    report_dir = Path(report_dir)
+    with staged(report_dir) as stage:
+        status = _run_report(cycles, jobs, out, stage, build_root)
+    print(f"== reports in {report_dir}/", file=out)
+    return status
+
+
+def _run_report(cycles, jobs, out, report_dir, build_root):
     print("== generate", file=out, flush=True)
     for name in REGISTRY:
         generated = generate(name)
