@@ -64,47 +64,34 @@ endmodule
 """
 
 
-def build_raw_icarus(generated, build_root="build"):
-    """Compile the bulk harness around ``generated`` into a plain ``vvp`` file."""
-    sources = {f"{generated.top}.v": generated.verilog, f"{HARNESS_TOP}.v": make_harness(generated),
-               "raw_top.v": _RAW_ICARUS_TOP}
+def _build_raw(generated, simulator, build_root):
+    """Build the bulk harness around ``generated`` with no cocotb: the simulator's ceiling.
+
+    Returns the command prefix that runs it (plusargs follow).
+    """
+    sources = {f"{generated.top}.v": generated.verilog, f"{HARNESS_TOP}.v": make_harness(generated)}
+    sources.update({"raw_top.v": _RAW_ICARUS_TOP} if simulator == "icarus" else {"main.cpp": _RAW_MAIN})
     digest = hashlib.sha256(repr(sorted(sources.items())).encode()).hexdigest()[:16]
-    folder = Path(build_root).resolve() / "bench" / f"raw-icarus-{digest}"
-    vvp = folder / "raw.vvp"
+    folder = Path(build_root).resolve() / "bench" / f"raw-{simulator}-{digest}"
+    if simulator == "icarus":
+        artifact = folder / "raw.vvp"
+        command = ["iverilog", "-g2012", "-s", "raw_top", "-o", str(artifact)]
+        run = ["vvp", "-n", str(artifact)]
+    else:
+        artifact = folder / "obj" / "Vstochhw_bulk"
+        command = ["verilator", "--cc", "--exe", "--build", "--timing", "-j", "2",
+                   "--top-module", HARNESS_TOP, "--Mdir", str(folder / "obj"), *VERILATOR_ARGS]
+        run = [str(artifact)]
     with locked(folder.with_suffix(".lock")):
-        if not vvp.exists():
+        if not artifact.exists():
             for name, text in sources.items():
                 write_atomic(folder / name, text)
-            cmd = ["iverilog", "-g2012", "-s", "raw_top", "-o", str(vvp),
-                   *(str(folder / name) for name in sources)]
             log = folder / "build.log"
             with open(log, "w") as f:
-                if subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=tool_env()).returncode:
-                    raise RuntimeError(f"raw Icarus build failed; see {log}")
-    return vvp
-
-
-def build_raw_verilator(generated, build_root="build"):
-    """Compile the bulk harness around ``generated`` into a plain Verilator executable."""
-    sources = {f"{generated.top}.v": generated.verilog, f"{HARNESS_TOP}.v": make_harness(generated),
-               "main.cpp": _RAW_MAIN}
-    digest = hashlib.sha256(repr(sorted(sources.items())).encode()).hexdigest()[:16]
-    folder = Path(build_root).resolve() / "bench" / f"raw-{digest}"
-    exe = folder / "obj" / "Vstochhw_bulk"
-    with locked(folder.with_suffix(".lock")):
-        if not exe.exists():
-            for name, text in sources.items():
-                write_atomic(folder / name, text)
-            cmd = ["verilator", "--cc", "--exe", "--build", "--timing", "-j", "2", "--top-module", HARNESS_TOP,
-                   "--Mdir", str(folder / "obj"), *VERILATOR_ARGS,
-                   *(str(folder / name) for name in sources)]
-            log = folder / "build.log"
-            with open(log, "w") as f:
-                if subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=tool_env()).returncode:
-                    raise RuntimeError(f"raw Verilator build failed; see {log}")
-    return exe
-
-__all__ = ["run_bench", "format_bench"]
+                if subprocess.run(command + [str(folder / name) for name in sources], stdout=f,
+                                  stderr=subprocess.STDOUT, env=tool_env()).returncode:
+                    raise RuntimeError(f"raw {simulator} build failed; see {log}")
+    return run
 
 
 def _subjects(design_name, overrides, cycles, build_root):
@@ -140,23 +127,18 @@ def _subjects(design_name, overrides, cycles, build_root):
         subjects[f"{simulator} percycle"] = (max(200, cycles // share), cosim(simulator, "percycle"))
     subjects["icarus bulk"] = (max(200, cycles // 500), cosim("icarus", "bulk"))
     subjects["verilator bulk"] = (cycles, cosim("verilator", "bulk"))
-    exe = build_raw_verilator(generate(design_name, overrides), build_root)
+    def raw(simulator):
+        command = _build_raw(generate(design_name, overrides), simulator, build_root)
 
-    def raw(n):
-        start = time.perf_counter()
-        subprocess.run([str(exe), f"+cycles={n}", "+stim_seed=1"], check=True, stdout=subprocess.DEVNULL)
-        return time.perf_counter() - start
+        def run(n):
+            start = time.perf_counter()
+            subprocess.run(command + [f"+cycles={n}", "+stim_seed=1"], check=True,
+                           stdout=subprocess.DEVNULL, env=tool_env())
+            return time.perf_counter() - start
+        return run
 
-    subjects["verilator raw (no Python)"] = (cycles, raw)
-    vvp = build_raw_icarus(generate(design_name, overrides), build_root)
-
-    def raw_icarus(n):
-        start = time.perf_counter()
-        subprocess.run(["vvp", "-n", str(vvp), f"+cycles={n}", "+stim_seed=1"], check=True,
-                       stdout=subprocess.DEVNULL, env=tool_env())
-        return time.perf_counter() - start
-
-    subjects["icarus raw (no Python)"] = (max(200, cycles // 500), raw_icarus)
+    subjects["verilator raw (no Python)"] = (cycles, raw("verilator"))
+    subjects["icarus raw (no Python)"] = (max(200, cycles // 500), raw("icarus"))
     return subjects
 
 
@@ -183,10 +165,10 @@ def run_bench(design_name="sru_array", overrides=None, repeats=3, cycles=1_000_0
     rows = {}
     for name, (n, _) in subjects.items():
         median = statistics.median(times[name])
-        rows[name] = {"cycles": n, "median_seconds": round(median, 4),
+        rows[name] = {"cycles": n, "median_seconds": round(median, 6),
                       "cycles_per_second": round(n / median, 1),
                       "lane_cycles_per_second": round(n * lane_count / median, 1),
-                      "seconds": [round(t, 4) for t in times[name]]}
+                      "seconds": [round(t, 6) for t in times[name]]}
     for simulator in ("icarus", "verilator"):
         base = rows[f"{simulator} percycle"]["cycles_per_second"]
         for mode in ("percycle", "bulk"):
