@@ -120,14 +120,14 @@ def _run_report(cycles, jobs, out, report_dir, build_root):
     print("== synthesize and compare", file=out, flush=True)
     for comp in COMPARISONS.values():
         run_comparison(comp, report_dir, jobs=jobs, progress=out)
-        print(f"  wrote {report_dir / comp.name}.{{md,csv,json,png}}", file=out, flush=True)
+        print(f"  wrote {comp.name}.{{md,csv,json,png}}", file=out, flush=True)
 
     print("== rounding bias", file=out, flush=True)
     bias = rounding_bias()
     write_atomic(report_dir / "rounding_bias.json", json.dumps(bias, indent=2, sort_keys=True) + "\n")
     write_atomic(report_dir / "rounding_bias.md", _bias_markdown(bias))
     write_atomic(report_dir / "README.md", _index(COMPARISONS.values()))
-    print(f"  wrote {report_dir / 'rounding_bias'}.{{md,json}} and {report_dir / 'README.md'}",
+    print("  wrote rounding_bias.{md,json} and README.md",
           file=out, flush=True)
     if failures:
         print(f"report: {len(failures)} co-simulation(s) failed", file=out)
