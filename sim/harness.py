@@ -164,9 +164,11 @@ module {HARNESS_TOP}(done);
   reg [8*1024-1:0] sigfile;
   reg [8*1024-1:0] dumpfile;
 
-  reg rst = 1'b1;
+  // Inputs start as X (no initializer), so the assignment at time 0 is always a change and
+  // every combinational block of the design evaluates once before the first edge.
+  reg rst;
   reg rst_next;
-{chr(10).join(f"  reg [{p.width - 1}:0] {p.name} = {p.width}'d0;" + chr(10) + f"  reg [{p.width - 1}:0] {p.name}_next;" for p in data_in)}
+{chr(10).join(f"  reg [{p.width - 1}:0] {p.name};" + chr(10) + f"  reg [{p.width - 1}:0] {p.name}_next;" for p in data_in)}
 {chr(10).join(f"  wire [{p.width - 1}:0] {p.name};" for p in data_out)}
 
   {generated.top} dut({conns});

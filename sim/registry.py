@@ -13,11 +13,16 @@ from typing import Callable
 from amaranth import Shape
 from amaranth.lib import wiring
 
+from hw.gf_rounding import GFRounding
 from hw.lfsr import LFSR
+from hw.lsb_extractor import LSBExtractor
+from hw.pixel_extractor import PixelExtractor
 from hw.sru import SRUFree, SRULFSR
 from hw.sru_array import SRUArray
 from models.checks import ParameterError
+from models.extractor import METHODS, ROUTINGS, SOURCE_BUSES, GFRoundingModel, LSBExtractorModel
 from models.lfsr import FORMS, LFSRModel
+from models.pixel import DISTRIBUTIONS, PixelExtractorModel
 from models.sru import SOURCES, SRUArrayModel, SRUFreeModel, SRULFSRModel
 
 __all__ = ["Param", "Port", "Design", "REGISTRY", "get_design", "UnknownDesign"]
@@ -32,8 +37,9 @@ class Param:
     """One design parameter.
 
     ``kind`` decides how text from the command line is parsed: ``int``, ``bool``, ``choice``
-    (one of ``choices``) or ``ints`` (a comma-separated list, or empty for None). Range checks
-    are the component's own (it raises :class:`ParameterError` naming the parameter).
+    (one of ``choices``), ``ints`` (a comma-separated list, or ``none`` for None), ``float``
+    or ``path`` (a file path, or ``none`` for None). Range checks are the component's own (it
+    raises :class:`ParameterError` naming the parameter).
     """
     name: str
     kind: str
@@ -69,13 +75,21 @@ class Param:
                 return tuple(int(t, 0) for t in text.split(","))
             except ValueError:
                 raise ParameterError(f"{self.name} must be a comma-separated list of integers, not {text!r}") from None
+        if self.kind == "float":
+            try:
+                return float(text)
+            except ValueError:
+                raise ParameterError(f"{self.name} must be a number, not {text!r}") from None
+        if self.kind == "path":
+            return None if text.lower() == "none" else text
         raise AssertionError(f"unknown parameter kind {self.kind!r}")
 
     def describe(self):
         """Human-readable domain, for ``stochhw list``."""
         if self.kind == "choice":
             return "|".join(self.choices)
-        return {"int": "integer", "bool": "0|1", "ints": "list of integers"}[self.kind]
+        return {"int": "integer", "bool": "0|1", "ints": "list of integers", "float": "number",
+                "path": "file path|none"}[self.kind]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,7 +123,11 @@ class Design:
     lanes_param : str or None
         The parameter that gives the lane count of ``lane_ports``.
     lane_ports : tuple of str
-        Ports that are lane-major buses; every other port is one lane.
+        Ports that are lane-major buses of ``lanes_param`` lanes; every other port is one lane
+        unless it is in ``port_lanes``.
+    port_lanes : dict of str -> str
+        Lane-major ports whose lane count is another parameter (port name -> parameter name),
+        e.g. a ``src`` bus of ``sources`` words.
     signed_ports : tuple of str
         Ports whose lanes carry two's-complement numbers.
     regress_cases : tuple of dict
@@ -125,6 +143,7 @@ class Design:
     latency: Callable[[dict], int]
     lanes_param: str | None = None
     lane_ports: tuple = ()
+    port_lanes: dict = dataclasses.field(default_factory=dict)
     signed_ports: tuple = ()
     regress_cases: tuple = ({},)
     stimulus_hints: dict = dataclasses.field(default_factory=dict)
@@ -167,7 +186,10 @@ class Design:
         for name, member in component.signature.members.items():
             direction = "in" if member.flow == wiring.In else "out"
             width = Shape.cast(member.shape).width
-            n = lanes if name in self.lane_ports else 1
+            if name in self.port_lanes:
+                n = params[self.port_lanes[name]]
+            else:
+                n = lanes if name in self.lane_ports else 1
             ports.append(Port(name, direction, width, n, name in self.signed_ports))
         return ports
 
@@ -252,6 +274,109 @@ REGISTRY = {d.name: d for d in [
             {"lanes": 16, "source": "external", "saturate": False},
             {"lanes": 64, "source": "external"},
         ),
+    ),
+    Design(
+        name="lsb_extractor",
+        summary="generator-free random numbers from the LSBs of source words (static or runtime routing)",
+        component=LSBExtractor, model=LSBExtractorModel,
+        params=(
+            Param("sources", "int", 128, "source words on src, 1..4096"),
+            Param("src_width", "int", 16, "bits per source word, 1..64"),
+            Param("lanes", "int", 16, "output numbers, 1..4096"),
+            Param("bits", "int", 8, "bits k per number, 1..32"),
+            Param("method", "choice", "multi_lsb",
+                  "multi_lsb: LSBs of k words; direct: k low bits of one word", METHODS),
+            Param("routing", "choice", "static",
+                  "static: seeded wiring; runtime: select registers on cfg_*", ROUTINGS),
+            Param("mapping", "ints", None, "permutation of 0..2^bits-1 applied to each number; none"),
+            Param("seed", "int", 1, "seed of the static assignment, 0..2^64-1"),
+            Param("reuse", "bool", False, "allow one source bit to feed several bits (wrap around)"),
+        ),
+        latency=lambda p: 1,
+        lanes_param="lanes",
+        lane_ports=("rnd",),
+        port_lanes={"src": "sources"},
+        regress_cases=(
+            {"sources": 16, "lanes": 4, "bits": 4},
+            {"sources": 10, "src_width": 8, "lanes": 5, "bits": 3, "method": "direct", "seed": 7,
+             "mapping": (3, 1, 2, 7, 4, 6, 5, 0)},
+            {"sources": 6, "src_width": 4, "lanes": 3, "bits": 5, "reuse": True, "seed": 42},
+            {"sources": 32, "src_width": 1, "lanes": 4, "bits": 8, "seed": 2026},
+            {"sources": 12, "src_width": 4, "lanes": 2, "bits": 5, "routing": "runtime"},
+            {"sources": 5, "src_width": 6, "lanes": 3, "bits": 4, "method": "direct",
+             "routing": "runtime", "mapping": (9, 2, 14, 0, 7, 11, 4, 15, 1, 12, 6, 3, 10, 13, 8, 5)},
+            {"sources": 4, "src_width": 2, "lanes": 3, "bits": 3, "routing": "runtime", "reuse": True},
+            {"sources": 3, "src_width": 3, "lanes": 4, "bits": 2, "method": "direct",
+             "routing": "runtime", "reuse": True},
+        ),
+        # Configuration writes in one cycle of 8: the routing holds for a few cycles at a time.
+        stimulus_hints={"densities": {"cfg_en": 0.125}},
+    ),
+    Design(
+        name="pixel_extractor",
+        summary="n-bit random numbers from pixels by per-location thresholds (8x8 digits)",
+        component=PixelExtractor, model=PixelExtractorModel,
+        params=(
+            Param("lanes", "int", 16, "pixel locations used (<= 29 with dataset thresholds)"),
+            Param("bits", "int", 3, "bits n per number: 2^n-1 thresholds per lane, 1..8"),
+            Param("pixel_width", "int", 8, "pixel bits, 1..16"),
+            Param("distribution", "choice", "uniform", "target distribution of the numbers",
+                  DISTRIBUTIONS),
+            Param("sigma", "float", 1 / 3, "gauss: standard deviation on [-1, 1]"),
+            Param("alpha", "float", 2.0, "beta: shape alpha"),
+            Param("beta", "float", 2.0, "beta: shape beta"),
+            Param("thresholds", "path", None, ".json/.npy (lanes, 2^bits-1) instead of the dataset"),
+        ),
+        latency=lambda p: 1,
+        lanes_param="lanes",
+        lane_ports=("px", "rnd"),
+        regress_cases=(
+            {},
+            {"distribution": "gauss", "sigma": 0.333, "bits": 2, "lanes": 8},
+            {"distribution": "beta", "alpha": 2.0, "beta": 5.0, "bits": 4, "lanes": 12},
+            {"pixel_width": 5, "bits": 1, "lanes": 3, "distribution": "gauss", "sigma": 0.5},
+        ),
+    ),
+    Design(
+        name="gf_rounding",
+        summary="generator-free stochastic rounding: lsb_extractor feeding sru_array (external)",
+        component=GFRounding, model=GFRoundingModel,
+        params=(
+            Param("lanes", "int", 16, "number of lanes, 1..4096"),
+            Param("in_width", "int", 16, "signed input width per lane"),
+            Param("out_width", "int", 8, "signed output width per lane; k = in_width - out_width"),
+            Param("saturate", "bool", True, "clamp (1) or wrap (0) on overflow"),
+            Param("method", "choice", "multi_lsb",
+                  "multi_lsb: LSBs of k words; direct: k low bits of one word", METHODS),
+            Param("routing", "choice", "static",
+                  "static: seeded wiring; runtime: select registers on cfg_*", ROUTINGS),
+            Param("mapping", "ints", None, "permutation of 0..2^k-1 applied to each number; none"),
+            Param("seed", "int", 1, "seed of the static assignment, 0..2^64-1"),
+            Param("reuse", "bool", True, "allow one source bit to feed several bits (needed "
+                                         "for multi_lsb on the x bus)"),
+            Param("source_bus", "choice", "x", "source words: the x lanes or a src port",
+                  SOURCE_BUSES),
+            Param("sources", "int", 64, "source words on src (source_bus=port)"),
+            Param("src_width", "int", 16, "bits per source word (source_bus=port)"),
+        ),
+        latency=lambda p: 1,
+        lanes_param="lanes",
+        lane_ports=("x", "y"),
+        port_lanes={"src": "sources"},
+        signed_ports=("x", "y"),
+        regress_cases=(
+            {"lanes": 8},
+            {"lanes": 4, "method": "direct", "reuse": False, "seed": 3},
+            {"lanes": 3, "in_width": 8, "out_width": 5, "routing": "runtime"},
+            {"lanes": 2, "in_width": 8, "out_width": 4, "source_bus": "port", "sources": 8,
+             "src_width": 4, "reuse": False, "routing": "runtime"},
+            {"lanes": 4, "in_width": 6, "out_width": 3, "method": "direct", "reuse": False,
+             "saturate": False, "mapping": (5, 0, 3, 6, 1, 7, 2, 4)},
+            {"lanes": 5, "in_width": 7, "out_width": 6, "reuse": False},
+            {"lanes": 4, "source_bus": "port", "sources": 6, "src_width": 12, "method": "direct",
+             "routing": "runtime", "reuse": False},
+        ),
+        stimulus_hints={"densities": {"cfg_en": 0.125}},
     ),
 ]}
 

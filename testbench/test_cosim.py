@@ -35,6 +35,7 @@ def test_rtl_matches_model(name, case, simulator):
     ("lfsr", {"width": 7, "form": "fibonacci"}),
     ("sru_array", {"lanes": 3, "source": "lfsr"}),
     ("sru_array", {"lanes": 5, "source": "external", "saturate": False}),
+    ("lsb_extractor", {"sources": 8, "lanes": 2, "bits": 3, "routing": "runtime", "seed": 5}),
 ])
 def test_bulk_and_percycle_modes_give_identical_outputs(name, case, simulator):
     bulk = run_cosim(name, case, simulator, cycles=3000, seed=99, mode="bulk", dump=True)

@@ -1,0 +1,110 @@
+"""``pixel_extractor``: n-bit random numbers from input pixels, by per-location thresholds.
+
+The thresholds, their dataset and the pixel locations are defined in :mod:`models.pixel`.
+"""
+
+import functools
+import operator
+
+from amaranth import C, Cat, Module
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from models.pixel import PixelExtractorModel
+
+__all__ = ["PixelExtractor", "at_least", "thermometer_to_binary"]
+
+
+class PixelExtractor(wiring.Component):
+    """Threshold comparators turning each lane's pixel into an n-bit number.
+
+    Lane i compares its pixel ``p`` with its ``2^n - 1`` sorted constant thresholds and outputs
+    ``#{j : p >= t_j}``. The thresholds are computed offline (:mod:`models.pixel`) so that, over
+    the 8x8 digits, each lane's number follows the target distribution. They are constants in
+    the logic, so each lane is a fixed function of its pixel: in effect a ROM of
+    ``2^pixel_width`` n-bit entries, built as constant comparators (plain gates, which map to
+    LUTs; a ``>=`` operator would become a carry chain per threshold) and a
+    thermometer-to-binary encoder.
+
+    Parameters
+    ----------
+    lanes : int
+        Pixel locations used (default 16); lane i watches
+        ``models.pixel.eligible_locations(pixel_width)[i]`` for dataset thresholds.
+    bits : int
+        Bits n per number (default 3).
+    pixel_width : int
+        Pixel bits (default 8).
+    distribution : str
+        Target: ``uniform`` (default), ``gauss`` or ``beta``.
+    sigma, alpha, beta : float
+        Shape of ``gauss`` (default 1/3) and ``beta`` (default 2, 2).
+    thresholds : path or None
+        ``.json``/``.npy`` file of shape (lanes, 2^bits - 1) instead of the dataset.
+
+    Ports
+    -----
+    px : In(lanes * pixel_width)
+        Lane i's pixel at bits ``[i*pixel_width, (i+1)*pixel_width)``.
+    rnd : Out(lanes * bits)
+        Lane i's number at bits ``[i*bits, (i+1)*bits)``.
+
+    Latency
+    -------
+    1 cycle (``rnd`` is registered; reset clears it to 0).
+    """
+
+    def __init__(self, lanes=16, bits=3, pixel_width=8, distribution="uniform", sigma=1 / 3,
+                 alpha=2.0, beta=2.0, thresholds=None):
+        # The model owns the parameter rules and computes the thresholds.
+        spec = PixelExtractorModel(lanes, bits, pixel_width, distribution, sigma, alpha, beta,
+                                   thresholds)
+        self.lanes, self.bits, self.pixel_width = spec.lanes, spec.bits, spec.pixel_width
+        self.thresholds = spec.thresholds.tolist()
+        super().__init__({
+            "px": In(self.lanes * self.pixel_width),
+            "rnd": Out(self.lanes * self.bits),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        for i, row in enumerate(self.thresholds):
+            p = self.px.word_select(i, self.pixel_width)
+            # Sorted thresholds: reached[j] = (p >= t_{j+1}) is a thermometer code (all ones,
+            # then all zeros) and the number is how many ones it has.
+            reached = [at_least(p, t, self.pixel_width) for t in row]
+            m.d.sync += self.rnd.word_select(i, self.bits).eq(thermometer_to_binary(reached, self.bits))
+        return m
+
+
+def at_least(p, t, width):
+    """``p >= t`` for a constant ``t`` as plain gates, so that synthesis makes LUTs of it (a
+    ``>=`` operator becomes a carry chain). Scanning from the LSB, ``r`` is ``p[:i] >= t[:i]``:
+    a 1 in t needs ``p[i] & r``, a 0 in t takes ``p[i] | r``. ``t = 2^width`` is never reached."""
+    if t >= 1 << width:
+        return C(0, 1)
+    r = True
+    for i in range(width):
+        if t >> i & 1:
+            r = p[i] if r is True else p[i] & r
+        elif r is not True:
+            r = p[i] | r
+    return C(1, 1) if r is True else r
+
+
+def thermometer_to_binary(reached, bits):
+    """The count of ones of a thermometer code, as plain gates: bit b of the count n is 1 iff
+    ``n mod 2^(b+1) >= 2^b``, i.e. n lies in one of the ranges ``[m*2^(b+1) + 2^b,
+    (m+1)*2^(b+1) - 1]``; ``n >= L`` is ``reached[L-1]`` and ``n <= U`` is ``~reached[U]``."""
+    top = len(reached)                               # 2^bits - 1
+
+    def at_least_n(n):
+        return reached[n - 1] if n <= top else C(0, 1)
+
+    out = []
+    for b in range(bits):
+        terms = []
+        for low in range(1 << b, top + 1, 1 << (b + 1)):
+            terms.append(at_least_n(low) & ~at_least_n(low + (1 << b)))
+        out.append(functools.reduce(operator.or_, terms))
+    return Cat(*out)

@@ -1,0 +1,375 @@
+# amaranth: UnusedElaboratable=no
+# (components built with bad parameters to check they are refused are never elaborated)
+"""LSB extractor and generator-free rounding models against plain references written here."""
+
+import numpy as np
+import pytest
+
+from hw.lsb_extractor import LSBExtractor
+from models.bits import to_raw, to_signed
+from models.checks import ParameterError
+from models.extractor import (GFRoundingModel, LSBExtractorModel, check_extractor,
+                              extract_numbers, runtime_selects, seeded_permutation, static_routing)
+from models.seeds import splitmix64
+from sim.amaranth_sim import run_amaranth
+from sim.cli import main
+from sim.registry import get_design
+
+
+# --- plain references -------------------------------------------------------------------------
+
+def ref_permutation(n, seed):
+    """Fisher-Yates from the top, j = splitmix64(seed, step) mod (i + 1): the documented rule."""
+    perm = list(range(n))
+    step = 0
+    for i in reversed(range(1, n)):
+        j = splitmix64(seed, step) % (i + 1)
+        step += 1
+        perm[i], perm[j] = perm[j], perm[i]
+    return perm
+
+
+def ref_route(sources, src_width, lanes, bits, method, seed):
+    """(word, bit) of every output bit, from the documented formula sel[s] = perm[s mod sources]."""
+    perm = ref_permutation(sources, seed)
+    route = {}
+    for i in range(lanes):
+        for b in range(bits):
+            if method == "multi_lsb":
+                route[i, b] = (perm[(i * bits + b) % sources], 0)
+            else:
+                route[i, b] = (perm[i % sources], b)
+    return route
+
+
+def ref_numbers(words, src_width, lanes, bits, method, seed, mapping=None):
+    """One Python integer at a time: bit b of lane i is the documented source bit."""
+    route = ref_route(len(words[0]), src_width, lanes, bits, method, seed)
+    out = []
+    for row in words:
+        lane_values = []
+        for i in range(lanes):
+            n = 0
+            for b in range(bits):
+                word, bit = route[i, b]
+                raw = int(row[word]) % (1 << src_width)          # two's complement bits
+                n |= ((raw >> bit) & 1) << b
+            lane_values.append(mapping[n] if mapping is not None else n)
+        out.append(lane_values)
+    return np.array(out, dtype=np.uint64)
+
+
+def ref_selects(init, sources, reuse, rst, en, addr, data):
+    """The select registers of every cycle, stepped one cycle at a time."""
+    sel = list(init)
+    rows = []
+    for t in range(len(rst)):
+        rows.append(list(sel))
+        if rst[t]:
+            sel = list(init)
+        elif en[t] and addr[t] < len(sel) and data[t] < sources:
+            a, d = int(addr[t]), int(data[t])
+            if reuse:
+                sel[a] = d
+            else:
+                holder = [j for j, v in enumerate(sel) if v == d]
+                assert len(holder) <= 1
+                old = sel[a]
+                sel[a] = d
+                for j in holder:
+                    if j != a:
+                        sel[j] = old
+    return np.array(rows)
+
+
+def ref_round(x, r, in_width, out_width, saturate):
+    k = in_width - out_width
+    y = (x + r) // (2 ** k)
+    lo, hi = -2 ** (out_width - 1), 2 ** (out_width - 1) - 1
+    if saturate:
+        return max(lo, min(hi, y))
+    y %= 2 ** out_width
+    return y - 2 ** out_width if y > hi else y
+
+
+# --- static routing ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 64, 129])
+def test_seeded_permutation_is_the_documented_shuffle(n):
+    for seed in (0, 1, 2026, 2 ** 64 - 1):
+        perm = seeded_permutation(n, seed)
+        assert perm.tolist() == ref_permutation(n, seed)
+        assert sorted(perm.tolist()) == list(range(n))
+
+
+def test_different_seeds_give_different_wiring():
+    routes = {tuple(static_routing(64, 8, 8, "multi_lsb", seed).ravel()) for seed in range(20)}
+    assert len(routes) == 20
+
+
+@pytest.mark.parametrize("sources,src_width,lanes,bits,method", [
+    (16, 16, 4, 4, "multi_lsb"), (128, 16, 16, 8, "multi_lsb"), (9, 3, 2, 4, "multi_lsb"),
+    (8, 8, 8, 8, "direct"), (10, 5, 3, 5, "direct"), (1, 1, 1, 1, "multi_lsb"),
+])
+def test_every_output_bit_is_driven_by_the_documented_source_bit(sources, src_width, lanes, bits, method):
+    for seed in (0, 1, 99):
+        route = static_routing(sources, lanes, bits, method, seed, src_width=src_width)
+        expected = ref_route(sources, src_width, lanes, bits, method, seed)
+        assert route.shape == (lanes, bits)
+        for (i, b), (word, bit) in expected.items():
+            assert route[i, b] == word * src_width + bit
+
+
+@pytest.mark.parametrize("sources,lanes,bits,method", [
+    (64, 8, 8, "multi_lsb"), (64, 16, 4, "multi_lsb"), (37, 6, 6, "multi_lsb"),
+    (64, 64, 8, "direct"), (20, 7, 3, "direct"),
+])
+def test_no_source_bit_feeds_two_output_bits_without_reuse(sources, lanes, bits, method):
+    for seed in range(300):
+        route = static_routing(sources, lanes, bits, method, seed, src_width=16)
+        assert np.unique(route).size == lanes * bits, f"seed {seed} shares a source bit"
+        words = route // 16
+        if method == "multi_lsb":
+            assert np.all(route % 16 == 0)                        # LSBs only
+            assert np.unique(words).size == lanes * bits          # one word per bit
+        else:
+            assert np.array_equal(route % 16, np.broadcast_to(np.arange(bits), route.shape))
+            assert np.unique(words[:, 0]).size == lanes           # one word per lane
+
+
+@pytest.mark.parametrize("sources,lanes,bits,method", [
+    (6, 3, 5, "multi_lsb"), (16, 16, 8, "multi_lsb"), (5, 13, 1, "multi_lsb"),
+    (4, 10, 3, "direct"), (3, 2, 5, "multi_lsb"),
+])
+def test_reuse_wraps_around_the_permutation(sources, lanes, bits, method):
+    seed = 5
+    perm = ref_permutation(sources, seed)
+    route = static_routing(sources, lanes, bits, method, seed, reuse=True, src_width=8)
+    words = (route // 8)[:, :: 1 if method == "multi_lsb" else bits].ravel()
+    selects = len(words)
+    # Every source word is used once before any is used twice: the selects walk the permutation.
+    assert words.tolist() == [perm[s % sources] for s in range(selects)]
+    counts = np.bincount(words, minlength=sources)
+    assert counts.max() - counts.min() <= 1 and counts.max() == -(-selects // sources)
+    if method == "multi_lsb" and bits <= sources:
+        for i in range(lanes):                                    # k different words per lane
+            assert np.unique(route[i] // 8).size == bits
+
+
+def test_reuse_changes_nothing_when_the_rule_can_be_met():
+    for method in ("multi_lsb", "direct"):
+        assert np.array_equal(static_routing(64, 4, 8, method, 3, reuse=True),
+                              static_routing(64, 4, 8, method, 3, reuse=False))
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(bits=4, method="multi_lsb", lanes=3, src_width=16, sources=12),
+    dict(bits=3, method="direct", lanes=5, src_width=8, sources=9),
+    dict(bits=5, method="multi_lsb", lanes=4, src_width=4, sources=7, reuse=True),
+    dict(bits=3, method="direct", lanes=6, src_width=3, sources=4, reuse=True),
+    dict(bits=3, method="multi_lsb", lanes=2, src_width=16, sources=6,
+         mapping=(3, 1, 2, 7, 4, 6, 5, 0)),
+])
+def test_extract_numbers_matches_the_bit_by_bit_reference(kwargs):
+    rng = np.random.default_rng(1)
+    width = kwargs["src_width"]
+    # Signed words, as a recorded tensor would hold them: only the low src_width bits count.
+    words = rng.integers(-2 ** 20, 2 ** 20, size=(300, kwargs["sources"]))
+    args = dict(kwargs)
+    sources = args.pop("sources")
+    got = extract_numbers(words, seed=11, **args)
+    expected = ref_numbers(words, width, args["lanes"], args["bits"], args["method"], 11,
+                           args.get("mapping"))
+    assert got.shape == (300, args["lanes"]) and got.dtype == np.uint64
+    np.testing.assert_array_equal(got, expected)
+    assert sources == words.shape[1]
+
+
+def test_mapping_is_a_permutation_applied_to_each_number():
+    mapping = (3, 1, 2, 7, 4, 6, 5, 0)
+    words = np.arange(4096).reshape(-1, 16) * 7919
+    plain = extract_numbers(words, 3, "direct", 16, 4, src_width=16)
+    mapped = extract_numbers(words, 3, "direct", 16, 4, mapping=mapping, src_width=16)
+    np.testing.assert_array_equal(mapped, np.array(mapping)[plain.astype(int)])
+    assert set(plain.ravel().tolist()) == set(range(8)) == set(mapped.ravel().tolist())
+
+
+def test_uniform_lsbs_give_uniform_numbers():
+    rng = np.random.default_rng(7)
+    words = rng.integers(0, 2 ** 16, size=(50_000, 64))
+    numbers = extract_numbers(words, 8, "multi_lsb", 8, 1)
+    counts = np.bincount(numbers.ravel().astype(int), minlength=256)
+    expected = numbers.size / 256
+    chi2 = ((counts - expected) ** 2 / expected).sum()
+    assert chi2 < 255 + 6 * np.sqrt(2 * 255)       # 255 degrees of freedom, about 6 sigma
+
+
+# --- parameters ---------------------------------------------------------------------------------
+
+GOOD = dict(sources=16, src_width=16, lanes=4, bits=4, method="multi_lsb", routing="static",
+            mapping=None, seed=1, reuse=False)
+
+
+@pytest.mark.parametrize("change,name", [
+    (dict(sources=0), "sources"), (dict(sources=5000), "sources"), (dict(src_width=0), "src_width"),
+    (dict(src_width=65), "src_width"), (dict(lanes=0), "lanes"), (dict(bits=0), "bits"),
+    (dict(bits=33), "bits"), (dict(method="lsb"), "method"), (dict(routing="dynamic"), "routing"),
+    (dict(seed=-1), "seed"), (dict(seed=2 ** 64), "seed"), (dict(reuse=2), "reuse"),
+    (dict(lanes=5), "sources"),                                  # 5 * 4 > 16 bits
+    (dict(method="direct", lanes=17), "sources"),
+    (dict(method="direct", bits=17, lanes=1), "src_width"),
+    (dict(method="direct", bits=17, lanes=1, reuse=True), "src_width"),
+    (dict(bits=2, mapping=(0, 1, 2)), "mapping"),
+    (dict(bits=2, mapping=(0, 1, 1, 3)), "mapping"),
+    (dict(bits=2, mapping=(0, 1, 2, 4)), "mapping"),
+    (dict(bits=2, mapping=(0, 1, 2, -1)), "mapping"),
+    (dict(bits=2, mapping="0,1,2,3"), "mapping"),
+    (dict(bits=13, lanes=1, sources=13, mapping=tuple(range(2 ** 13))), "mapping"),
+])
+def test_bad_parameters_are_refused_naming_the_parameter(change, name):
+    with pytest.raises(ParameterError) as info:
+        check_extractor(**{**GOOD, **change})
+    assert str(info.value).startswith(name + " "), str(info.value)
+    with pytest.raises(ParameterError):
+        LSBExtractorModel(**{**GOOD, **change})
+    with pytest.raises(ParameterError):
+        LSBExtractor(**{**GOOD, **change})
+
+
+def test_refusal_message_explains_the_rule_and_the_ways_out():
+    with pytest.raises(ParameterError, match=r"^sources must be >= lanes \* bits = 128 for "
+                                             r"method=multi_lsb without reuse .* not 64; .*reuse=1"):
+        check_extractor(**{**GOOD, "sources": 64, "lanes": 16, "bits": 8})
+
+
+def test_cli_refuses_in_one_line(capsys):
+    assert main(["generate", "lsb_extractor", "-p", "sources=64"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("stochhw: error: sources must be >= lanes * bits")
+
+
+# --- runtime routing ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sources,lanes,bits,method,reuse", [
+    (12, 2, 5, "multi_lsb", False), (10, 10, 1, "multi_lsb", False), (5, 3, 4, "direct", False),
+    (4, 3, 3, "multi_lsb", True), (3, 4, 2, "direct", True),
+])
+def test_runtime_selects_match_a_cycle_by_cycle_reference(sources, lanes, bits, method, reuse):
+    spec = check_extractor(sources, 8, lanes, bits, method, "runtime", None, 3, reuse)
+    rng = np.random.default_rng(sources)
+    cycles = 3000
+    rst = rng.random(cycles) < 0.01
+    rst[0] = True
+    en = rng.random(cycles) < 0.3
+    addr = rng.integers(0, 1 << spec.addr_width, cycles)
+    data = rng.integers(0, 1 << spec.data_width, cycles)
+    got = runtime_selects(spec, rst, en, addr, data)
+    expected = ref_selects(spec.static_selects(), sources, reuse, rst, en, addr, data)
+    np.testing.assert_array_equal(got, expected)
+    assert len({tuple(r) for r in got}) > 20, "the writes should change the routing"
+    if not reuse:
+        # Swap semantics: the selects stay pairwise distinct in every cycle.
+        assert all(len(set(r)) == spec.selects for r in got.tolist())
+    else:
+        assert any(len(set(r)) < min(spec.selects, sources) for r in got.tolist())
+
+
+def test_a_swap_keeps_the_rule():
+    spec = check_extractor(4, 8, 1, 4, "multi_lsb", "runtime", None, 0, False)
+    init = spec.static_selects().tolist()                         # uses all 4 sources
+    # Write select 0 with the source select 3 holds: they trade places.
+    sel = runtime_selects(spec, [1, 0, 0], [0, 1, 0], [0, 0, 0], [0, init[3], 0])
+    assert sel[0].tolist() == init and sel[1].tolist() == init
+    assert sel[2].tolist() == [init[3], init[1], init[2], init[0]]
+
+
+def test_out_of_range_writes_are_ignored():
+    spec = check_extractor(5, 8, 1, 3, "multi_lsb", "runtime", None, 0, False)
+    sel = runtime_selects(spec, [1, 0, 0, 0], [0, 1, 1, 0], [0, 3, 0, 0], [0, 1, 5, 0])
+    assert (sel == sel[0]).all()
+
+
+def test_extractor_model_registers_and_resets():
+    model = LSBExtractorModel(sources=4, src_width=4, lanes=1, bits=4, seed=0)
+    perm = ref_permutation(4, 0)
+    src = np.array([[1, 1, 1, 1], [1, 0, 0, 0], [0, 1, 0, 0], [15, 15, 15, 15], [0, 0, 0, 0]],
+                   dtype=np.uint64)
+    rst = np.array([[0], [0], [1], [0], [0]], dtype=np.uint64)
+    rnd = model.run({"src": src, "rst": rst})["rnd"][:, 0].tolist()
+    # rnd[t] = number of src[t-1]; bit b = LSB of word perm[b]; reset at edge 2 clears rnd[3].
+    assert rnd == [0, 15, 1 << perm.index(0), 0, 15]
+
+
+def test_hardware_static_wiring_is_the_documented_routing():
+    """One-hot source bits through the generated hardware: each reaches exactly its routed bits."""
+    cases = [dict(sources=10, src_width=3, lanes=3, bits=3, method="multi_lsb", seed=8),
+             dict(sources=6, src_width=4, lanes=2, bits=3, method="direct", seed=8),
+             dict(sources=5, src_width=2, lanes=3, bits=3, method="multi_lsb", seed=8, reuse=True)]
+    design = get_design("lsb_extractor")
+    for case in cases:
+        params = design.resolve(case)
+        component = design.build(params)
+        ports = design.ports(params, component)
+        n = params["sources"] * params["src_width"]
+        onehot = np.zeros((n + 1, params["sources"]), dtype=np.uint64)
+        for p in range(n):
+            onehot[p, p // params["src_width"]] = 1 << (p % params["src_width"])
+        stim = {"rst": np.zeros((n + 1, 1), dtype=np.uint64), "src": onehot}
+        rnd = run_amaranth(component, ports, stim)["rnd"][1:]        # latency 1
+        route = static_routing(params["sources"], params["lanes"], params["bits"], params["method"],
+                               params["seed"], params["reuse"], params["src_width"])
+        for p in range(n):
+            driven = {(i, b) for i in range(params["lanes"]) for b in range(params["bits"])
+                      if int(rnd[p, i]) >> b & 1}
+            assert driven == {(int(i), int(b)) for i, b in zip(*np.nonzero(route == p))}, (case, p)
+
+
+# --- gf_rounding ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs", [
+    dict(lanes=8, in_width=16, out_width=8),
+    dict(lanes=4, in_width=16, out_width=8, method="direct", reuse=False, seed=3),
+    dict(lanes=3, in_width=8, out_width=5, saturate=False, mapping=(5, 0, 3, 6, 1, 7, 2, 4)),
+    dict(lanes=2, in_width=8, out_width=4, source_bus="port", sources=8, src_width=4, reuse=False),
+])
+def test_gf_rounding_matches_extractor_plus_rounding_reference(kwargs):
+    model = GFRoundingModel(**kwargs)
+    spec = model.spec
+    rng = np.random.default_rng(3)
+    cycles = 400
+    x = rng.integers(-2 ** (model.in_width - 1), 2 ** (model.in_width - 1),
+                     size=(cycles, model.lanes))
+    stim = {"x": to_raw(x, model.in_width), "rst": np.zeros((cycles, 1), dtype=np.uint64)}
+    stim["rst"][[0, 200]] = 1
+    if model.source_bus == "port":
+        stim["src"] = rng.integers(0, 2 ** spec.src_width, size=(cycles, spec.sources)).astype(np.uint64)
+        words = stim["src"]
+    else:
+        words = x                                   # the unrounded values themselves
+    rnd = ref_numbers(words, spec.src_width, spec.lanes, spec.bits, spec.method, spec.seed,
+                      spec.mapping)
+    y = to_signed(model.run(stim)["y"], model.out_width)
+    for t in range(1, cycles):
+        for i in range(model.lanes):
+            expected = 0 if stim["rst"][t - 1, 0] else ref_round(
+                int(x[t - 1, i]), int(rnd[t - 1, i]), model.in_width, model.out_width, model.saturate)
+            assert y[t, i] == expected, (t, i)
+
+
+def test_gf_rounding_on_its_own_x_bus_needs_reuse_for_multi_lsb():
+    with pytest.raises(ParameterError, match=r"^reuse must be 1 for method=multi_lsb on source_bus=x"):
+        GFRoundingModel(lanes=16, reuse=False)
+    GFRoundingModel(lanes=16, reuse=False, method="direct")
+    GFRoundingModel(lanes=5, in_width=7, out_width=6, reuse=False)     # k = 1: one LSB per lane
+
+
+@pytest.mark.parametrize("change,name", [
+    (dict(source_bus="y"), "source_bus"), (dict(lanes=0), "lanes"), (dict(out_width=16), "out_width"),
+    (dict(source_bus="port", sources=10, reuse=False), "sources"),
+    (dict(source_bus="port", method="direct", src_width=4), "src_width"),
+    (dict(sources=0), "sources"), (dict(mapping=(0, 1)), "mapping"), (dict(routing="x"), "routing"),
+])
+def test_gf_rounding_bad_parameters(change, name):
+    with pytest.raises(ParameterError) as info:
+        GFRoundingModel(**change)
+    assert str(info.value).startswith(name + " "), str(info.value)
