@@ -6,7 +6,9 @@ lanes), so that comparison is bit for bit and independent of how a port is inter
 
 import numpy as np
 
-__all__ = ["mask", "to_signed", "to_raw"]
+from .checks import ParameterError
+
+__all__ = ["mask", "to_signed", "to_raw", "as_bit_array"]
 
 
 def mask(width):
@@ -23,3 +25,15 @@ def to_signed(raw, width):
 def to_raw(values, width):
     """Two's-complement bits of ``values`` (any integer dtype) in ``width`` bits, as ``uint64``."""
     return (np.asarray(values).astype(np.int64) & mask(width)).astype(np.uint64)
+
+
+def as_bit_array(values, name):
+    """Validate a sequence of bits (parameter ``name``); return a contiguous ``uint8`` 0/1 array."""
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise ParameterError(f"{name} must be a 1-D array, not {array.ndim}-D")
+    if array.size and not (np.issubdtype(array.dtype, np.integer) or array.dtype == np.bool_):
+        raise ParameterError(f"{name} must hold integers 0/1, not dtype {array.dtype}")
+    if array.size and (array.min() < 0 or array.max() > 1):
+        raise ParameterError(f"{name} must hold only 0 and 1")
+    return np.ascontiguousarray(array, dtype=np.uint8)

@@ -8,6 +8,7 @@ biased low when the sample holds few numbers per possible value (roughly, fewer 
 
 import numpy as np
 
+from .bits import as_bit_array
 from .checks import ParameterError, check_int
 
 __all__ = ["pack_bits", "shannon_entropy"]
@@ -48,13 +49,7 @@ def pack_bits(stream, bits):
     array([ 1, 12], dtype=uint8)
     """
     bits = check_int("bits", bits, 1, MAX_BITS)
-    stream = np.asarray(stream)
-    if stream.ndim != 1:
-        raise ParameterError(f"stream must be a 1-D array, not {stream.ndim}-D")
-    if stream.size and not (np.issubdtype(stream.dtype, np.integer) or stream.dtype == np.bool_):
-        raise ParameterError(f"stream must hold integers 0/1, not dtype {stream.dtype}")
-    if stream.size and (stream.min() < 0 or stream.max() > 1):
-        raise ParameterError("stream must hold only 0 and 1")
+    stream = as_bit_array(stream, "stream")
     count = stream.size // bits
     groups = stream[:count * bits].reshape(count, bits).astype(np.uint64)
     weights = np.arange(bits, dtype=np.uint64)

@@ -30,6 +30,7 @@ from typing import Mapping
 import numpy as np
 from scipy.special import erfc, gammaincc, ndtr
 
+from .bits import as_bit_array
 from .checks import ParameterError, check_int
 
 __all__ = [
@@ -196,14 +197,7 @@ def _check_alpha(alpha):
 
 def _as_bits(bits):
     """Validate a bit sequence; return it as a contiguous ``uint8`` array of 0/1."""
-    array = np.asarray(bits)
-    if array.ndim != 1:
-        raise ParameterError(f"bits must be a 1-D array, not {array.ndim}-D")
-    if array.size and not (np.issubdtype(array.dtype, np.integer) or array.dtype == np.bool_):
-        raise ParameterError(f"bits must hold integers 0/1, not dtype {array.dtype}")
-    if array.size and (array.min() < 0 or array.max() > 1):
-        raise ParameterError("bits must hold only 0 and 1")
-    return np.ascontiguousarray(array, dtype=np.uint8)
+    return as_bit_array(bits, "bits")
 
 
 def _igamc(a, x):
