@@ -5,7 +5,6 @@ the time convention of :mod:`models.clocked`: in cycle t, drive ``in[t]``, let c
 logic settle, sample ``out[t]``, then tick.
 """
 
-import numpy as np
 from amaranth import ClockDomain, Module
 from amaranth.sim import Simulator
 

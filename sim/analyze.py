@@ -1,6 +1,6 @@
 """``stochhw analyze TOPIC``: analyses built on the golden models.
 
-Topics (``TOPICS``), each a function of the parsed CLI arguments returning an exit status:
+Topics (``TOPICS``):
 
 ``bias``
     Stochastic-rounding bias of LFSR-fed units over a full period (:func:`rounding_bias`).
@@ -13,7 +13,8 @@ Topics (``TOPICS``), each a function of the parsed CLI arguments returning an ex
     round-to-nearest (:func:`training_comparison`); writes ``training.md``, ``training.json``,
     ``accuracy.png`` and ``entropy.png`` into ``--out`` (default ``reports/training/``).
 
-``TOPIC_OPTIONS`` lists the options each topic accepts beyond ``--json`` and ``--seed``.
+Each is a :class:`sim.topic.Topic`; the fault and stochastic-computing topics live in
+:mod:`sim.analyze_faults` and :mod:`sim.analyze_sc` and are gathered into :data:`TOPICS`.
 """
 
 import dataclasses
@@ -26,7 +27,10 @@ import numpy as np
 from models.checks import ParameterError
 from models.sru import SRUArrayModel, lfsr_bias, stochastic_round
 
-__all__ = ["TOPICS", "TOPIC_OPTIONS", "TRAINING_DIR", "rounding_bias", "training_comparison",
+from . import analyze_faults, analyze_sc
+from .topic import Topic, positive_int
+
+__all__ = ["TOPICS", "TRAINING_DIR", "rounding_bias", "training_comparison",
            "write_training_report"]
 
 
@@ -363,8 +367,25 @@ def _training(args):
     return 0
 
 
-TOPICS = {"bias": _bias, "randomness": _randomness, "training": _training}
+def _configure_randomness(p):
+    p.add_argument("--source", metavar="SRC",
+                   help="lfsr:WIDTH[:SEED], pcg[:SEED], file:PATH or weight|activation|error|gradient:LAYER")
+    p.add_argument("--bits", type=int, metavar="N", help="bits per number (default 6)")
+    p.add_argument("--length", type=positive_int, metavar="L", help="bits analysed (default 1000000)")
 
-#: Options each topic accepts besides --json and --seed (the CLI refuses the others).
-TOPIC_OPTIONS = {"bias": (), "randomness": ("source", "bits", "length"),
-                 "training": ("out", "quick")}
+
+def _configure_training(p):
+    p.add_argument("--out", metavar="DIR", help=f"report folder (default {TRAINING_DIR})")
+    p.add_argument("--quick", action="store_true", help="2 seeds, 3 epochs (a smoke test)")
+
+
+_ROUNDING_TOPICS = [
+    Topic("bias", "stochastic-rounding bias of LFSR-fed units over a full period", _bias),
+    Topic("randomness", "entropy, rounding bias and NIST SP 800-22 of one random source",
+          _randomness, _configure_randomness),
+    Topic("training", "low-precision training accuracy per rounding source", _training,
+          _configure_training),
+]
+
+#: Every topic by name: the rounding topics above, then each topic module's.
+TOPICS = {t.name: t for t in [*_ROUNDING_TOPICS, *analyze_faults.TOPICS, *analyze_sc.TOPICS]}

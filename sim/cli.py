@@ -13,6 +13,7 @@ from pathlib import Path
 from models.checks import ParameterError
 
 from .toolchain import ToolMissing
+from .topic import nonnegative_int, positive_int
 
 __all__ = ["main"]
 
@@ -153,12 +154,8 @@ def cmd_report(args):
 
 
 def cmd_analyze(args):
-    from .analyze import TOPIC_OPTIONS, TOPICS
-    allowed = TOPIC_OPTIONS[args.topic]
-    for option in ("source", "bits", "length", "out", "quick"):
-        if option not in allowed and getattr(args, option) not in (None, False):
-            raise UsageError(f"--{option} does not apply to analyze {args.topic}")
-    return TOPICS[args.topic](args)
+    from .analyze import TOPICS
+    return TOPICS[args.topic].run(args)
 
 
 # --- parser ---------------------------------------------------------------------------------
@@ -168,21 +165,8 @@ def _add_params(p):
                    help="set a design parameter (repeatable)")
 
 
-def _int_at_least(lo):
-    """argparse type: an integer (decimal or 0x...) that is at least ``lo``."""
-    def parse(text):
-        try:
-            value = int(text, 0)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected an integer, not {text!r}") from None
-        if value < lo:
-            raise argparse.ArgumentTypeError(f"must be >= {lo}, not {value}")
-        return value
-    return parse
-
-
-_positive = _int_at_least(1)
-_nonnegative = _int_at_least(0)
+_positive = positive_int
+_nonnegative = nonnegative_int
 
 
 def build_parser():
@@ -232,20 +216,13 @@ def build_parser():
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("analyze", help="analyses: " + ", ".join(TOPICS))
-    p.add_argument("topic", choices=sorted(TOPICS))
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--seed", type=_nonnegative, default=1,
-                   help="seed (randomness: default PCG seed and the training seed of tensor "
-                        "sources; training: the first of the seeds)")
-    p.add_argument("--source", metavar="SRC",
-                   help="randomness: lfsr:WIDTH[:SEED], pcg[:SEED], file:PATH or "
-                        "weight|activation|error|gradient:LAYER")
-    p.add_argument("--bits", type=int, metavar="N", help="randomness: bits per number (default 6)")
-    p.add_argument("--length", type=_positive, metavar="L",
-                   help="randomness: bits analysed (default 1000000)")
-    p.add_argument("--out", metavar="DIR", help="training: report folder (default reports/training)")
-    p.add_argument("--quick", action="store_true", help="training: 2 seeds, 3 epochs (a smoke test)")
-    p.set_defaults(func=cmd_analyze)
+    topics = p.add_subparsers(dest="topic", required=True, metavar="TOPIC", parser_class=_Parser)
+    for topic in TOPICS.values():
+        t = topics.add_parser(topic.name, help=topic.help)
+        t.add_argument("--json", action="store_true", help="print the result as JSON")
+        t.add_argument("--seed", type=_nonnegative, default=1, help="seed of the analysis")
+        topic.configure(t)
+        t.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser("bench", help="throughput of model, simulators and synthesis, side by side")
     p.add_argument("--json", action="store_true")

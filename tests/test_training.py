@@ -257,4 +257,4 @@ def test_cli_training_refuses_randomness_options(capsys):
 
     assert main(["analyze", "training", "--source", "pcg"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("stochhw: error: --source does not apply") and err.count("\n") == 1
+    assert err.startswith("stochhw: error: unrecognized arguments: --source") and err.count("\n") == 1

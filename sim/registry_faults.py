@@ -1,0 +1,13 @@
+"""Registry entries and resource comparisons of low-voltage SRAM fault injection (faulty_sram).
+
+:data:`DESIGNS` joins :data:`sim.registry.REGISTRY`; :data:`COMPARISONS` joins
+:data:`sim.compare.COMPARISONS`.
+"""
+
+__all__ = ["DESIGNS", "COMPARISONS"]
+
+#: :class:`sim.design.Design` entries of this topic.
+DESIGNS = ()
+
+#: :class:`sim.comparison.Comparison` entries of this topic.
+COMPARISONS = ()

@@ -1,0 +1,52 @@
+"""What an analysis topic is: a ``stochhw analyze TOPIC`` subcommand and the function it runs.
+
+Each topic declares its own options, so ``stochhw analyze TOPIC --help`` lists exactly what
+applies and argparse refuses everything else. The entries live in :mod:`sim.analyze`, which
+gathers the ``TOPICS`` of the topic modules.
+"""
+
+import argparse
+import dataclasses
+from typing import Callable
+
+__all__ = ["Topic", "positive_int", "nonnegative_int"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Topic:
+    """One analysis topic.
+
+    Attributes
+    ----------
+    name : str
+        The subcommand, ``stochhw analyze NAME``.
+    help : str
+        One line for ``stochhw analyze --help``.
+    run : Callable[[argparse.Namespace], int]
+        Runs the analysis from the parsed arguments and returns the exit status. Every topic
+        gets ``args.json`` and ``args.seed``; the rest are the options ``configure`` adds.
+    configure : Callable[[argparse.ArgumentParser], None]
+        Adds the topic's own options to its subparser.
+    """
+    name: str
+    help: str
+    run: Callable
+    configure: Callable = lambda parser: None
+
+
+def _int_at_least(lo):
+    """argparse type: an integer (decimal or 0x...) that is at least ``lo``."""
+    def parse(text):
+        try:
+            value = int(text, 0)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, not {text!r}") from None
+        if value < lo:
+            raise argparse.ArgumentTypeError(f"must be >= {lo}, not {value}")
+        return value
+    return parse
+
+
+#: argparse types for the options of commands and topics.
+positive_int = _int_at_least(1)
+nonnegative_int = _int_at_least(0)
