@@ -16,6 +16,7 @@ JOBS ?= 2
 all: test
 
 # Debian packages the flow needs: Icarus (simulator), g++/make/perl (Verilator builds C++),
+# ccache (every Verilator build recompiles the same runtime: cached, a build takes seconds),
 # python3-venv (ensurepip for `python3 -m venv`).  Only apt-get when something is missing.
 system-deps:
 	@missing=""; \
@@ -23,6 +24,7 @@ system-deps:
 	command -v g++ >/dev/null || missing="$$missing g++"; \
 	command -v make >/dev/null || missing="$$missing make"; \
 	command -v perl >/dev/null || missing="$$missing perl"; \
+	command -v ccache >/dev/null || missing="$$missing ccache"; \
 	$(PYTHON) -c 'import ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \

