@@ -11,7 +11,7 @@ STOCHHW := $(VENV)/bin/stochhw
 # pytest workers: the machines have 2 cores; override with `make test JOBS=4`.
 JOBS ?= 2
 
-.PHONY: all setup system-deps demo test test-fast bench report compare clean
+.PHONY: all setup system-deps demo test test-fast bench report compare prove clean
 
 all: test
 
@@ -60,6 +60,10 @@ bench: setup
 
 compare: setup
 	$(STOCHHW) compare
+
+# Formal proofs of every design's properties (sby + boolector from PyPI; cached by content).
+prove: setup
+	$(STOCHHW) prove
 
 clean:
 	rm -rf build .pytest_cache

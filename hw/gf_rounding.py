@@ -28,7 +28,7 @@ class GFRounding(wiring.Component):
     reuse : bool
         As for :class:`hw.lsb_extractor.LSBExtractor`, but on by default: on its own x bus
         ``multi_lsb`` has ``lanes`` LSBs for ``lanes * k`` bits, so every LSB feeds k bits (of
-        k different lanes while ``lanes >= k``; below that a lane repeats words). Off is
+        k different lanes while ``lanes > k``; below that a lane repeats words). Off is
         refused there when ``k > 1`` (``ParameterError`` naming ``reuse``).
     source_bus : str
         ``"x"`` (default): the source words are the ``x`` lanes themselves (``sources =
@@ -55,10 +55,10 @@ class GFRounding(wiring.Component):
 
     Notes
     -----
-    With ``source_bus="x"`` a lane can draw bits from its own value (with the seeded
-    permutation, ``direct`` maps about one lane to itself; ``multi_lsb`` with reuse puts a
-    lane's own LSB among its k bits with probability about k / lanes). Such a bit is
-    correlated with the fraction being rounded; runtime routing lets the user avoid it.
+    With ``source_bus="x"`` the static assignment (and the reset value of runtime selects) is
+    circulant, so that no lane rounds with bits of its own value, which would correlate its
+    number with the fraction being rounded (:class:`models.extractor.GFRoundingModel`
+    documents the rule). Runtime writes may route a lane to itself: that is the user's call.
     """
 
     def __init__(self, lanes=16, in_width=16, out_width=8, saturate=True, method="multi_lsb",
@@ -83,7 +83,7 @@ class GFRounding(wiring.Component):
         spec, model = self.spec, self.model
         m.submodules.extractor = extractor = LSBExtractorCore(
             spec.sources, spec.src_width, spec.lanes, spec.bits, spec.method, spec.routing,
-            spec.mapping, spec.seed, spec.reuse, bits_label="k")
+            spec.mapping, spec.seed, spec.reuse, bits_label="k", avoid_own=spec.avoid_own)
         m.submodules.array = array = SRUArray(model.lanes, "external", 1, model.in_width,
                                               model.out_width, 16, model.saturate)
         m.d.comb += [

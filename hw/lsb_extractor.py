@@ -23,6 +23,8 @@ class LSBExtractorCore(wiring.Component):
     ----------
     sources, src_width, lanes, bits, method, routing, mapping, seed, reuse
         As for :class:`LSBExtractor`.
+    bits_label, avoid_own
+        As for :func:`models.extractor.check_extractor` (``gf_rounding`` on its own x bus).
 
     Ports
     -----
@@ -33,9 +35,10 @@ class LSBExtractorCore(wiring.Component):
     """
 
     def __init__(self, sources=128, src_width=16, lanes=16, bits=8, method="multi_lsb",
-                 routing="static", mapping=None, seed=1, reuse=False, *, bits_label="bits"):
+                 routing="static", mapping=None, seed=1, reuse=False, *, bits_label="bits",
+                 avoid_own=False):
         self.spec = check_extractor(sources, src_width, lanes, bits, method, routing, mapping,
-                                    seed, reuse, bits_label=bits_label)
+                                    seed, reuse, bits_label=bits_label, avoid_own=avoid_own)
         super().__init__(_signature(self.spec))
 
     def elaborate(self, platform):

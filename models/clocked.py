@@ -13,7 +13,7 @@ cycles in Python.
 
 import numpy as np
 
-__all__ = ["register", "steps_since_reset"]
+__all__ = ["register", "steps_since_reset", "register_enabled"]
 
 
 def register(next_value, rst, init=0):
@@ -64,3 +64,38 @@ def steps_since_reset(advance, rst):
     k = np.zeros_like(steps)
     k[1:] = (steps - at_reset)[:-1]
     return k
+
+
+def register_enabled(enable, next_value, rst, init=0):
+    """Output of a register with a clock enable: ``D = next_value[t]`` is loaded only when
+    ``enable[t]``; otherwise the register holds.
+
+    Parameters
+    ----------
+    enable : ndarray of bool, shape (cycles,) or like ``next_value``
+    next_value : ndarray, shape (cycles, ...)
+    rst : ndarray of bool, shape (cycles,)
+        Synchronous reset, per cycle (it wins over ``enable``).
+    init : int
+        Reset and power-up value.
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``next_value``
+        ``q[0] = init``; ``q[t+1] = init if rst[t] else next_value[t] if enable[t] else q[t]``.
+    """
+    next_value = np.asarray(next_value)
+    shape = next_value.shape
+    rst = np.broadcast_to(np.asarray(rst, dtype=bool).reshape((-1,) + (1,) * (len(shape) - 1)), shape)
+    enable = np.broadcast_to(np.asarray(enable, dtype=bool).reshape(
+        np.shape(enable) + (1,) * (len(shape) - np.ndim(enable))), shape)
+    # q[t+1] is the value loaded at the latest edge <= t that loads anything (reset or enable):
+    # a running maximum of the indices of those edges finds it for every cycle and lane at once.
+    cycle = np.arange(shape[0]).reshape((-1,) + (1,) * (len(shape) - 1))
+    last = np.maximum.accumulate(np.where(rst | enable, cycle, -1), axis=0)
+    loaded = np.where(rst, next_value.dtype.type(init), next_value)
+    q = np.empty_like(next_value)
+    q[0] = init
+    src = last[:-1]
+    q[1:] = np.where(src >= 0, np.take_along_axis(loaded, np.maximum(src, 0), axis=0), init)
+    return q

@@ -65,7 +65,7 @@ __all__ = [
     "METHODS", "ROUTINGS", "SOURCE_BUSES", "MAX_SOURCES", "MAX_SRC_WIDTH", "MAX_BITS",
     "MAX_MAPPING_BITS", "seeded_permutation", "ExtractorSpec", "check_extractor",
     "static_routing", "extract_numbers", "runtime_selects", "LSBExtractorModel",
-    "GFRoundingModel",
+    "GFRoundingModel", "check_mapping", "stream_sources", "extract_stream",
 ]
 
 METHODS = ("multi_lsb", "direct")
@@ -110,6 +110,7 @@ class ExtractorSpec:
     mapping: tuple | None
     seed: int
     reuse: bool
+    avoid_own: bool = False
 
     @property
     def selects(self):
@@ -128,6 +129,17 @@ class ExtractorSpec:
 
     def static_selects(self):
         """Source word index of every select in the static assignment (int64 array)."""
+        if self.avoid_own:
+            # Circulant: bit b of lane i reads word (i + offset[b]) mod lanes, offsets nonzero.
+            offsets = 1 + seeded_permutation(self.lanes - 1, self.seed)
+            lane = np.arange(self.lanes)[:, None]
+            if self.method == "multi_lsb":
+                picks = offsets[np.arange(self.bits) % (self.lanes - 1)][None, :]
+            else:
+                # Offset lanes/2 would pair lanes i and i + lanes/2 on each other's word: both
+                # round up exactly when f_i + f_j >= 2^k, one decision for two lanes.
+                picks = offsets[(2 * offsets != self.lanes) | (self.lanes == 2)][:1][None, :]
+            return ((lane + picks) % self.lanes).reshape(-1)
         perm = seeded_permutation(self.sources, self.seed)
         return perm[np.arange(self.selects) % self.sources]
 
@@ -140,10 +152,12 @@ class ExtractorSpec:
 
 
 def check_extractor(sources, src_width, lanes, bits, method, routing, mapping, seed, reuse,
-                    bits_label="bits"):
+                    bits_label="bits", avoid_own=False):
     """Validate extractor parameters; return an :class:`ExtractorSpec`.
 
     ``bits_label`` names the number width in messages (``gf_rounding`` calls it k).
+    ``avoid_own`` selects the circulant static assignment of ``gf_rounding`` on its own x bus
+    (source word i is lane i's own value; see :class:`GFRoundingModel`).
     """
     sources = check_int("sources", sources, 1, MAX_SOURCES)
     src_width = check_int("src_width", src_width, 1, MAX_SRC_WIDTH)
@@ -167,7 +181,13 @@ def check_extractor(sources, src_width, lanes, bits, method, routing, mapping, s
                 f"sources must be >= lanes = {lanes} for method=direct without reuse (every lane "
                 f"takes its own source word), not {sources}; add sources, lower lanes, or set reuse=1")
     mapping = _check_mapping(mapping, bits, bits_label)
-    return ExtractorSpec(sources, src_width, lanes, bits, method, routing, mapping, seed, reuse)
+    if avoid_own and (sources != lanes or lanes < 2):
+        raise ParameterError(
+            f"lanes must be >= 2 when the source words are the lanes' own values (source_bus=x), "
+            f"not {lanes}: a single lane would round with bits of the very value it rounds; "
+            f"use source_bus=port")
+    return ExtractorSpec(sources, src_width, lanes, bits, method, routing, mapping, seed, reuse,
+                         avoid_own)
 
 
 def _check_mapping(mapping, bits, bits_label):
@@ -279,6 +299,48 @@ def extract_numbers(words, bits, method, lanes, seed, mapping=None, reuse=False,
     return _mapped(_numbers(raw, spec.static_selects()[None, :], spec), spec)
 
 
+def check_mapping(mapping, bits):
+    """Validate a mapping for ``bits``-bit numbers (``None`` allowed); return it as a tuple."""
+    return _check_mapping(mapping, check_int("bits", bits, 1, MAX_BITS), "bits")
+
+
+def stream_sources(method, lanes, bits):
+    """Source words one cycle of :func:`extract_stream` consumes: ``lanes * bits`` or ``lanes``."""
+    method = check_choice("method", method, METHODS)
+    return lanes * bits if method == "multi_lsb" else lanes
+
+
+def extract_stream(words, bits, method, lanes=16, seed=1, mapping=None, src_width=8):
+    """Numbers a static-routing extractor takes from a stream of words, one cycle after another.
+
+    The stream is cut into cycles of :func:`stream_sources` consecutive words (a leftover
+    shorter than one cycle is dropped), each cycle is the ``src`` bus of an extractor with
+    exactly that many sources and no reuse (every word feeds one number: ``multi_lsb`` takes
+    its LSB, ``direct`` its ``bits`` low bits), and the numbers come out cycle by cycle, lane
+    0 first. This is how the randomness analyses apply ``lsb_extractor`` to recorded tensors.
+
+    Parameters
+    ----------
+    words : array_like of int, 1-D
+        Source words in stream order (two's complement for negative values).
+    bits, method, lanes, seed, mapping, src_width
+        As for the design (``direct`` needs ``bits <= src_width``).
+
+    Returns
+    -------
+    ndarray of uint64, 1-D
+        ``lanes`` numbers per complete cycle.
+    """
+    words = np.asarray(words)
+    if words.ndim != 1:
+        raise ParameterError(f"words must be 1-D (a stream), not of shape {words.shape}")
+    sources = stream_sources(method, check_int("lanes", lanes, 1, MAX_LANES),
+                             check_int("bits", bits, 1, MAX_BITS))
+    cycles = words.size // sources
+    rows = words[:cycles * sources].reshape(cycles, sources)
+    return extract_numbers(rows, bits, method, lanes, seed, mapping, src_width=src_width).ravel()
+
+
 def runtime_selects(spec, rst, cfg_en, cfg_addr, cfg_data):
     """The select registers in every cycle, for runtime routing (rules in the module docstring).
 
@@ -334,9 +396,10 @@ class LSBExtractorModel:
     """
 
     def __init__(self, sources=128, src_width=16, lanes=16, bits=8, method="multi_lsb",
-                 routing="static", mapping=None, seed=1, reuse=False):
-        self.spec = check_extractor(sources, src_width, lanes, bits, method, routing, mapping,
-                                    seed, reuse)
+                 routing="static", mapping=None, seed=1, reuse=False, *, spec=None):
+        # ``spec``: an already checked ExtractorSpec (gf_rounding passes its own).
+        self.spec = spec if spec is not None else check_extractor(
+            sources, src_width, lanes, bits, method, routing, mapping, seed, reuse)
 
     def selects(self, stim):
         """Select values: one row (static) or one row per cycle (runtime)."""
@@ -364,7 +427,26 @@ class GFRoundingModel(_RoundingModel):
     unused) or the ``src`` port (``source_bus="port"``). ``y`` is registered: latency 1.
 
     ``reuse`` defaults to on here: on its own x bus, ``multi_lsb`` has only ``lanes`` LSBs for
-    ``lanes * k`` bits, so every LSB feeds k bits (of k different lanes while ``lanes >= k``).
+    ``lanes * k`` bits, so every LSB feeds k bits (of k different lanes while ``lanes > k``).
+
+    On its own x bus a lane must never round with bits of its own value: its number would then
+    be correlated with the fraction it rounds, which biases the rounding by up to half an
+    output step at some fractions (``stochhw analyze extraction`` measures it). The static
+    assignment (and the reset value of runtime selects) is therefore *circulant* there::
+
+        offset = 1 + seeded_permutation(lanes - 1, seed)     # distinct, nonzero
+        multi_lsb: bit b of lane i is the LSB of x[(i + offset[b mod (lanes-1)]) mod lanes]
+        direct:    lane i is the k low bits of x[(i + o) mod lanes], o the first offset
+                   with 2 * o != lanes (offset[0] when lanes = 2)
+
+    so no lane reads its own word, every word feeds exactly one bit position of k lanes (one
+    lane for ``direct``), and no two lanes get the same number. ``direct`` also avoids the
+    half-way offset, which would pair two lanes on each other's word into one rounding
+    decision. Lanes still share source bits at different bit positions (``multi_lsb``), so
+    their numbers are correlated (``stochhw analyze extraction`` measures by how much). With
+    ``lanes <= k`` a lane's k bits repeat words (its number then takes fewer than 2^k values);
+    one lane alone is refused. Runtime writes may still route a lane to its own word: that is
+    the user's call.
     """
 
     def __init__(self, lanes=16, in_width=16, out_width=8, saturate=True, method="multi_lsb",
@@ -387,8 +469,9 @@ class GFRoundingModel(_RoundingModel):
                     f"lanes * k = {self.lanes * self.k} bits; set reuse=1, method=direct or "
                     f"source_bus=port")
         self.spec = check_extractor(sources, src_width, self.lanes, self.k, method, routing,
-                                    mapping, seed, reuse, bits_label="k")
-        self.extractor = LSBExtractorModel(*dataclasses.astuple(self.spec))
+                                    mapping, seed, reuse, bits_label="k",
+                                    avoid_own=self.source_bus == "x")
+        self.extractor = LSBExtractorModel(spec=self.spec)
 
     def rnd(self, stim):
         """The random number of every lane in every cycle (combinational)."""

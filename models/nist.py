@@ -623,7 +623,11 @@ def non_overlapping_template(bits, *, m=9, blocks=8, templates=None, strict=True
     sigma2 = size * (1 / 2 ** m - (2 * m - 1) / 2 ** (2 * m))
     values = _window_values(bits[:count * size], m)
     per_block = [values[i * size:i * size + size - m + 1] for i in range(count)]
-    w = np.array([[_count_non_overlapping(v, t, m) for v in per_block] for t in templates],
+    # An aperiodic template cannot overlap itself, so its non-overlapping count is its plain
+    # count: one histogram of each block's window values serves every such template.
+    histograms = [np.bincount(v, minlength=1 << m) for v in per_block]
+    w = np.array([[int(h[int(t, 2)]) for h in histograms] if not _has_period_below_length(t)
+                  else [_count_non_overlapping(v, t, m) for v in per_block] for t in templates],
                  dtype=np.int64)
     chi2 = np.sum((w - mu) ** 2, axis=1) / sigma2
     p_values = gammaincc(count / 2, chi2 / 2)

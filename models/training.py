@@ -57,7 +57,7 @@ from .sru import stochastic_round
 __all__ = [
     "TENSOR_KINDS", "ROUNDINGS", "RandomSource", "PCGSource", "LFSRSource", "ArraySource",
     "TRAIN_SAMPLES", "TEST_SAMPLES", "make_source", "load_digits_split", "scale_exponent", "quantize", "TrainingConfig",
-    "TrainingResult", "record_shape", "train", "direct_lsbs", "tensor_numbers",
+    "TrainingResult", "record_shape", "train", "direct_lsbs", "tensor_numbers", "tensor_codes",
 ]
 
 #: The four recorded tensor types, in the order used by every table.
@@ -592,3 +592,29 @@ def tensor_numbers(result, kind, layer, bits):
     codes = [result.records[(kind, l)] for l in layers]
     per_snapshot = np.concatenate([c.reshape(c.shape[0], -1) for c in codes], axis=1)
     return direct_lsbs(per_snapshot, bits)
+
+
+def tensor_codes(result, kind, layer):
+    """The recorded ``kind`` codes of ``layer`` as one stream, in :func:`tensor_numbers` order.
+
+    Parameters
+    ----------
+    result : TrainingResult
+    kind : {"weight", "activation", "error", "gradient"}
+    layer : int or None
+        A layer index, or ``None`` for every layer (each snapshot: layer 0's codes, then
+        layer 1's, ...).
+
+    Returns
+    -------
+    numpy.ndarray of int8, 1-D
+        ``direct_lsbs(tensor_codes(r, kind, layer), n)`` equals ``tensor_numbers(r, kind,
+        layer, n)``; extractors that combine several codes (``models.extractor``) take this.
+    """
+    kind = check_choice("kind", kind, TENSOR_KINDS)
+    n_layers = len(result.config.layers) - 1
+    layers = range(n_layers) if layer is None else [check_int("layer", layer, 0, n_layers - 1)]
+    if not result.records:
+        raise ParameterError("result holds no recorded codes (rounding='float' or record_every=0)")
+    codes = [result.records[(kind, l)] for l in layers]
+    return np.concatenate([c.reshape(c.shape[0], -1) for c in codes], axis=1).ravel()

@@ -5,8 +5,16 @@ Topics (``TOPICS``):
 ``bias``
     Stochastic-rounding bias of LFSR-fed units over a full period (:func:`rounding_bias`).
 ``randomness``
-    Entropy, SRU bias and NIST SP 800-22 verdicts of one source of random numbers
-    (:mod:`sim.randomness`, which documents the options and the JSON schema).
+    Entropy, SRU bias and NIST SP 800-22 verdicts of one source of random numbers: an LFSR,
+    PCG64, a file, a recorded training tensor through an extractor, or pixel-derived numbers
+    (:mod:`sim.randomness`, which documents the options, the ``--source`` syntax and the JSON
+    schema).
+``extraction``
+    The paper's comparisons of extracted random numbers at this scale: entropy per source and
+    method against Table 6, rounding bias, NIST pass counts per source and layer, number
+    mapping, histograms, LSBs over training, pixel-derived distributions and gf_rounding's
+    self-correlation (:mod:`sim.extraction`); writes ``extraction.md``, ``extraction.json``
+    and six PNGs into ``--out`` (default ``reports/randomness/``).
 ``training``
     Accuracy of low-precision training of the digits MLP (:mod:`models.training`) with
     stochastic rounding fed by PCG64, an LFSR or the LSBs of the recorded tensors, against
@@ -88,12 +96,13 @@ def _bias(args):
 
 
 def _randomness(args):
-    from .randomness import analyze_source, format_text
+    from .randomness import analyze_source, format_text, parse_mapping
     if args.source is None:
         raise ParameterError("source is required for analyze randomness, e.g. --source pcg:1, "
-                             "lfsr:16, file:PATH or weight:0")
+                             "lfsr:16, file:PATH, weight:0 or pixel:uniform")
     report = analyze_source(args.source, bits=6 if args.bits is None else args.bits,
-                            length=args.length, seed=args.seed)
+                            length=args.length, seed=args.seed, method=args.method,
+                            mapping=parse_mapping(args.mapping))
     print(json.dumps(report, indent=2, sort_keys=True) if args.json else format_text(report))
     return 0
 
@@ -369,9 +378,28 @@ def _training(args):
 
 def _configure_randomness(p):
     p.add_argument("--source", metavar="SRC",
-                   help="lfsr:WIDTH[:SEED], pcg[:SEED], file:PATH or weight|activation|error|gradient:LAYER")
+                   help="lfsr:WIDTH[:SEED], pcg[:SEED], file:PATH, "
+                        "weight|activation|error|gradient:LAYER (LAYER 0, 1 or all), or "
+                        "pixel:DIST[:PARAMS] with DIST uniform, gauss[:SIGMA] (default 1/3) or "
+                        "beta[:ALPHA:BETA] (default 2:2), e.g. pixel:beta:1:2")
     p.add_argument("--bits", type=int, metavar="N", help="bits per number (default 6)")
     p.add_argument("--length", type=positive_int, metavar="L", help="bits analysed (default 1000000)")
+    p.add_argument("--method", default="direct", metavar="M",
+                   help="extraction from tensor sources: direct (N low bits of one code, "
+                        "default) or multi_lsb (the LSBs of N codes)")
+    p.add_argument("--mapping", metavar="M0,M1,...",
+                   help="permutation of 0..2^N-1 applied to every number, e.g. 3,1,2,7,4,6,5,0")
+
+
+def _extraction(args):
+    from .extraction import run_topic
+    return run_topic(args)
+
+
+def _configure_extraction(p):
+    p.add_argument("--out", metavar="DIR", help="report folder (default reports/randomness)")
+    p.add_argument("--quick", action="store_true",
+                   help="1 seed, 6-bit codes only, 3 epochs, short NIST streams (a smoke test)")
 
 
 def _configure_training(p):
@@ -385,6 +413,9 @@ _ROUNDING_TOPICS = [
           _randomness, _configure_randomness),
     Topic("training", "low-precision training accuracy per rounding source", _training,
           _configure_training),
+    Topic("extraction", "random numbers extracted from training tensors and pixels, "
+          "gf_rounding's self-correlation (the paper's comparisons)", _extraction,
+          _configure_extraction),
 ]
 
 #: Every topic by name: the rounding topics above, then each topic module's.

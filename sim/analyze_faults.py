@@ -4,7 +4,10 @@
 topic functions: the CLI imports this module to build its parser.
 """
 
+from .fault_analysis import TOPIC as _FAULTS
+from .robustness import TOPIC as _ROBUSTNESS
+
 __all__ = ["TOPICS"]
 
 #: :class:`sim.topic.Topic` entries of this module.
-TOPICS = ()
+TOPICS = (_FAULTS, _ROBUSTNESS)

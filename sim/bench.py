@@ -33,7 +33,7 @@ from .generate import generate, write_atomic
 from .harness import HARNESS_TOP, make_harness
 from .registry import get_design
 from .synth import synthesize
-from .toolchain import tool_env, tool_versions
+from .toolchain import require_simulator, tool_env, tool_versions, yosys_command
 
 # Runs the harness (which has its own clock) until it raises `done`; plusargs reach
 # $value$plusargs. The standard Verilator --timing main loop.
@@ -145,6 +145,9 @@ def _subjects(design_name, overrides, cycles, build_root):
 def run_bench(design_name="sru_array", overrides=None, repeats=3, cycles=1_000_000, lanes=64,
               progress=None, build_root="build"):
     """Measure every subject ``repeats`` times; return a JSON-ready report with medians."""
+    for simulator in ("icarus", "verilator"):     # missing tools fail before any measurement
+        require_simulator(simulator)
+    yosys_command()
     if overrides is None:
         overrides = {"lanes": lanes, "source": "external"}
     subjects = _subjects(design_name, overrides, cycles, build_root)

@@ -18,6 +18,14 @@ def _show(value, port):
     return f"{value} (0x{value:x})"
 
 
+def _show_bus(values, port, limit=16):
+    """Every lane of an input bus whose lane count is not the output's (the lanes do not pair
+    up one to one: a whole bus feeds each output), the first ``limit`` of them."""
+    shown = [str(int(to_signed(int(v), port.lane_width))) if port.signed else str(int(v))
+             for v in values[:limit]]
+    return "[" + ", ".join(shown) + (", ..." if len(values) > limit else "") + "]"
+
+
 def compare_outputs(ports, stim, expected, actual, *, seed, latency=0, label="", limit=5,
                     first_cycle=0):
     """Raise :class:`Mismatch` unless ``actual`` equals ``expected`` on every output port.
@@ -56,6 +64,7 @@ def compare_outputs(ports, stim, expected, actual, *, seed, latency=0, label="",
             source = max(0, cycle - latency)
             inputs = ", ".join(
                 f"{p.name}={_show(stim[p.name][source, lane if p.lanes > 1 else 0], p)}"
+                if p.lanes in (1, port.lanes) else f"{p.name}={_show_bus(stim[p.name][source], p)}"
                 for p in ports if p.direction == "in")
             lines.append(f"  cycle {cycle}, lane {lane}: {port.name} expected "
                          f"{_show(exp[row, lane], port)}, got {_show(act[row, lane], port)}; "

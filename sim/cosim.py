@@ -191,7 +191,7 @@ def _simulate(simulator, top, build_dir, run_dir, testcase, plusargs=(), waves=F
 
 def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CYCLES, seed=1,
               mode="bulk", waves=False, build_root="build", model=None, dump=False,
-              chunk=DEFAULT_CHUNK, progress=None):
+              chunk=DEFAULT_CHUNK, progress=None, stimulus=None):
     """Co-simulate one design and parameter set; raise on any difference from the model.
 
     Parameters
@@ -217,6 +217,10 @@ def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CY
         Bulk mode: cycles per signature.
     progress : file-like, optional
         Bulk mode: receives a line every 5 s with the cycles done so far.
+    stimulus : dict, optional
+        Per-cycle mode: drive these arrays (port name -> ``(cycles, lanes)`` ``uint64``, with
+        ``rst``) instead of the seeded stimulus, e.g. a directed test's; ``cycles`` and
+        ``seed`` then only label the run.
 
     Returns
     -------
@@ -234,6 +238,8 @@ def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CY
     cycles = check_int("cycles", cycles, 1)
     seed = check_int("seed", seed, 0, 2 ** 64 - 1)
     chunk = check_int("chunk", chunk, 1)
+    if stimulus is not None and mode != "percycle":
+        raise ValueError("a given stimulus is driven in percycle mode (the bulk harness makes its own)")
     if waves and mode == "bulk":
         raise ValueError("waves are recorded in percycle mode; add --mode percycle")
     design = get_design(design_name)
@@ -244,7 +250,11 @@ def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CY
     runs = Path(build_root) / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     run_dir = Path(tempfile.mkdtemp(dir=runs, prefix=f"{generated.top}-{simulator}-{mode}-")).resolve()
-    stim = make_stimulus(generated.ports, cycles, seed, densities)
+    if stimulus is None:
+        stim = make_stimulus(generated.ports, cycles, seed, densities)
+    else:
+        stim = {name: np.asarray(values, dtype=np.uint64) for name, values in stimulus.items()}
+        cycles = len(stim["rst"])
     expected = (model or design.golden(generated.params)).run(stim)
     label = f"{design_name} {_fmt(generated.params)} on {simulator} ({mode})"
     check = dict(seed=seed, latency=generated.latency, label=label)

@@ -115,9 +115,10 @@ class Design:
     lane_ports : tuple of str
         Ports that are lane-major buses of ``lanes_param`` lanes; every other port is one lane
         unless it is in ``port_lanes``.
-    port_lanes : dict of str -> str
+    port_lanes : dict of str -> str or callable
         Lane-major ports whose lane count is another parameter (port name -> parameter name),
-        e.g. a ``src`` bus of ``sources`` words.
+        e.g. a ``src`` bus of ``sources`` words, or a function of the resolved parameters
+        (e.g. ``rows * cols`` lanes).
     signed_ports : tuple of str
         Ports whose lanes carry two's-complement numbers.
     regress_cases : tuple of dict
@@ -177,7 +178,8 @@ class Design:
             direction = "in" if member.flow == wiring.In else "out"
             width = Shape.cast(member.shape).width
             if name in self.port_lanes:
-                n = params[self.port_lanes[name]]
+                spec = self.port_lanes[name]
+                n = spec(params) if callable(spec) else params[spec]
             else:
                 n = lanes if name in self.lane_ports else 1
             ports.append(Port(name, direction, width, n, name in self.signed_ports))

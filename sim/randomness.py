@@ -2,7 +2,8 @@
 
 Usage::
 
-    stochhw analyze randomness --source SRC [--bits N] [--length L] [--seed S] [--json]
+    stochhw analyze randomness --source SRC [--bits N] [--length L] [--seed S]
+                               [--method direct|multi_lsb] [--mapping M0,M1,...] [--json]
 
 ``SRC`` names the source of N-bit numbers (``--bits N``, 1..16, default 6):
 
@@ -19,11 +20,27 @@ Usage::
 ``weight:LAYER``, ``activation:LAYER``, ``error:LAYER``, ``gradient:LAYER``
     The codes recorded while training the default network of :mod:`models.training`
     (``TrainingConfig(seed=--seed)``: 64-32-10, 8-bit fixed point, stochastic rounding from
-    PCG64; LAYER 0, 1 or ``all``). Each number is the N least-significant bits of one code
-    (two's complement): the *direct* extraction, N <= 8. Codes come snapshot by snapshot in
-    training order (for ``all``, each snapshot's layers in turn), so a shorter ``--length``
-    covers an early part of training. Extractors that combine the LSBs of
-    several codes plug in later, from ``models/extractor.py``.
+    PCG64; LAYER 0, 1 or ``all``), passed through an ``lsb_extractor`` model
+    (:func:`models.extractor.extract_stream`: static routing, seed 1, 16 lanes, no reuse).
+    The codes form one stream, snapshot by snapshot in training order (for ``all``, each
+    snapshot's layers in turn), cut into cycles: ``--method direct`` (default; the paper's
+    Method #1) makes each number from the N low bits (two's complement) of one code, 16
+    codes per cycle, N <= 8; ``--method multi_lsb`` (Method #2) makes each number from the
+    LSBs of N different codes, 16 * N codes per cycle. A shorter ``--length`` covers an
+    early part of training.
+``pixel:DIST[:PARAMS]``
+    Numbers of a ``pixel_extractor`` model (:mod:`models.pixel`) with N-bit numbers (N <= 8)
+    on all 29 eligible pixel locations of scikit-learn's 8x8 digits, thresholds computed from
+    the same images (so the distribution is matched in-sample), image after image in dataset
+    order (1797 images, 29 numbers each). DIST is ``uniform``, ``gauss[:SIGMA]`` (SIGMA > 0,
+    default 1/3) or ``beta[:ALPHA:BETA]`` (both > 0, default 2:2, the design's defaults);
+    numbers may be written as decimals or fractions, e.g. ``pixel:gauss:1/3``,
+    ``pixel:beta:1:2``. Only ``uniform`` aims at uniform numbers: entropy, bias and NIST then
+    say how far the shaped distributions are from uniform, which is their purpose.
+
+``--mapping`` applies a permutation of ``0 .. 2^N - 1`` to every number of any source
+(``out = mapping[number]``, the ``mapping`` parameter of ``lsb_extractor``); the stream is
+then the mapped numbers' bits (whole numbers only).
 
 Every source becomes one bit stream of ``--length L`` bits (default 1,000,000, the size the
 NIST tests are designed for; a file or tensor source that holds fewer gives what it has, but
@@ -49,9 +66,12 @@ JSON schema (``--json``; keys are stable, objects are printed with sorted keys):
 
     {
       "source": {"spec": str, "kind": str, "description": str,
+                 "mapping": [int] | null,
                  ... kind-specific: "width", "seed" (lfsr); "seed" (pcg); "path", "file_bits"
-                 (file); "layer" (int or "all"), "training" (tensor kinds: "seed", "bits",
-                 "rounding", "rnd_bits", "test_accuracy", "snapshots", "available_numbers")},
+                 (file); "layer" (int or "all"), "method", "training" (tensor kinds: "seed",
+                 "bits", "rounding", "rnd_bits", "test_accuracy", "snapshots",
+                 "available_numbers"); "distribution", "sigma", "alpha", "beta", "lanes",
+                 "images", "available_numbers" (pixel)},
       "bits": int,                       # N
       "n_bits": int,                     # length of the analysed bit stream
       "n_numbers": int,                  # n_bits // N
@@ -67,29 +87,40 @@ JSON schema (``--json``; keys are stable, objects are printed with sorted keys):
                           "threshold": float | null, "reason": str}]}
     }
 
-Bad input raises :class:`models.checks.ParameterError` naming ``source``, ``bits`` or
-``length``; the CLI prints it as one line and exits with status 2.
+Bad input raises :class:`models.checks.ParameterError` naming ``source``, ``bits``,
+``length``, ``method`` or ``mapping``; the CLI prints it as one line and exits with status 2.
 """
 
 import dataclasses
+import functools
 import math
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from models import nist
 from models.bits import mask
-from models.checks import ParameterError, check_int
+from models.checks import ParameterError, check_choice, check_int
 from models.entropy import pack_bits, shannon_entropy
+from models.extractor import METHODS, check_mapping, extract_stream
 from models.gf2 import MAX_WIDTH, MIN_WIDTH
+from models.pixel import (DISTRIBUTIONS, PixelExtractorModel, eligible_locations, lane_pixels,
+                          pixel_numbers)
 from models.training import (TENSOR_KINDS, LFSRSource, PCGSource, TrainingConfig,
-                             tensor_numbers, train)
+                             tensor_codes, train)
 
-__all__ = ["KINDS", "DEFAULT_LENGTH", "SourceSpec", "parse_source", "source_stream",
-           "unpack_numbers", "entropy_summary", "sru_bias", "nist_summary", "analyze_source",
-           "format_text"]
+__all__ = ["KINDS", "DEFAULT_LENGTH", "EXTRACTOR_LANES", "EXTRACTOR_SEED", "SourceSpec",
+           "parse_source", "parse_mapping", "trained", "tensor_source_numbers", "pixel_source_numbers",
+           "source_stream", "unpack_numbers", "entropy_summary", "sru_bias", "nist_summary",
+           "analyze_source", "format_text"]
 
-KINDS = ("lfsr", "pcg", "file", *TENSOR_KINDS)
+KINDS = ("lfsr", "pcg", "file", *TENSOR_KINDS, "pixel")
+#: The lsb_extractor applied to tensor sources: lanes and static-routing seed.
+EXTRACTOR_LANES = 16
+EXTRACTOR_SEED = 1
+#: Default shape parameters of pixel sources (the pixel_extractor design's defaults).
+PIXEL_DEFAULTS = {"sigma": Fraction(1, 3), "alpha": 2, "beta": 2}
 DEFAULT_LENGTH = 1_000_000
 #: The shortest input any NIST test accepts (frequency, runs, cusum: n >= 100).
 MIN_BITS = 100
@@ -106,6 +137,10 @@ class SourceSpec:
     seed: int | None = None
     path: str | None = None
     layer: int | None = None          # None with a tensor kind means "all"
+    distribution: str | None = None   # pixel: uniform, gauss or beta
+    sigma: float | None = None
+    alpha: float | None = None
+    beta: float | None = None
 
 
 def _spec_int(text, what, spec):
@@ -113,6 +148,44 @@ def _spec_int(text, what, spec):
         return int(text, 0)
     except ValueError:
         raise ParameterError(f"source: {what} must be an integer, not {text!r} (in {spec!r})") from None
+
+
+def _spec_positive(text, what, spec):
+    """A number > 0 written as a decimal or a fraction (``1/3``)."""
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise ParameterError(f"source: {what} must be a number such as 0.5 or 1/3, not {text!r} "
+                             f"(in {spec!r})") from None
+    if value <= 0:
+        raise ParameterError(f"source: {what} must be > 0, not {text!r} (in {spec!r})")
+    return float(value)
+
+
+def _parse_pixel(text, fields):
+    usage = "pixel:uniform, pixel:gauss[:SIGMA] or pixel:beta[:ALPHA:BETA]"
+    if not fields or not fields[0]:
+        raise ParameterError(f"source: expected {usage}, not {text!r}")
+    distribution, params = fields[0], fields[1:]
+    if distribution not in DISTRIBUTIONS:
+        raise ParameterError(f"source: unknown pixel distribution {distribution!r} in {text!r} "
+                             f"(known: {', '.join(DISTRIBUTIONS)}; {usage})")
+    count = {"uniform": (0,), "gauss": (0, 1), "beta": (0, 2)}[distribution]
+    if len(params) not in count:
+        raise ParameterError(f"source: expected {usage}, not {text!r}")
+    sigma = float(PIXEL_DEFAULTS["sigma"])
+    alpha, beta = float(PIXEL_DEFAULTS["alpha"]), float(PIXEL_DEFAULTS["beta"])
+    if distribution == "gauss" and params:
+        sigma = _spec_positive(params[0], "sigma", text)
+    if distribution == "beta" and params:
+        alpha = _spec_positive(params[0], "alpha", text)
+        beta = _spec_positive(params[1], "beta", text)
+    if distribution != "gauss":
+        sigma = None
+    if distribution != "beta":
+        alpha = beta = None
+    return SourceSpec(text, "pixel", distribution=distribution, sigma=sigma, alpha=alpha,
+                      beta=beta)
 
 
 def parse_source(text):
@@ -129,12 +202,14 @@ def parse_source(text):
     if kind not in KINDS:
         raise ParameterError(f"source: unknown kind {kind!r} in {text!r} "
                              f"(known: lfsr:WIDTH[:SEED], pcg[:SEED], file:PATH, "
-                             f"{'|'.join(TENSOR_KINDS)}:LAYER)")
+                             f"{'|'.join(TENSOR_KINDS)}:LAYER, pixel:DIST[:PARAMS])")
     if kind == "file":
         if not rest:
             raise ParameterError(f"source: file needs a path, file:PATH (in {text!r})")
         return SourceSpec(text, kind, path=rest)
     fields = rest.split(":") if rest else []
+    if kind == "pixel":
+        return _parse_pixel(text, fields)
     if kind == "lfsr":
         if not 1 <= len(fields) <= 2:
             raise ParameterError(f"source: expected lfsr:WIDTH[:SEED], not {text!r}")
@@ -168,6 +243,17 @@ def parse_source(text):
     return SourceSpec(text, kind, layer=layer)
 
 
+def parse_mapping(text):
+    """Parse ``--mapping``: comma-separated integers, e.g. ``3,1,2,7,4,6,5,0``; ``None`` passes."""
+    if text is None:
+        return None
+    try:
+        return tuple(int(field, 0) for field in text.split(","))
+    except ValueError:
+        raise ParameterError(f"mapping must be comma-separated integers such as 3,1,2,7,4,6,5,0, "
+                             f"not {text!r}") from None
+
+
 def unpack_numbers(numbers, bits):
     """The bit stream of ``bits``-bit numbers, least significant bit first (inverse of
     :func:`models.entropy.pack_bits`)."""
@@ -182,19 +268,75 @@ def _numbers_stream(numbers, bits, length):
     return unpack_numbers(numbers[:count], bits)[:length]
 
 
-def source_stream(spec, bits, length=None, seed=1):
+@functools.lru_cache(maxsize=4)
+def trained(seed):
+    """The training run whose codes the tensor sources use: ``train(TrainingConfig(seed=seed))``.
+
+    Cached: one run serves every tensor source of a seed (a run takes a second or two).
+    """
+    return train(TrainingConfig(seed=check_int("seed", seed, 0)))
+
+
+def tensor_source_numbers(result, kind, layer, bits, method="direct", mapping=None, stride=1):
+    """Numbers the ``lsb_extractor`` model takes from the recorded codes of a training run.
+
+    Parameters
+    ----------
+    result : models.training.TrainingResult
+    kind : {"weight", "activation", "error", "gradient"}
+    layer : int or None
+        ``None``: every layer, each snapshot's layers in turn (:func:`models.training.tensor_codes`).
+    bits : int
+        N, 1..8 (the width of the codes).
+    method : {"direct", "multi_lsb"}
+    mapping : sequence of int, optional
+    stride : int
+        Use every ``stride``-th snapshot only (1: all), so that a bounded number of bits can
+        cover the whole of training.
+
+    Returns
+    -------
+    ndarray of uint64
+        :data:`EXTRACTOR_LANES` numbers per extractor cycle, cycle after cycle.
+    """
+    method = check_choice("method", method, METHODS)
+    stride = check_int("stride", stride, 1)
+    if stride > 1:
+        result = dataclasses.replace(result, records={key: codes[::stride] for key, codes
+                                                      in result.records.items()})
+    codes = tensor_codes(result, kind, layer)
+    return extract_stream(codes, bits, method, EXTRACTOR_LANES, EXTRACTOR_SEED, mapping,
+                          src_width=result.config.bits)
+
+
+def pixel_source_numbers(spec, bits):
+    """The numbers of a ``pixel:`` source and its extractor model (see the module docstring)."""
+    if isinstance(spec, str):
+        spec = parse_source(spec)
+    lanes = len(eligible_locations(8))
+    params = {name: getattr(spec, name) for name in ("sigma", "alpha", "beta")
+              if getattr(spec, name) is not None}
+    model = PixelExtractorModel(lanes=lanes, bits=bits, distribution=spec.distribution, **params)
+    return pixel_numbers(lane_pixels(lanes), model.thresholds).ravel(), model
+
+
+def source_stream(spec, bits, length=None, seed=1, method="direct", mapping=None):
     """The bit stream of source ``spec``, and facts about the source for the report.
 
     Parameters
     ----------
     spec : SourceSpec or str
     bits : int
-        N, bits per number, 1..16 (<= WIDTH for an LFSR, <= 8 for a tensor source).
+        N, bits per number, 1..16 (<= WIDTH for an LFSR, <= 8 for tensor and pixel sources).
     length : int, optional
-        Bits wanted, >= 100; default :data:`DEFAULT_LENGTH`. File and tensor sources may give
-        fewer (at least 100).
+        Bits wanted, >= 100; default :data:`DEFAULT_LENGTH`. File, tensor and pixel sources
+        may give fewer (at least 100).
     seed : int
         Default PCG seed, and the training seed of tensor sources.
+    method : {"direct", "multi_lsb"}
+        Extraction method of tensor sources; other sources accept only the default.
+    mapping : sequence of int, optional
+        Permutation of ``0 .. 2^bits - 1`` applied to every number.
 
     Returns
     -------
@@ -209,18 +351,24 @@ def source_stream(spec, bits, length=None, seed=1):
     length = DEFAULT_LENGTH if length is None else length
     length = check_int("length", length, MIN_BITS)
     seed = check_int("seed", seed, 0)
+    method = check_choice("method", method, METHODS)
+    mapping = check_mapping(mapping, bits)
+    tensor = spec.kind in TENSOR_KINDS
+    if method != "direct" and not tensor:
+        raise ParameterError(f"method: {method} applies to tensor sources "
+                             f"({'|'.join(TENSOR_KINDS)}:LAYER) only, not to {spec.kind}")
     info = {"spec": spec.spec, "kind": spec.kind}
     if spec.kind == "lfsr":
         if bits > spec.width:
             raise ParameterError(f"bits must be <= the LFSR width {spec.width}, not {bits}")
         source = LFSRSource(bits, spec.width, spec.seed)
-        stream = _numbers_stream(source.draw(-(-length // bits)), bits, length)
+        numbers = source.draw(-(-length // bits))
         info.update(width=spec.width, seed=spec.seed,
                     description=f"{source.describe()} of successive states")
     elif spec.kind == "pcg":
         pcg_seed = seed if spec.seed is None else spec.seed
         source = PCGSource(bits, pcg_seed)
-        stream = _numbers_stream(source.draw(-(-length // bits)), bits, length)
+        numbers = source.draw(-(-length // bits))
         info.update(seed=pcg_seed, description=source.describe())
     elif spec.kind == "file":
         path = Path(spec.path)
@@ -234,27 +382,56 @@ def source_stream(spec, bits, length=None, seed=1):
                                  f"the shortest NIST test needs {MIN_BITS}")
         data = np.fromfile(path, dtype=np.uint8, count=min(size, -(-length // 8)))
         stream = np.unpackbits(data, bitorder="little")[:length]
+        numbers = None
+        if mapping is not None:             # whole numbers only: a leftover < N bits is dropped
+            numbers = pack_bits(stream, bits)
+            if numbers.size * bits < MIN_BITS:
+                raise ParameterError(f"length must hold at least {MIN_BITS} bits of whole "
+                                     f"{bits}-bit numbers")
         info.update(path=spec.path, file_bits=size * 8,
                     description=f"bytes of {spec.path}, least significant bit first")
+    elif spec.kind == "pixel":
+        if bits > 8:
+            raise ParameterError(f"bits must be <= 8 for a pixel source (8-bit pixels), not {bits}")
+        numbers, model = pixel_source_numbers(spec, bits)
+        if spec.distribution == "gauss":
+            shape = f"Gaussian (sigma {spec.sigma:g})"
+        elif spec.distribution == "beta":
+            shape = f"Beta({spec.alpha:g}, {spec.beta:g})"
+        else:
+            shape = "uniform"
+        info.update(distribution=spec.distribution, sigma=spec.sigma, alpha=spec.alpha,
+                    beta=spec.beta, lanes=model.lanes, images=numbers.size // model.lanes,
+                    available_numbers=int(numbers.size),
+                    description=f"pixel_extractor, {bits}-bit {shape} numbers from "
+                                f"{model.lanes} pixel locations of the digits, image by image")
     else:
         if bits > 8:
             raise ParameterError(f"bits must be <= 8, the width of the recorded codes, "
                                  f"not {bits}")
-        config = TrainingConfig(seed=seed)
-        result = train(config)
-        numbers = tensor_numbers(result, spec.kind, spec.layer, bits)
+        result = trained(seed)
+        config = result.config
+        numbers = tensor_source_numbers(result, spec.kind, spec.layer, bits, method)
         if numbers.size * bits < MIN_BITS:
             raise ParameterError(f"source: {spec.spec!r} holds {numbers.size * bits} bits; "
                                  f"the shortest NIST test needs {MIN_BITS}")
-        stream = _numbers_stream(numbers, bits, length)
         layer = "all" if spec.layer is None else spec.layer
-        info.update(layer=layer, description=(
-            f"{bits} LSBs of each recorded {spec.kind} code of "
-            f"{'all layers' if spec.layer is None else f'layer {layer}'} (direct extraction)"),
+        how = (f"the {bits} LSBs of one code per number (direct)" if method == "direct" else
+               f"the LSBs of {bits} codes per number (multi_lsb)")
+        info.update(layer=layer, method=method, description=(
+            f"{spec.kind} codes of {'all layers' if spec.layer is None else f'layer {layer}'} "
+            f"through a {EXTRACTOR_LANES}-lane lsb_extractor: {how}"),
             training={"seed": seed, "bits": config.bits, "rounding": config.rounding,
                       "rnd_bits": config.rnd_bits, "test_accuracy": result.test_accuracy,
                       "snapshots": int(result.records[(spec.kind, 0)].shape[0]),
                       "available_numbers": int(numbers.size)})
+    if numbers is not None:
+        if mapping is not None:
+            numbers = np.asarray(mapping, dtype=np.uint64)[numbers]
+        stream = _numbers_stream(numbers, bits, length)
+    info["mapping"] = None if mapping is None else list(mapping)
+    if mapping is not None:
+        info["description"] += ", mapped"
     return stream, info
 
 
@@ -312,9 +489,9 @@ def nist_summary(stream, alpha=ALPHA):
             "summary": summary, "tests": tests}
 
 
-def analyze_source(source, bits=6, length=None, seed=1):
+def analyze_source(source, bits=6, length=None, seed=1, method="direct", mapping=None):
     """Entropy, SRU bias and NIST verdicts of ``source``; the JSON document of the schema."""
-    stream, info = source_stream(source, bits, length, seed)
+    stream, info = source_stream(source, bits, length, seed, method, mapping)
     numbers = pack_bits(stream, bits)
     if numbers.size == 0:           # only possible if length < bits; length >= 100 > 16
         raise ParameterError(f"length must hold at least one {bits}-bit number")

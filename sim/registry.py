@@ -175,7 +175,7 @@ _CORE_DESIGNS = [
         summary="generator-free stochastic rounding: lsb_extractor feeding sru_array (external)",
         component=GFRounding, model=GFRoundingModel,
         params=(
-            Param("lanes", "int", 16, "number of lanes, 1..4096"),
+            Param("lanes", "int", 16, "number of lanes, 1..4096 (>= 2 on source_bus=x)"),
             Param("in_width", "int", 16, "signed input width per lane"),
             Param("out_width", "int", 8, "signed output width per lane; k = in_width - out_width"),
             Param("saturate", "bool", True, "clamp (1) or wrap (0) on overflow"),

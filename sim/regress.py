@@ -7,6 +7,7 @@ import time
 from .check import Mismatch
 from .cosim import CosimFailed, run_cosim
 from .registry import REGISTRY, get_design
+from .toolchain import require_simulator
 
 __all__ = ["regression_cases", "run_cases"]
 
@@ -50,6 +51,8 @@ def _text(overrides):
 
 def run_cases(cases, simulators, cycles, seed=1, mode="bulk", waves=False, jobs=2, out=sys.stdout):
     """Run every case on every simulator; print one line per run; return the failures."""
+    for simulator in simulators:          # a missing simulator fails now, not in a worker
+        require_simulator(simulator)
     work = [(case, sim) for case in cases for sim in simulators]
     failures = []
     start = time.perf_counter()

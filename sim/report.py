@@ -13,10 +13,12 @@ changed does no synthesis.
 """
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from .analyze import rounding_bias
@@ -25,7 +27,7 @@ from .cosim import SIMULATORS
 from .generate import generate, write_atomic, write_design
 from .registry import REGISTRY
 from .regress import run_cases
-from .toolchain import tool_versions
+from .toolchain import require_simulator, tool_versions, yosys_command
 
 __all__ = ["run_report", "REPORT_DIR"]
 
@@ -78,28 +80,41 @@ def _index(comparisons):
 
 @contextlib.contextmanager
 def staged(folder):
-    """Yield a private copy of ``folder`` to write into; swap it in only if the block succeeds."""
+    """Yield a private copy of ``folder`` to write into; swap it in only if the block succeeds.
+
+    Every run gets its own stage (``mkdtemp``: unique even for two runs in one process), and
+    the two renames of the swap happen under an exclusive lock on the parent folder, so two
+    runs that finish together never interleave them: each swaps in a complete folder, and the
+    last one wins. An interrupted run leaves ``folder`` as it was.
+    """
     folder = Path(folder)
-    stage = folder.parent / f".{folder.name}.staging-{os.getpid()}"
-    shutil.rmtree(stage, ignore_errors=True)
-    if folder.exists():
-        shutil.copytree(folder, stage)
-    else:
-        stage.mkdir(parents=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{folder.name}.staging-", dir=folder.parent))
     try:
+        os.chmod(stage, 0o755)            # mkdtemp makes 0700; the reports are for everyone
+        if folder.exists():
+            shutil.copytree(folder, stage, dirs_exist_ok=True)
         yield stage
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    old = folder.parent / f".{folder.name}.old-{os.getpid()}"
-    if folder.exists():
-        os.rename(folder, old)
-    os.rename(stage, folder)
+    old = stage.with_name(stage.name + ".old")
+    lock = os.open(folder.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if folder.exists():
+            os.rename(folder, old)
+        os.rename(stage, folder)
+    finally:
+        os.close(lock)                    # closing releases the lock
     shutil.rmtree(old, ignore_errors=True)
 
 
 def run_report(cycles=20_000, jobs=2, out=sys.stdout, report_dir=REPORT_DIR, build_root="build"):
     """Run the main job; return the exit status (0 when every co-simulation passed)."""
+    for simulator in SIMULATORS:          # a missing tool fails before any work, not midway
+        require_simulator(simulator)
+    yosys_command()
     with staged(report_dir) as stage:
         status = _run_report(cycles, jobs, out, stage, build_root)
     print(f"== reports in {report_dir}/", file=out)

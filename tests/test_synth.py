@@ -85,8 +85,9 @@ def test_second_call_is_a_cache_hit(results, generated, cache_dir, family, monke
 
 def test_to_json_is_stable(results):
     doc = results["array_lfsr", "xilinx"].to_json()
-    assert list(doc) == ["design", "family", "params", "luts", "ffs", "carry", "srl",
-                         "cells_by_type", "yosys_version", "seconds", "cached", "sha256_16"]
+    assert list(doc) == ["design", "family", "params", "luts", "ffs", "carry", "srl", "bram",
+                         "lutram", "cells_by_type", "yosys_version", "seconds", "cached",
+                         "sha256_16"]
     json.dumps(doc)
 
 
@@ -134,3 +135,27 @@ def test_run_comparison_is_reproducible(tmp_path, cache_dir):
     assert rows[1]["baseline_ffs"] == 2 * (16 + 8)
     assert json.loads(outputs[0]["tiny.json"])["rows"] == rows
     assert b"stochhw compare tiny" in outputs[0]["tiny.md"]
+
+
+def test_netlist_is_written_on_request(generated, tmp_path, monkeypatch):
+    """``netlist=True`` keeps the mapped netlist; an entry without one is synthesized again."""
+    import gzip
+    from pathlib import Path
+
+    plain = synthesize(generated["sru_free"], "ice40", tmp_path)
+    assert plain.netlist is None and not list(tmp_path.rglob(synth.NETLIST_FILE))
+    with_netlist = synthesize(generated["sru_free"], "ice40", tmp_path, netlist=True)
+    assert not with_netlist.cached                    # the cached entry had no netlist
+    assert (with_netlist.luts, with_netlist.ffs, with_netlist.carry) == (plain.luts, plain.ffs, plain.carry)
+    netlist = json.loads(gzip.decompress(Path(with_netlist.netlist).read_bytes()))
+    top = netlist["modules"]["sru_free"]
+    assert int(top["attributes"]["top"], 2) == 1
+    types = [cell["type"] for cell in top["cells"].values()]
+    assert types.count("SB_LUT4") == with_netlist.luts and types.count("SB_CARRY") == with_netlist.carry
+
+    def no_yosys(*args, **kwargs):
+        raise AssertionError("a cache hit must not run Yosys")
+    monkeypatch.setattr(synth.subprocess, "run", no_yosys)
+    again = synthesize(generated["sru_free"], "ice40", tmp_path, netlist=True)
+    assert again.cached and again.netlist == with_netlist.netlist
+    assert synthesize(generated["sru_free"], "ice40", tmp_path).netlist is None

@@ -1,0 +1,169 @@
+"""Golden model of ``sc_neuron``: one stochastic-computing neuron of the paper's SC-ANN.
+
+N inputs ``x_i`` and weights ``w_i``, each one of QL states ``v_q = -1 + 2 q / (QL - 1)``
+(:func:`models.sc_quant.level_values`), travel as bipolar bitstreams (``P(1) = (1 + v) / 2``)
+for L cycles (a *frame*). Per cycle::
+
+    p_i[t] = x_i[t] XNOR w_i[t]                   bipolar products
+    c[t]   = parallel count of p_0 .. p_(N-1)     exact or approximate (models.parallel_counter)
+    acc    = sum of c over the frame              0 .. N L
+
+At the end of each frame the pre-activation estimate ``s = (2 acc - N L) / L`` (E[s] =
+sum_i x_i w_i for independent streams) goes through the quantized sigmoid of the paper,
+``y = index of quantize(sigmoid(s), QL)`` (:func:`models.lut_sigmoid.sigmoid_index`), which
+has 3 (QL = 5) or 6 (QL = 11) distinct states.
+
+Bitstreams either come in on ports (``source="port"``: ``xs``, ``ws``, one bit per input per
+cycle, e.g. from s-MTJs) or are generated inside (``source="lfsr"``) from state codes ``x``,
+``w`` (``0 .. QL-1``; larger codes saturate) by 2N comparator generators
+(:mod:`models.sc_stream`): threshold ``T_q = round_half_up(2^bits (1 + v_q) / 2)``, so the
+extreme states are exact all-zero / all-one streams; generator ``i`` (x) and ``N + i`` (w) are
+seeded with ``lane_seeds(seed, 2N, lfsr_width)``, all distinct.
+
+Timing. A frame counter runs 0 .. L-1 from reset. In the frame's last cycle the accumulated
+count, including that cycle's count, is converted and loaded into ``y``, ``valid`` is set for
+one cycle and ``acc`` restarts at 0. So the output of a frame whose first cycle is ``t0`` is
+visible from cycle ``t0 + L`` (latency: L cycles from the first input of a frame, 1 cycle from
+its last) and holds until the next frame's output. Reset clears the counter, ``acc``, ``y``
+(state 0) and ``valid``, and reloads the LFSRs. Codes or streams must be held for a frame
+to mean one neuron evaluation; the model follows whatever the ports carry, cycle by cycle.
+
+In hardware the sigmoid is not a table of N L + 1 entries: the quantized sigmoid is monotone in
+``acc`` with a handful of states, so it is the if/elif chain of its change points
+(:func:`sigmoid_thresholds`, found by bisection; :func:`models.lut_sigmoid.threshold_form`
+and the tests prove it equal to the table).
+"""
+
+import numpy as np
+
+from .bits import mask
+from .checks import check_choice, check_int
+from .clocked import register, register_enabled, steps_since_reset
+from .parallel_counter import METHODS as COUNTERS, approx_count, exact_count
+from .lut_sigmoid import sigmoid_index
+from .sc_quant import level_values
+from .sc_stream import (check_bits, check_lfsr_width, check_source, code_width, compare,
+                        generator_seeds, lfsr_randoms, padded_table, probability_thresholds)
+
+__all__ = ["MAX_N", "MAX_LENGTH", "level_thresholds", "pre_activation", "neuron_sigmoid",
+           "sigmoid_thresholds", "SCNeuronModel"]
+
+MAX_N = 4096
+MAX_LENGTH = 65535
+MAX_LEVELS = 256
+
+
+def level_thresholds(levels, bits):
+    """Comparator threshold of each state code: ``round_half_up(2^bits (1 + v_q) / 2)``."""
+    return probability_thresholds((level_values(levels) + 1.0) / 2.0, bits)
+
+
+def pre_activation(acc, n, length):
+    """The estimate ``s = (2 acc - N L) / L`` of ``sum_i x_i w_i`` from an accumulated count."""
+    return (2.0 * np.asarray(acc, dtype=np.float64) - n * length) / length
+
+
+def neuron_sigmoid(acc, n, length, levels):
+    """Output state of accumulated counts ``acc``: the table the hardware implements."""
+    return sigmoid_index(pre_activation(acc, n, length), levels)
+
+
+def sigmoid_thresholds(n, length, levels):
+    """Change points of :func:`neuron_sigmoid` over ``acc = 0 .. N L``, by bisection.
+
+    Returns ``(base, steps)`` in the form of :func:`models.lut_sigmoid.threshold_form`.
+    """
+    top = n * length
+    f = lambda a: int(neuron_sigmoid(a, n, length, levels))
+    base, last = f(0), f(top)
+    steps = []
+    for state in range(base + 1, last + 1):
+        lo, hi = 0, top                       # smallest acc with f(acc) >= state: f(hi) >= state
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if f(mid) >= state:
+                hi = mid
+            else:
+                lo = mid + 1
+        value = f(lo)
+        if not steps or steps[-1][0] != lo:
+            steps.append((lo, value))
+    return base, steps
+
+
+class SCNeuronModel:
+    """Model of :class:`hw.sc_neuron.SCNeuron` (see the module docstring).
+
+    Parameters
+    ----------
+    n : int
+        N, inputs, 1..4096 (default 8).
+    levels : int
+        QL, states of inputs, weights and output, 2..256 (default 5).
+    length : int
+        L, bitstream length (cycles per frame), 1..65535 (default 100).
+    source : str
+        ``"lfsr"`` (default: codes on ``xq``/``wq``, generators inside) or ``"port"`` (streams on
+        ``xs``/``ws``).
+    counter : str
+        ``"exact"`` (default) or ``"approx"``.
+    bits : int
+        Comparator width of the generators, 1..16 (default 8).
+    seed : int
+        Master seed of the 2N LFSRs, 0..2^64-1 (default 1).
+    lfsr_width : int
+        LFSR width, ``bits``..32 (default 16).
+
+    Ports (stimulus / result keys)
+    ------------------------------
+    xq, wq : in, N lanes x ``code_width(QL)`` (source lfsr)
+    xs, ws : in, N lanes x 1 (source port)
+    y : out, ``code_width(QL)`` bits: output state, updated at each frame end
+    valid : out, 1 bit: high in the cycle after a frame end (when ``y`` is new)
+    """
+
+    def __init__(self, n=8, levels=5, length=100, source="lfsr", counter="exact", bits=8, seed=1,
+                 lfsr_width=16):
+        self.n = check_int("n", n, 1, MAX_N)
+        self.levels = check_int("levels (QL)", levels, 2, MAX_LEVELS)
+        self.length = check_int("length", length, 1, MAX_LENGTH)
+        self.source = check_source(source)
+        self.counter = check_choice("counter", counter, COUNTERS)
+        self.bits = check_bits(bits)
+        self.lfsr_width = check_lfsr_width(lfsr_width, self.bits)
+        self.seed = check_int("seed", seed, 0, mask(64))
+        self.code_width = code_width(self.levels)
+        self.acc_width = (self.n * self.length).bit_length()
+        self.thresholds = tuple(int(t) for t in level_thresholds(self.levels, self.bits))
+        self.seeds = (generator_seeds(self.seed, 2 * self.n, self.lfsr_width)
+                      if self.source == "lfsr" else None)
+
+    def streams(self, stim):
+        """``(xs, ws)``: the input and weight bits of every cycle, shape (cycles, N)."""
+        if self.source == "port":
+            return stim["xs"], stim["ws"]
+        rst = stim["rst"][:, 0]
+        table = padded_table(self.thresholds, self.code_width)
+        out = []
+        for name, seeds in (("xq", self.seeds[:self.n]), ("wq", self.seeds[self.n:])):
+            rnd = lfsr_randoms(rst, seeds, self.lfsr_width, self.bits)
+            out.append(compare(rnd, table[stim[name].astype(np.intp)]))
+        return tuple(out)
+
+    def run(self, stim):
+        rst = stim["rst"][:, 0].astype(bool)
+        xs, ws = self.streams(stim)
+        products = ~(xs ^ ws) & np.uint64(1)
+        counts = (exact_count if self.counter == "exact" else approx_count)(products)
+        position = steps_since_reset(np.ones(rst.shape, dtype=bool), rst) % self.length
+        # Running count within each frame, the current cycle's count included: frames start
+        # where position == 0, so subtract the cumulative sum up to the frame's start.
+        cumulative = np.cumsum(counts)
+        starts = np.maximum.accumulate(np.where(position == 0, np.arange(rst.size), 0))
+        total = cumulative - cumulative[starts] + counts[starts]
+        end = (position == self.length - 1) & ~rst
+        # The sigmoid of each distinct count once: far fewer values than cycles.
+        values, inverse = np.unique(total, return_inverse=True)
+        state = neuron_sigmoid(values, self.n, self.length, self.levels).astype(np.uint64)[inverse]
+        return {"y": register_enabled(end, state[:, None], rst),
+                "valid": register(end.astype(np.uint64)[:, None], rst)}

@@ -1,0 +1,238 @@
+"""Tests of models.sc_streams and models.sc_ann: bit-exact SC counts, count statistics, training."""
+
+import math
+
+import numpy as np
+import pytest
+
+from models.checks import ParameterError
+from models.gf2 import MAXIMAL_TAPS
+from models.lfsr import lfsr_sequence
+from models.sc_ann import SCANN, SCANNConfig, SCConfig, input_levels, train
+from models.sc_quant import level_values, quantize_index, quantized_sigmoid
+from models.sc_streams import (bernoulli_bits, binomial_counts, encoded_values, lfsr_bits,
+                               lfsr_pair_table, lfsr_thresholds, p_one, sc_dot, xnor_count)
+from models.seeds import lane_seeds
+from models.smtj import bias_levels, smtj_p_one
+
+
+def random_net(layers, levels, seed=0):
+    rng = np.random.default_rng(seed)
+    return SCANN(layers, levels, [rng.uniform(-1, 1, (i + 1, j))
+                                  for i, j in zip(layers[:-1], layers[1:])])
+
+
+# ------------------------------------------------------------------------------------------
+# Sources
+# ------------------------------------------------------------------------------------------
+
+def test_p_one_of_each_source():
+    np.testing.assert_allclose(p_one(5, "ideal"), [0, 0.25, 0.5, 0.75, 1])
+    np.testing.assert_array_equal(p_one(5, "lfsr"), [0, 0.25, 0.5, 0.75, 1])
+    np.testing.assert_array_equal(lfsr_thresholds(11), np.floor(
+        (1 + np.arange(-5, 6) / 5) / 2 * 65536 + 0.5))
+    np.testing.assert_array_equal(p_one(11, "smtj"), smtj_p_one(bias_levels(11)))
+    enc = encoded_values(5, "smtj")
+    # The device curve: symmetric, inside (-1, 1), the extremes beyond 0.9 (paper's Fig. 2c).
+    np.testing.assert_allclose(enc, -enc[::-1], atol=1e-12)
+    assert 0.9 < enc[-1] < 1 and enc[2] == 0
+
+
+# ------------------------------------------------------------------------------------------
+# Bit-exact SC counts
+# ------------------------------------------------------------------------------------------
+
+def test_lfsr_forward_is_the_documented_bit_level_computation():
+    """One layer (3 inputs + bias, 2 neurons) rebuilt by hand from the documented seed layout."""
+    levels, length, seed = 5, 77, 9
+    net = random_net((3, 2), levels, seed=1)
+    x = np.random.default_rng(2).uniform(0, 1, (6, 3))
+    x_levels = input_levels(x, levels)
+    z = net.forward(x_levels, SCConfig("lfsr", length, seed=seed)).z[0]
+    seeds = lane_seeds(seed, 4 + 4 * 2, 16)     # 4 node LFSRs, then 4x2 weight LFSRs (C order)
+    r = lfsr_sequence(seeds, length - 1, 16, MAXIMAL_TAPS[16], "galois").astype(np.int64)
+    t = np.floor((1 + level_values(levels)) / 2 * 65536 + 0.5).astype(np.int64)
+    w = quantize_index(net.weights[0], levels)
+    for s in range(x.shape[0]):
+        a = list(quantize_index(2 * x[s] - 1, levels)) + [levels - 1]
+        for j in range(2):
+            count = sum(int(np.sum((r[:, i] < t[a[i]]) == (r[:, 4 + 2 * i + j] < t[w[i, j]])))
+                        for i in range(4))
+            assert z[s, j] == 2 * count / length - 4, (s, j)
+
+
+@pytest.mark.parametrize("levels", [5, 11])
+def test_lfsr_table_counts_equal_explicit_bits(levels):
+    net = random_net((64, 12, 10), levels)
+    x_levels = input_levels(np.random.default_rng(3).uniform(0, 1, (40, 64)), levels)
+    by_table = net.forward(x_levels, SCConfig("lfsr", 150, seed=4))
+    by_bits = net.forward(x_levels, SCConfig("lfsr", 150, seed=4, counts="bits"))
+    for a, b in zip(by_table.z, by_bits.z):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_pair_table_entries_are_xnor_counts():
+    rng = np.random.default_rng(5)
+    nodes = rng.integers(0, 1 << 16, (3, 64))
+    weights = rng.integers(0, 1 << 16, (3, 64, 4))
+    t = lfsr_thresholds(5)
+    table = lfsr_pair_table(nodes, weights, t)
+    for i, j, a, b in [(0, 0, 0, 4), (1, 3, 2, 2), (2, 1, 4, 1), (2, 2, 3, 0)]:
+        assert table[i, j, a, b] == xnor_count(nodes[i] < t[a], weights[i, :, j] < t[b])
+
+
+def test_sc_dot_is_a_sum_of_xnor_counts():
+    rng = np.random.default_rng(6)
+    a = rng.integers(0, 2, (5, 7, 33)).astype(np.uint8)
+    w = rng.integers(0, 2, (7, 33, 3)).astype(np.uint8)
+    want = np.array([[sum(xnor_count(a[s, i], w[i, :, j]) for i in range(7)) for j in range(3)]
+                     for s in range(5)])
+    np.testing.assert_array_equal(sc_dot(a, w), want)
+
+
+def test_exact_forward_matches_a_plain_loop():
+    levels = 11
+    net = random_net((64, 8, 10), levels, seed=7)
+    x = np.random.default_rng(8).uniform(0, 1, (5, 64))
+    fwd = net.forward(input_levels(x, levels))
+    v = level_values(levels)
+    for s in range(5):
+        a = np.append(v[quantize_index(2 * x[s] - 1, levels)], 1.0)
+        z0 = [sum(a[i] * v[quantize_index(net.weights[0][i, j], levels)] for i in range(65))
+              for j in range(8)]
+        h = np.append(quantized_sigmoid(np.array(z0), levels), 1.0)
+        z1 = [sum(h[i] * v[quantize_index(net.weights[1][i, j], levels)] for i in range(9))
+              for j in range(10)]
+        np.testing.assert_allclose(fwd.z[0][s], z0, atol=1e-12)
+        np.testing.assert_allclose(fwd.z[1][s], z1, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------------------
+# Independent streams: exact count distribution against explicit bits
+# ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("source", ["smtj", "ideal"])
+def test_binomial_counts_and_explicit_bits_agree_with_theory(source):
+    """Mean and variance of each neuron's count: both methods against E and Var from q.
+
+    n repeated draws of a fixed (1 sample x 20 inputs x 3 neurons) layer; the sample mean is
+    within 5 standard errors sqrt(Var/n) of L sum q, the sample variance within 5 standard
+    errors Var sqrt(2/(n-1)) (normal counts; the sums of 20 binomials are close to normal).
+    """
+    levels, length, n = 11, 64, 600
+    rng = np.random.default_rng(10)
+    a = rng.integers(0, levels, (1, 20))
+    w = rng.integers(0, levels, (20, 3))
+    p = p_one(levels, source)
+    q = p[a[0]][:, None] * p[w] + (1 - p[a[0]][:, None]) * (1 - p[w])
+    mean, var = length * q.sum(axis=0), length * (q * (1 - q)).sum(axis=0)
+    draw_rng = np.random.default_rng(11)
+    binomial = np.concatenate([binomial_counts(p, p, a, w, length, draw_rng) for _ in range(n)])
+    bits = np.concatenate([sc_dot(bernoulli_bits(p[a], length, draw_rng),
+                                  bernoulli_bits(p[w], length, draw_rng, axis=1)) for _ in range(n)])
+    for counts in (binomial, bits):
+        assert np.all(np.abs(counts.mean(axis=0) - mean) < 5 * np.sqrt(var / n))
+        assert np.all(np.abs(counts.var(axis=0, ddof=1) - var) < 5 * var * math.sqrt(2 / (n - 1)))
+
+
+def test_independent_sc_forward_is_unbiased_for_encoded_values():
+    """E[z_sc] = sum e(a) e(w) with e the encoded values: mean over repeats within 5 SE."""
+    levels, length, repeats = 5, 50, 300
+    net = random_net((64, 6, 10), levels, seed=12)
+    x_levels = input_levels(np.random.default_rng(13).uniform(0, 1, (3, 64)), levels)
+    e = encoded_values(levels, "smtj")
+    a = np.concatenate([x_levels, np.full((3, 1), levels - 1)], axis=1)
+    w = quantize_index(net.weights[0], levels)
+    want = e[a] @ e[w]
+    var = ((1 - (e[a][:, :, None] * e[w][None]) ** 2).sum(axis=1)) / length
+    z = np.stack([net.forward(x_levels, SCConfig("smtj", length, seed=s)).z[0]
+                  for s in range(repeats)])
+    assert np.all(np.abs(z.mean(axis=0) - want) < 5 * np.sqrt(var / repeats))
+
+
+# ------------------------------------------------------------------------------------------
+# Training
+# ------------------------------------------------------------------------------------------
+
+def test_ste_gradient_matches_finite_differences_at_fine_quantization():
+    """With 65536 states quantization is nearly the identity, so the STE gradient must match
+    the finite-difference gradient of the cost (steps far above the 3e-5 state spacing)."""
+    levels = 1 << 16
+    layers = (5, 4, 3)
+    net = random_net(layers, levels, seed=14)
+    for w in net.weights:
+        w *= 0.8                                     # away from the clip at +-1
+    rng = np.random.default_rng(15)
+    x_levels = input_levels(rng.uniform(0, 1, (7, 5)), levels)
+    targets = np.eye(3)[rng.integers(0, 3, 7)]
+
+    def cost(network):
+        fwd = network.forward(x_levels)
+        return network.backward(fwd, targets)[1]
+
+    grads, _ = net.backward(net.forward(x_levels), targets)
+    h = 2e-3
+    for layer, (i, j) in [(0, (0, 0)), (0, (5, 3)), (1, (2, 1)), (1, (4, 2))]:
+        up, down = [SCANN(layers, levels, net.weights) for _ in range(2)]
+        up.weights[layer][i, j] += h
+        down.weights[layer][i, j] -= h
+        numeric = (cost(up) - cost(down)) / (2 * h)
+        assert abs(numeric - grads[layer][i, j]) < 0.02 * max(abs(numeric), 1e-3), (layer, i, j)
+
+
+def test_training_learns_the_digits():
+    from models.training import load_digits_split
+    x_train, y_train, x_test, y_test = load_digits_split()
+    config = SCANNConfig(layers=(64, 16, 10), levels=5, epochs=4, learning_rate=4.0,
+                         init_scale=1.0)
+    result = train(config, x_train[:600], y_train[:600])
+    assert result.epoch_cost[-1] < result.epoch_cost[0]
+    # Chance is 10%; 300 test samples put the standard error near 3%.
+    assert result.network.accuracy(input_levels(x_test[:300], 5), y_test[:300]) > 0.6
+
+
+@pytest.mark.parametrize("source", ["smtj", "lfsr"])
+def test_method2_training_is_deterministic(source):
+    from models.training import load_digits_split
+    x_train, y_train, _, _ = load_digits_split()
+    config = SCANNConfig(layers=(64, 8, 10), levels=5, epochs=1,
+                         train_sc=SCConfig(source, 40, seed=3))
+    a = train(config, x_train[:64], y_train[:64])
+    b = train(config, x_train[:64], y_train[:64])
+    for wa, wb in zip(a.network.weights, b.network.weights):
+        np.testing.assert_array_equal(wa, wb)
+        assert np.all(np.abs(wa) <= 1.0)
+
+
+# ------------------------------------------------------------------------------------------
+# Bad input
+# ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make,message", [
+    (lambda: SCConfig("smtj", 0), r"length \(bitstream length L\) must be in 1\.\."),
+    (lambda: SCConfig("smtj", -5), r"length \(bitstream length L\)"),
+    (lambda: SCConfig("optical", 10), "source must be one of"),
+    (lambda: SCConfig("lfsr", 10, counts="binomial"), "counts='binomial' needs independent"),
+    (lambda: SCANNConfig(levels=1), r"levels \(QL"),
+    (lambda: SCANNConfig(layers=(64, 0, 10)), "layers must be in 1"),
+    (lambda: SCANNConfig(layers=(64,)), "layers must list"),
+    (lambda: SCANNConfig(learning_rate=0), "learning_rate"),
+    (lambda: SCANN((4, 2), 1), r"levels \(QL"),
+    (lambda: bernoulli_bits([0.5], 0, np.random.default_rng()), r"bitstream length L"),
+])
+def test_bad_parameters(make, message):
+    with pytest.raises(ParameterError, match=message):
+        make()
+
+
+def test_bad_shapes():
+    net = SCANN((4, 2), 5)
+    with pytest.raises(ParameterError, match=r"x must have shape \(samples, 4\)"):
+        net.forward(np.zeros((3, 5), dtype=int))
+    with pytest.raises(ParameterError, match="x_train must have shape"):
+        train(SCANNConfig(layers=(4, 2), epochs=1), np.zeros((3, 5)), np.zeros(3, int))
+    with pytest.raises(ParameterError, match="x must be finite"):
+        input_levels([np.nan], 5)
+    with pytest.raises(ParameterError, match="w_bits must have shape"):
+        sc_dot(np.zeros((1, 2, 3), np.uint8), np.zeros((2, 4, 1), np.uint8))
+    assert lfsr_bits([1, 5], 3).tolist() == [1, 0]
