@@ -39,6 +39,9 @@ VERILATOR_WAIVERS = (
     ("WIDTHEXPAND", "operands narrower than the result are extended inside expressions as "
                     "Amaranth's semantics specify (signed ones wrapped in $signed); co-simulation "
                     "checks every cycle against the golden model"),
+    ("WIDTHTRUNC", "Amaranth writes a variable bit or word select as a shift assigned to a "
+                   "narrower wire (`assign w = {...} >> sel;`) and a test for zero as `!` of a "
+                   "wide value: the truncation is the select itself (runtime crossbars)"),
 )
 
 
