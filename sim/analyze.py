@@ -36,7 +36,7 @@ from models.checks import ParameterError
 from models.sru import SRUArrayModel, lfsr_bias, stochastic_round
 
 from . import analyze_faults, analyze_sc
-from .topic import Topic, positive_int
+from .topic import Topic, positive_int, print_outcome
 
 __all__ = ["TOPICS", "TRAINING_DIR", "rounding_bias", "training_comparison",
            "write_training_report"]
@@ -368,12 +368,7 @@ def _training(args):
     result = training_comparison(seeds, epochs=3 if args.quick else None, progress=progress)
     result["config"]["quick"] = bool(args.quick)
     paths = write_training_report(result, TRAINING_DIR if args.out is None else args.out)
-    if args.json:
-        print(json.dumps(result, indent=2, sort_keys=True))
-        return 0
-    print(_training_markdown(result))
-    print("wrote " + ", ".join(map(str, paths)))
-    return 0
+    return print_outcome(args, result, lambda: _training_markdown(result), paths)
 
 
 def _configure_randomness(p):

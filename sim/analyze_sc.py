@@ -37,7 +37,7 @@ import json
 import sys
 from pathlib import Path
 
-from .topic import Topic, positive_int
+from .topic import Topic, positive_int, print_outcome
 
 __all__ = ["TOPICS", "SC_DIR", "sc_markdown", "write_sc_report"]
 
@@ -324,12 +324,7 @@ def _sc(args):
     result = run_experiments(plan, mnist=args.mnist, seed=args.seed, jobs=args.jobs,
                              scheduler=args.scheduler, progress=progress)
     paths = write_sc_report(result, SC_DIR if args.out is None else args.out)
-    if args.json:
-        print(json.dumps(result, indent=2, sort_keys=True))
-        return 0
-    print(sc_markdown(result))
-    print("wrote " + ", ".join(map(str, paths)))
-    return 0
+    return print_outcome(args, result, lambda: sc_markdown(result), paths)
 
 
 def _configure_sc(p):

@@ -252,7 +252,7 @@ def _pct(value):
     return "n/a" if value is None else f"{value:.1f}"
 
 
-def _report_versions():
+def report_versions():
     """Installed versions of :data:`_REPORT_TOOLS` (None for one that is missing)."""
     versions = {}
     for name in _REPORT_TOOLS:
@@ -264,7 +264,7 @@ def _report_versions():
 
 
 def _versions_line(yosys_versions):
-    tools = ", ".join(f"{name} {v}" for name, v in _report_versions().items())
+    tools = ", ".join(f"{name} {v}" for name, v in report_versions().items())
     return f"{tools}; {', '.join(yosys_versions)}"
 
 
@@ -378,7 +378,7 @@ def _json(comp, rows, yosys_versions, nextpnr_versions=()):
         "families": list(comp.families),
         "baseline": dataclasses.asdict(comp.baseline),
         "candidate": dataclasses.asdict(comp.candidate),
-        "tools": {**_report_versions(), "yosys": yosys_versions},
+        "tools": {**report_versions(), "yosys": yosys_versions},
         "rows": rows,
     }
     if comp.pnr:

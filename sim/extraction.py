@@ -61,6 +61,7 @@ from models.training import TENSOR_KINDS, TrainingConfig, train
 from .analyze import PAPER_TABLE6
 from .randomness import (EXTRACTOR_LANES, EXTRACTOR_SEED, MIN_BITS, nist_summary,
                          tensor_source_numbers, unpack_numbers)
+from .topic import print_outcome
 
 __all__ = ["REPORT_DIR", "REPORT_FILES", "NUMBER_BITS", "MAPPING_BITS", "PAPER_MAPPING",
            "extraction_analysis", "nist_stream", "write_extraction_report", "run_topic"]
@@ -1234,9 +1235,4 @@ def run_topic(args):
         result = extraction_analysis(args.seed, progress=progress)
     result["config"]["quick"] = quick
     paths = write_extraction_report(result, REPORT_DIR if args.out is None else args.out)
-    if args.json:
-        print(json.dumps(_public(result), indent=2, sort_keys=True))
-    else:
-        print(_markdown(result))
-        print("wrote " + ", ".join(map(str, paths)))
-    return 0
+    return print_outcome(args, _public(result), lambda: _markdown(result), paths)

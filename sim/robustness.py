@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .topic import Topic, positive_int
+from .topic import Topic, positive_int, print_outcome
 
 __all__ = ["ROBUSTNESS_DIR", "W_CLIP", "PAPER_CIFAR10", "robustness_study",
            "robustness_markdown", "write_robustness_report", "TOPIC"]
@@ -584,12 +584,7 @@ def _run(args):
     result = robustness_study(chips=args.chips, seed=args.seed, quick=args.quick,
                               progress=progress)
     paths = write_robustness_report(result, ROBUSTNESS_DIR if args.out is None else args.out)
-    if args.json:
-        print(json.dumps(result, indent=2, sort_keys=True))
-        return 0
-    print(robustness_markdown(result))
-    print("wrote " + ", ".join(map(str, paths)))
-    return 0
+    return print_outcome(args, result, lambda: robustness_markdown(result), paths)
 
 
 def _configure(parser):

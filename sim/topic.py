@@ -7,9 +7,10 @@ gathers the ``TOPICS`` of the topic modules.
 
 import argparse
 import dataclasses
+import json
 from typing import Callable
 
-__all__ = ["Topic", "positive_int", "nonnegative_int"]
+__all__ = ["Topic", "positive_int", "nonnegative_int", "print_outcome"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,3 +51,14 @@ def _int_at_least(lo):
 #: argparse types for the options of commands and topics.
 positive_int = _int_at_least(1)
 nonnegative_int = _int_at_least(0)
+
+
+def print_outcome(args, doc, render, paths):
+    """What a report-writing topic prints once its files are written: ``doc`` as JSON with
+    ``--json``, else the Markdown ``render()`` returns and the files written. Returns 0."""
+    if args.json:
+        print(json.dumps(doc, indent=2, sort_keys=True))
+    else:
+        print(render())
+        print("wrote " + ", ".join(map(str, paths)))
+    return 0
