@@ -1,6 +1,8 @@
 # stochhw: two commands do everything.
-#   make demo   set up, then run the main job (generate, co-simulate, synthesize, report)
-#   make test   set up, then run every test (models, CLI, Amaranth sim, cocotb on Icarus + Verilator)
+#   make demo    set up, then run the main job in minutes (generate, smoke co-simulate every design,
+#                the headline SRU comparison on three FPGA families, its savings); writes build/demo/
+#   make test    set up, then run every test (models, CLI, Amaranth sim, cocotb on Icarus + Verilator)
+#   make reports the full regeneration of the committed synth_reports/ and reports/ (long)
 # Setup is idempotent: a second run only checks that things are in place.
 
 SHELL := /bin/bash
@@ -11,7 +13,7 @@ STOCHHW := $(VENV)/bin/stochhw
 # pytest workers: the machines have 2 cores; override with `make test JOBS=4`.
 JOBS ?= 2
 
-.PHONY: all setup system-deps demo test test-fast bench report compare prove clean
+.PHONY: all setup system-deps demo test test-fast bench reports report compare prove clean
 
 all: test
 
@@ -38,15 +40,27 @@ $(VENV)/.installed: pyproject.toml | system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
-	$(PY) -m sim.toolchain --check
 	touch $@
 
+# Checks the simulators and prepares every yowasp tool, serially: each compiles itself once
+# per machine (Yosys: about 40 s), and never two processes at once (see sim/toolchain.py).
 setup: system-deps $(VENV)/.installed
+	$(PY) -m sim.toolchain --check
 
 demo: setup
-	$(STOCHHW) report
+	$(STOCHHW) demo -o build/demo
 
-report: demo
+# The full regeneration of every committed report (long on a fresh machine; cached by content).
+# The same code and tools give the same bytes.
+reports: setup
+	$(STOCHHW) report
+	$(STOCHHW) analyze training
+	$(STOCHHW) analyze extraction
+	$(STOCHHW) analyze faults
+	$(STOCHHW) analyze robustness
+	$(STOCHHW) analyze sc
+
+report: reports
 
 test: setup
 	$(PY) -m pytest -n $(JOBS) -q

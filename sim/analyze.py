@@ -36,7 +36,7 @@ from models.checks import ParameterError
 from models.sru import SRUArrayModel, lfsr_bias, stochastic_round
 
 from . import analyze_faults, analyze_sc
-from .topic import Topic, positive_int, print_outcome
+from .topic import Topic, positive_int, print_outcome, report_folder
 
 __all__ = ["TOPICS", "TRAINING_DIR", "rounding_bias", "training_comparison",
            "write_training_report"]
@@ -367,7 +367,7 @@ def _training(args):
     progress = None if args.json else sys.stderr
     result = training_comparison(seeds, epochs=3 if args.quick else None, progress=progress)
     result["config"]["quick"] = bool(args.quick)
-    paths = write_training_report(result, TRAINING_DIR if args.out is None else args.out)
+    paths = write_training_report(result, report_folder(args, TRAINING_DIR))
     return print_outcome(args, result, lambda: _training_markdown(result), paths)
 
 

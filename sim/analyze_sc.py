@@ -37,7 +37,7 @@ import json
 import sys
 from pathlib import Path
 
-from .topic import Topic, positive_int, print_outcome
+from .topic import Topic, positive_int, print_outcome, report_folder
 
 __all__ = ["TOPICS", "SC_DIR", "sc_markdown", "write_sc_report"]
 
@@ -323,7 +323,7 @@ def _sc(args):
     progress = None if args.json else sys.stderr
     result = run_experiments(plan, mnist=args.mnist, seed=args.seed, jobs=args.jobs,
                              scheduler=args.scheduler, progress=progress)
-    paths = write_sc_report(result, SC_DIR if args.out is None else args.out)
+    paths = write_sc_report(result, report_folder(args, SC_DIR))
     return print_outcome(args, result, lambda: sc_markdown(result), paths)
 
 

@@ -202,8 +202,17 @@ def cmd_report(args):
     return run_report(cycles=args.cycles, jobs=args.jobs, out=sys.stdout)
 
 
+def cmd_demo(args):
+    from .demo import run_demo
+    return run_demo(Path(args.output), cycles=args.cycles, jobs=args.jobs, out=sys.stdout)
+
+
 def cmd_analyze(args):
     from .analyze import TOPICS
+    # The documented run has every topic option at its default; the others are partial runs,
+    # which write into a scratch folder unless --out is given (sim.topic.report_folder).
+    args.partial = [f"--{dest.replace('_', '-')}" + ("" if isinstance(default, bool) else f" {getattr(args, dest)}")
+                    for dest, default in args.topic_defaults.items() if getattr(args, dest) != default]
     return TOPICS[args.topic].run(args)
 
 
@@ -243,6 +252,7 @@ _nonnegative = nonnegative_int
 def build_parser():
     from .analyze import TOPICS
     from .cosim import DEFAULT_CYCLES, MODES, SIMULATORS
+    from .demo import DEMO_CYCLES, DEMO_DIR
     from .pnr import PNR_FAMILIES
     from .synth import FAMILIES
 
@@ -308,7 +318,9 @@ def build_parser():
         t.add_argument("--json", action="store_true", help="print the result as JSON")
         t.add_argument("--seed", type=_nonnegative, default=1, help="seed of the analysis")
         topic.configure(t)
-        t.set_defaults(func=cmd_analyze)
+        defaults = vars(t.parse_args([]))     # every topic option at its default
+        t.set_defaults(func=cmd_analyze, topic_defaults={
+            dest: value for dest, value in defaults.items() if dest not in ("json", "out")})
 
     p = sub.add_parser("bench", help="throughput of model, simulators and synthesis, side by side")
     p.add_argument("--json", action="store_true")
@@ -318,7 +330,15 @@ def build_parser():
     p.add_argument("--lanes", type=_positive, default=64)
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("report", help="the main job: generate, smoke co-sim, synthesize, report")
+    p = sub.add_parser("demo", help="the main job in minutes: generate, smoke co-sim, headline SRU "
+                                    "comparison, its LUT/FF savings (make demo)")
+    p.add_argument("-o", "--output", default=str(DEMO_DIR), help=f"output folder (default: {DEMO_DIR})")
+    p.add_argument("--cycles", type=_positive, default=DEMO_CYCLES, help="cycles per smoke co-simulation")
+    p.add_argument("-j", "--jobs", type=_positive, default=2)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("report", help="regenerate synth_reports/ in full: every comparison, "
+                                      "co-simulation of every design (part of make reports)")
     p.add_argument("--cycles", type=_positive, default=20_000, help="cycles per smoke co-simulation")
     p.add_argument("-j", "--jobs", type=_positive, default=2)
     p.set_defaults(func=cmd_report)

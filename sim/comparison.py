@@ -8,7 +8,7 @@ import dataclasses
 
 from models.checks import ParameterError, check_bool, check_int
 
-from .synth import FAMILIES, check_family
+from .synth import FAMILIES, PNR_FAMILIES, check_family
 
 __all__ = ["Side", "Comparison"]
 
@@ -43,6 +43,12 @@ class Comparison:
         Also place and route every iCE40 and ECP5 point (:mod:`sim.pnr`, default devices) and
         report post-layout LUT/FF/carry counts and Fmax next to the synthesis counts. Off by
         default: place and route takes far longer than synthesis.
+    pnr_values : tuple of int or None
+        With ``pnr``, the sweep values that are placed and routed (a representative subset,
+        where the large points take minutes); None places every value.
+    command : str or None
+        How the reports are regenerated, as the markdown states it (Markdown text); None for
+        the built-in comparisons, which ``stochhw compare NAME`` regenerates.
     """
     name: str
     title: str
@@ -52,6 +58,8 @@ class Comparison:
     values: tuple
     families: tuple = FAMILIES
     pnr: bool = False
+    pnr_values: tuple | None = None
+    command: str | None = None
 
     def __post_init__(self):
         if not self.name or not all(c.isalnum() or c in "_-" for c in self.name):
@@ -76,6 +84,21 @@ class Comparison:
         for f in self.families:
             check_family(f)
         check_bool("pnr", self.pnr)
+        if self.pnr_values is not None:
+            object.__setattr__(self, "pnr_values", tuple(self.pnr_values))
+            missing = [v for v in self.pnr_values if v not in self.values]
+            if not self.pnr or missing or not self.pnr_values:
+                raise ParameterError(f"pnr_values must be a nonempty subset of values {self.values} "
+                                     f"and needs pnr=True, not {self.pnr_values}")
+
+    def placed(self, value, family):
+        """Whether the point at sweep ``value`` on ``family`` is placed and routed."""
+        return (self.pnr and family in PNR_FAMILIES
+                and (self.pnr_values is None or value in self.pnr_values))
+
+    def regenerate(self):
+        """Markdown text naming the command that regenerates this comparison's reports."""
+        return self.command or f"`stochhw compare {self.name}` (also run by `make reports`)"
 
     def sides(self):
         return {"baseline": self.baseline, "candidate": self.candidate}

@@ -61,7 +61,7 @@ from models.training import TENSOR_KINDS, TrainingConfig, train
 from .analyze import PAPER_TABLE6
 from .randomness import (EXTRACTOR_LANES, EXTRACTOR_SEED, MIN_BITS, nist_summary,
                          tensor_source_numbers, unpack_numbers)
-from .topic import print_outcome
+from .topic import print_outcome, report_folder
 
 __all__ = ["REPORT_DIR", "REPORT_FILES", "NUMBER_BITS", "MAPPING_BITS", "PAPER_MAPPING",
            "extraction_analysis", "nist_stream", "write_extraction_report", "run_topic"]
@@ -1234,5 +1234,5 @@ def run_topic(args):
     else:
         result = extraction_analysis(args.seed, progress=progress)
     result["config"]["quick"] = quick
-    paths = write_extraction_report(result, REPORT_DIR if args.out is None else args.out)
+    paths = write_extraction_report(result, report_folder(args, REPORT_DIR))
     return print_outcome(args, _public(result), lambda: _markdown(result), paths)

@@ -30,7 +30,7 @@ from models.checks import ParameterError, check_int
 from models.faulty_sram import FaultySRAMModel
 from models.voltage import VoltageModel, check_rate, level_to_p, p_to_level
 
-from .topic import Topic, positive_int
+from .topic import Topic, positive_int, report_folder
 
 __all__ = ["FAULTS_DIR", "fault_study", "faults_markdown", "write_faults_report", "TOPIC"]
 
@@ -395,7 +395,7 @@ def _run(args):
         check_rate(args.p, "p")
     result = fault_study(seed=args.seed, chips=args.chips,
                          p_map=0.01 if args.p is None else args.p, level_map=args.level)
-    paths = write_faults_report(result, FAULTS_DIR if args.out is None else args.out)
+    paths = write_faults_report(result, report_folder(args, FAULTS_DIR))
     if args.json:
         print(_json(result), end="")
         return 0

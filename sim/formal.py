@@ -37,7 +37,6 @@ file and the tool versions: a hit runs no tool. Every run happens in a private f
 """
 
 import dataclasses
-import functools
 import hashlib
 import importlib.util
 import json
@@ -63,7 +62,7 @@ from models.checks import check_choice, check_int
 
 from .registry import get_design
 from .generate import write_atomic  # after .registry: see the import note in sim/generate.py
-from .toolchain import ToolMissing
+from .toolchain import ToolMissing, prepare_yowasp
 
 __all__ = ["MODES", "Proof", "Bench", "ProofResult", "run_proof", "sby_config",
            "bench_rtlil", "warm_up", "require_formal_tools", "case_label", "registered",
@@ -360,18 +359,13 @@ def _write_tool_bin(folder):
     return env
 
 
-@functools.lru_cache(maxsize=1)
 def warm_up():
-    """Run every WebAssembly tool once so that its first-use message is out of the way."""
+    """Prepare the WebAssembly tools sby runs (:func:`sim.toolchain.prepare_yowasp`), so that
+    no two of sby's processes compile one at once and no first-use message reaches
+    yosys-smtbmc, which would take it for solver output."""
     require_formal_tools()
-    with tempfile.TemporaryDirectory(prefix="stochhw-formal-warm-") as tmp:
-        env = _write_tool_bin(Path(tmp) / "bin")
-        for argv in (["yosys", "-V"], ["boolector", "--version"]):
-            proc = subprocess.run([str(Path(tmp) / "bin" / argv[0]), *argv[1:]], cwd=tmp, env=env,
-                                  capture_output=True, text=True)
-            if proc.returncode != 0:
-                raise ToolMissing(f"{argv[0]} (from the yowasp packages) does not run: "
-                                  f"{(proc.stderr or proc.stdout).strip()[-200:]}")
+    for tool in ("yosys", "boolector"):
+        prepare_yowasp(tool)
     return True
 
 

@@ -61,15 +61,12 @@ from pathlib import Path
 from models.checks import ParameterError, check_int
 
 from .generate import generate, write_atomic
-from .synth import check_family, synthesize
-from .toolchain import ToolMissing, tool_env, venv_bin, yosys_command
+from .synth import PNR_FAMILIES, check_family, synthesize
+from .toolchain import tool_env, yosys_command, yowasp_command
 
 __all__ = ["PNR_FAMILIES", "DEVICES", "DEFAULT_TARGETS", "TARGET_MHZ", "DEFAULT_SEED", "PnRError",
            "PnRResult", "check_target", "check_pnr_family", "harness_verilog", "place_and_route",
            "implement", "CACHE_DIR"]
-
-#: Families nextpnr places and routes here (no open place and route for Xilinx 7-series on PyPI).
-PNR_FAMILIES = ("ice40", "ecp5")
 
 #: Devices (nextpnr's ``--<device>`` option) and the packages nextpnr 0.11 accepts for each,
 #: as found by running it on every (device, package) pair (the ``:4k`` package variants
@@ -381,11 +378,7 @@ def _top_ports(netlist, path):
 
 
 def _nextpnr_command(family):
-    name = f"yowasp-nextpnr-{family}"
-    exe = venv_bin() / name
-    if not exe.exists():
-        raise ToolMissing(f"{name} is not installed; run 'make setup'")
-    return [str(exe)]
+    return yowasp_command(f"nextpnr-{family}")
 
 
 def _nextpnr_args(family, device, package, seed):

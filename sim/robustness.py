@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .topic import Topic, positive_int, print_outcome
+from .topic import Topic, positive_int, print_outcome, report_folder
 
 __all__ = ["ROBUSTNESS_DIR", "W_CLIP", "PAPER_CIFAR10", "robustness_study",
            "robustness_markdown", "write_robustness_report", "TOPIC"]
@@ -583,7 +583,7 @@ def _run(args):
     progress = None if args.json else sys.stderr
     result = robustness_study(chips=args.chips, seed=args.seed, quick=args.quick,
                               progress=progress)
-    paths = write_robustness_report(result, ROBUSTNESS_DIR if args.out is None else args.out)
+    paths = write_robustness_report(result, report_folder(args, ROBUSTNESS_DIR))
     return print_outcome(args, result, lambda: robustness_markdown(result), paths)
 
 

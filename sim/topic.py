@@ -8,9 +8,12 @@ gathers the ``TOPICS`` of the topic modules.
 import argparse
 import dataclasses
 import json
+import sys
+import tempfile
+from pathlib import Path
 from typing import Callable
 
-__all__ = ["Topic", "positive_int", "nonnegative_int", "print_outcome"]
+__all__ = ["Topic", "positive_int", "nonnegative_int", "print_outcome", "report_folder"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,3 +65,23 @@ def print_outcome(args, doc, render, paths):
         print(render())
         print("wrote " + ", ".join(map(str, paths)))
     return 0
+
+
+def report_folder(args, committed):
+    """The folder a report-writing topic writes into.
+
+    ``--out`` when given. Otherwise the committed folder (``committed``, under ``reports/``)
+    for the documented run, the one with every option at its default; and for a partial run
+    (``--quick``, fewer chips, another seed, ...) a new scratch folder, so that a smoke test
+    never overwrites committed results. ``args.partial`` lists the options that differ from
+    their defaults (the CLI sets it).
+    """
+    if getattr(args, "out", None) is not None:
+        return Path(args.out)
+    partial = getattr(args, "partial", ())
+    if not partial:
+        return Path(committed)
+    scratch = Path(tempfile.mkdtemp(prefix=f"stochhw-{args.topic}-"))
+    print(f"stochhw: not the documented run ({', '.join(partial)}), so not written to {committed}; "
+          f"writing to the scratch folder {scratch} (give --out DIR to choose)", file=sys.stderr)
+    return scratch
