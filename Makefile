@@ -43,9 +43,9 @@ $(VENV)/.installed: pyproject.toml | system-deps
 	touch $@
 
 # Checks the simulators and prepares every yowasp tool, serially: each compiles itself once
-# per machine (Yosys: about 40 s), and never two processes at once (see sim/toolchain.py).
+# per machine (Yosys: about 40 s), and never two processes at once (see sim/core/toolchain.py).
 setup: system-deps $(VENV)/.installed
-	$(PY) -m sim.toolchain --check
+	$(PY) -m stochhw.sim.core.toolchain --check
 
 demo: setup
 	$(STOCHHW) demo -o build/demo

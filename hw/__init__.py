@@ -1,2 +1,5 @@
-"""Synthesizable Amaranth 0.5 components. Each states its ports, parameters and latency;
-:mod:`sim.registry` lists them with their golden models."""
+"""Synthesizable Amaranth 0.5 components, one file per design. Each states its ports,
+parameters and latency; :mod:`stochhw.sim.designs` lists them with their golden models.
+
+May import :mod:`stochhw.models` (shared rules and parameter checks); nothing above it.
+"""

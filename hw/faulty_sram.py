@@ -1,7 +1,7 @@
 """``faulty_sram``: an SRAM run below Vmin, with a seeded bit-fault injector on its read port.
 
 The fault rules (fail levels, modes, patterns, profiled maps, ``p_err``) are stated in
-:mod:`models.faulty_sram`; this module builds them in hardware.
+:mod:`stochhw.models.faulty_sram`; this module builds them in hardware.
 """
 
 from amaranth import C, Module, Mux, Signal
@@ -9,11 +9,10 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from models.faulty_sram import CHAR_BITS, COLUMN_BITS, PROB_BITS, RNG_LEAP, RNG_WIDTH, FaultySRAMModel
-from models.gf2 import MAXIMAL_TAPS
-from models.lfsr import lfsr_step
-
-from .sram import build_array
+from stochhw.hw.sram import build_array
+from stochhw.models.faulty_sram import CHAR_BITS, COLUMN_BITS, PROB_BITS, RNG_LEAP, RNG_WIDTH, FaultySRAMModel
+from stochhw.models.gf2 import MAXIMAL_TAPS
+from stochhw.models.lfsr import lfsr_step
 
 __all__ = ["FaultySRAM"]
 
@@ -70,7 +69,7 @@ class FaultySRAM(wiring.Component):
     7-series at depth 64, 512 and 4096, 64-bit words, L = 12), where a stored map would cost
     ``depth * width * level_bits`` bits of ROM (384 kbit, eleven RAMB36, at the defaults).
     A profiled map, which has no such shortcut, is stored: a second memory read in step with
-    the data. Details: :mod:`models.faulty_sram`.
+    the data. Details: :mod:`stochhw.models.faulty_sram`.
 
     Parameters
     ----------
@@ -96,7 +95,7 @@ class FaultySRAM(wiring.Component):
         The chip: tables, column and stuck values, LFSR seeds (0..2^64-1, default 1).
     profile : path or None
         Profiled fault map (``.npz``/``.json`` with per-bit ``flip01`` and ``flip10`` fail
-        levels, :func:`models.faulty_sram.load_profile`) instead of the seeded one.
+        levels, :func:`stochhw.models.faulty_sram.load_profile`) instead of the seeded one.
 
     Ports
     -----

@@ -1,15 +1,14 @@
 """``gf_rounding``: generator-free stochastic rounding, an ``lsb_extractor`` feeding an
-``sru_array`` with ``source="external"``; :class:`models.extractor.GFRoundingModel` is the
+``sru_array`` with ``source="external"``; :class:`stochhw.models.extractor.GFRoundingModel` is the
 reference."""
 
 from amaranth import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from models.extractor import GFRoundingModel
-
-from .lsb_extractor import LSBExtractorCore
-from .sru_array import SRUArray
+from stochhw.hw.lsb_extractor import LSBExtractorCore
+from stochhw.hw.sru_array import SRUArray
+from stochhw.models.extractor import GFRoundingModel
 
 __all__ = ["GFRounding"]
 
@@ -24,9 +23,9 @@ class GFRounding(wiring.Component):
     in_width, out_width, saturate
         As for ``sru_array``; ``k = in_width - out_width`` is the extracted number's width.
     method, routing, mapping, seed
-        As for :class:`hw.lsb_extractor.LSBExtractor`, with ``bits = k``.
+        As for :class:`stochhw.hw.lsb_extractor.LSBExtractor`, with ``bits = k``.
     reuse : bool
-        As for :class:`hw.lsb_extractor.LSBExtractor`, but on by default: on its own x bus
+        As for :class:`stochhw.hw.lsb_extractor.LSBExtractor`, but on by default: on its own x bus
         ``multi_lsb`` has ``lanes`` LSBs for ``lanes * k`` bits, so every LSB feeds k bits (of
         k different lanes while ``lanes > k``; below that a lane repeats words). Off is
         refused there when ``k > 1`` (``ParameterError`` naming ``reuse``).
@@ -43,7 +42,7 @@ class GFRounding(wiring.Component):
         Lane i (signed) at bits ``[i*in_width, (i+1)*in_width)``.
     src : In(sources * src_width), ``source_bus="port"`` only
     cfg_en, cfg_addr, cfg_data : runtime routing only
-        As for :class:`hw.lsb_extractor.LSBExtractor` (selects: ``lanes * k`` or ``lanes``).
+        As for :class:`stochhw.hw.lsb_extractor.LSBExtractor` (selects: ``lanes * k`` or ``lanes``).
     y : Out(lanes * out_width)
         Lane i (signed) at bits ``[i*out_width, (i+1)*out_width)``.
 
@@ -57,7 +56,7 @@ class GFRounding(wiring.Component):
     -----
     With ``source_bus="x"`` the static assignment (and the reset value of runtime selects) is
     circulant, so that no lane rounds with bits of its own value, which would correlate its
-    number with the fraction being rounded (:class:`models.extractor.GFRoundingModel`
+    number with the fraction being rounded (:class:`stochhw.models.extractor.GFRoundingModel`
     documents the rule). Runtime writes may route a lane to itself: that is the user's call.
     """
 
@@ -84,8 +83,9 @@ class GFRounding(wiring.Component):
         m.submodules.extractor = extractor = LSBExtractorCore(
             spec.sources, spec.src_width, spec.lanes, spec.bits, spec.method, spec.routing,
             spec.mapping, spec.seed, spec.reuse, bits_label="k", avoid_own=spec.avoid_own)
-        m.submodules.array = array = SRUArray(model.lanes, "external", 1, model.in_width,
-                                              model.out_width, 16, model.saturate)
+        m.submodules.array = array = SRUArray(lanes=model.lanes, source="external",
+                                              in_width=model.in_width, out_width=model.out_width,
+                                              saturate=model.saturate)
         m.d.comb += [
             extractor.src.eq(self.x if model.source_bus == "x" else self.src),
             array.x.eq(self.x),

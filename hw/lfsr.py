@@ -4,13 +4,14 @@ from amaranth import Cat, Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from models.lfsr import check_lfsr, galois_mask
+from stochhw.models.lfsr import LFSRSpec, galois_mask
+from stochhw.models.spec import Specified, spec_from
 
 __all__ = ["LFSR", "lfsr_next"]
 
 
 def lfsr_next(state, width, taps, form):
-    """Amaranth expression for the next state of ``state`` (same rule as :func:`models.lfsr.lfsr_step`)."""
+    """Amaranth expression for the next state of ``state`` (same rule as :func:`stochhw.models.lfsr.lfsr_step`)."""
     if form == "galois":
         gmask = galois_mask(taps)
         out = state[0]
@@ -25,20 +26,17 @@ def lfsr_next(state, width, taps, form):
     return Cat(*bits)
 
 
-class LFSR(wiring.Component):
-    """Maximal-length LFSR; see :mod:`models.lfsr` for the exact step rule.
+class LFSR(Specified, wiring.Component):
+    """Maximal-length LFSR; see :mod:`stochhw.models.lfsr` for the exact step rule.
 
     Parameters
     ----------
-    width : int
-        State width, 2..32 (default 16).
-    form : str
-        ``"galois"`` (default) or ``"fibonacci"``.
-    seed : int
-        Reset and power-up state, 1..2^width-1.
-    taps : sequence of int or None
-        XAPP052-style tap list; ``None`` takes the maximal-length table. A given list must be
-        primitive (checked), so the period is always 2^width - 1.
+    spec : LFSRSpec, optional
+        Or its fields as keyword arguments: ``width`` (2..32, default 16), ``form``
+        (``"galois"`` or ``"fibonacci"``), ``seed`` (the reset and power-up state,
+        1..2^width-1) and ``taps`` (an XAPP052-style tap list; ``None`` takes the
+        maximal-length table; a given list must be primitive, so the period is always
+        2^width - 1).
 
     Ports
     -----
@@ -53,12 +51,12 @@ class LFSR(wiring.Component):
     Synchronous ``rst`` reloads ``seed``.
     """
 
-    def __init__(self, width=16, form="galois", seed=1, taps=None):
-        self.width, self.form, self.seed, self.taps = check_lfsr(width, form, seed, taps)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(LFSRSpec, spec, params)
         super().__init__({"en": In(1), "state": Out(self.width, init=self.seed)})
 
     def elaborate(self, platform):
         m = Module()
         with m.If(self.en):
-            m.d.sync += self.state.eq(lfsr_next(self.state, self.width, self.taps, self.form))
+            m.d.sync += self.state.eq(lfsr_next(self.state, self.width, self.feedback_taps, self.form))
         return m

@@ -1,6 +1,6 @@
 """``lsb_extractor``: random numbers taken from the low bits of data words already on the chip.
 
-The rules (methods, static assignment, reuse, runtime writes) live in :mod:`models.extractor`;
+The rules (methods, static assignment, reuse, runtime writes) live in :mod:`stochhw.models.extractor`;
 this module builds them in hardware. :class:`LSBExtractorCore` is the combinational extractor
 (with its select registers for runtime routing), also used inside ``gf_rounding``;
 :class:`LSBExtractor` is the registered top-level design.
@@ -11,7 +11,7 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from models.extractor import check_extractor
+from stochhw.models.extractor import check_extractor
 
 __all__ = ["LSBExtractorCore", "LSBExtractor"]
 
@@ -24,7 +24,7 @@ class LSBExtractorCore(wiring.Component):
     sources, src_width, lanes, bits, method, routing, mapping, seed, reuse
         As for :class:`LSBExtractor`.
     bits_label, avoid_own
-        As for :func:`models.extractor.check_extractor` (``gf_rounding`` on its own x bus).
+        As for :func:`stochhw.models.extractor.check_extractor` (``gf_rounding`` on its own x bus).
 
     Ports
     -----
@@ -114,8 +114,8 @@ class LSBExtractor(wiring.Component):
         (Method #1).
     routing : str
         ``"static"`` (default): ``sel`` is fixed wiring, the seeded assignment of
-        :func:`models.extractor.seeded_permutation`, no logic at all
-        (:func:`models.extractor.static_routing` lists every wire). ``"runtime"``: ``sel`` are
+        :func:`stochhw.models.extractor.seeded_permutation`, no logic at all
+        (:func:`stochhw.models.extractor.static_routing` lists every wire). ``"runtime"``: ``sel`` are
         registers written through the ``cfg_*`` port (reset: the static assignment).
     mapping : sequence of int or None
         A permutation of ``0 .. 2^k - 1`` applied to every number (``rnd = mapping[number]``),

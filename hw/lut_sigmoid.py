@@ -4,14 +4,14 @@ from amaranth import Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from models.lut_sigmoid import LUTSigmoidModel
+from stochhw.models.lut_sigmoid import LUTSigmoidModel
 
 __all__ = ["threshold_lookup", "LUTSigmoid"]
 
 
 def threshold_lookup(m, value, base, steps, width, name="state"):
     """A ``width``-bit signal equal to the threshold form ``(base, steps)`` of a monotone table
-    at ``value`` (see :func:`models.lut_sigmoid.threshold_form`): one comparator per step."""
+    at ``value`` (see :func:`stochhw.models.lut_sigmoid.threshold_form`): one comparator per step."""
     state = Signal(width, name=name)
     m.d.comb += state.eq(base)
     for threshold, result in steps:      # ascending: the last true comparison wins
@@ -21,12 +21,12 @@ def threshold_lookup(m, value, base, steps, width, name="state"):
 
 
 class LUTSigmoid(wiring.Component):
-    """Quantized sigmoid unit; :mod:`models.lut_sigmoid` defines the table and the PLAN method.
+    """Quantized sigmoid unit; :mod:`stochhw.models.lut_sigmoid` defines the table and the PLAN method.
 
     Parameters
     ----------
     levels, in_bits, in_frac, method
-        As for :class:`models.lut_sigmoid.LUTSigmoidModel`.
+        As for :class:`stochhw.models.lut_sigmoid.LUTSigmoidModel`.
 
     Ports
     -----

@@ -4,7 +4,7 @@ from amaranth import Cat, Const, Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from models.parallel_counter import ParallelCounterModel, count_width, pair_ops
+from stochhw.models.parallel_counter import ParallelCounterModel, count_width, pair_ops
 
 __all__ = ["adder_tree", "approx_popcount", "popcount", "ParallelCounter"]
 
@@ -27,7 +27,7 @@ def popcount(bits):
 
 
 def approx_popcount(bits):
-    """Approximate count of :mod:`models.parallel_counter`: AND/OR pairs, then an adder tree
+    """Approximate count of :mod:`stochhw.models.parallel_counter`: AND/OR pairs, then an adder tree
     over the pairs, times two (a free shift), plus the unpaired bit when n is odd."""
     bits = list(bits)
     gates = [bits[2 * j] & bits[2 * j + 1] if op == "and" else bits[2 * j] | bits[2 * j + 1]
@@ -37,7 +37,7 @@ def approx_popcount(bits):
 
 
 class ParallelCounter(wiring.Component):
-    """Parallel counter; :mod:`models.parallel_counter` states the approximate counter's error model.
+    """Parallel counter; :mod:`stochhw.models.parallel_counter` states the approximate counter's error model.
 
     Parameters
     ----------

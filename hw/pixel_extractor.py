@@ -1,6 +1,6 @@
 """``pixel_extractor``: n-bit random numbers from input pixels, by per-location thresholds.
 
-The thresholds, their dataset and the pixel locations are defined in :mod:`models.pixel`.
+The thresholds, their dataset and the pixel locations are defined in :mod:`stochhw.models.pixel`.
 """
 
 import functools
@@ -10,7 +10,7 @@ from amaranth import C, Cat, Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from models.pixel import PixelExtractorModel
+from stochhw.models.pixel import PixelExtractorModel
 
 __all__ = ["PixelExtractor", "at_least", "thermometer_to_binary"]
 
@@ -19,7 +19,7 @@ class PixelExtractor(wiring.Component):
     """Threshold comparators turning each lane's pixel into an n-bit number.
 
     Lane i compares its pixel ``p`` with its ``2^n - 1`` sorted constant thresholds and outputs
-    ``#{j : p >= t_j}``. The thresholds are computed offline (:mod:`models.pixel`) so that, over
+    ``#{j : p >= t_j}``. The thresholds are computed offline (:mod:`stochhw.models.pixel`) so that, over
     the 8x8 digits, each lane's number follows the target distribution. They are constants in
     the logic, so each lane is a fixed function of its pixel: in effect a ROM of
     ``2^pixel_width`` n-bit entries, built as constant comparators (plain gates, which map to
@@ -30,7 +30,7 @@ class PixelExtractor(wiring.Component):
     ----------
     lanes : int
         Pixel locations used (default 16); lane i watches
-        ``models.pixel.eligible_locations(pixel_width)[i]`` for dataset thresholds.
+        ``stochhw.models.pixel.eligible_locations(pixel_width)[i]`` for dataset thresholds.
     bits : int
         Bits n per number (default 3).
     pixel_width : int

@@ -4,7 +4,7 @@ from amaranth import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from models.sc_mul import SCMulModel
+from stochhw.models.sc_mul import SCMulModel
 
 __all__ = ["product", "SCMul", "XnorMul", "AndMul"]
 
@@ -15,7 +15,7 @@ def product(a, b, op):
 
 
 class SCMul(wiring.Component):
-    """Lane-wise SC multiplier; :mod:`models.sc_mul` states why XNOR/AND multiply.
+    """Lane-wise SC multiplier; :mod:`stochhw.models.sc_mul` states why XNOR/AND multiply.
 
     Parameters
     ----------

@@ -4,23 +4,22 @@ from amaranth import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from models.sc_neuron import SCNeuronModel, sigmoid_thresholds
-
-from .lut_sigmoid import threshold_lookup
-from .parallel_counter import approx_popcount, popcount
-from .sc_mul import product
-from .sc_stream import lfsr_randoms, table_threshold
+from stochhw.hw.lut_sigmoid import threshold_lookup
+from stochhw.hw.parallel_counter import approx_popcount, popcount
+from stochhw.hw.sc_mul import product
+from stochhw.hw.sc_stream import lfsr_randoms, table_threshold
+from stochhw.models.sc_neuron import SCNeuronModel, sigmoid_thresholds
 
 __all__ = ["SCNeuron"]
 
 
 class SCNeuron(wiring.Component):
-    """One SC neuron; :mod:`models.sc_neuron` states the arithmetic, encoding and timing.
+    """One SC neuron; :mod:`stochhw.models.sc_neuron` states the arithmetic, encoding and timing.
 
     Parameters
     ----------
     n, levels, length, source, counter, bits, seed, lfsr_width
-        As for :class:`models.sc_neuron.SCNeuronModel`.
+        As for :class:`stochhw.models.sc_neuron.SCNeuronModel`.
 
     Ports
     -----
@@ -37,7 +36,7 @@ class SCNeuron(wiring.Component):
     -------
     ``length`` cycles from a frame's first input cycle to its output (1 cycle after its last).
     The sigmoid is a chain of ``<= levels / 2`` comparators on the accumulated count, equal to
-    the quantized-sigmoid table over every count (:func:`models.sc_neuron.sigmoid_thresholds`).
+    the quantized-sigmoid table over every count (:func:`stochhw.models.sc_neuron.sigmoid_thresholds`).
     """
 
     def __init__(self, n=8, levels=5, length=100, source="lfsr", counter="exact", bits=8, seed=1,

@@ -1,15 +1,15 @@
 """Building blocks of comparator bitstream generators, shared by ``sng``, ``smtj`` and ``sc_neuron``.
 
-:mod:`models.sc_stream` is the reference: bit = ``rnd < threshold``, random numbers from
+:mod:`stochhw.models.sc_stream` is the reference: bit = ``rnd < threshold``, random numbers from
 per-lane leap-forward Galois LFSRs (low ``bits`` bits, ``bits`` steps per cycle) or from a port, thresholds
 from a table indexed by a code that saturates beyond the table.
 """
 
 from amaranth import Cat, Signal
 
-from models.gf2 import MAXIMAL_TAPS
-from models.lfsr import lfsr_step
-from models.sc_stream import padded_table
+from stochhw.models.gf2 import MAXIMAL_TAPS
+from stochhw.models.lfsr import lfsr_step
+from stochhw.models.sc_stream import padded_table
 
 __all__ = ["leap_matrix", "leap", "lfsr_randoms", "table_threshold"]
 

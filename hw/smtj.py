@@ -4,15 +4,14 @@ from amaranth import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from models.smtj import DEFAULT_V_SCALE, HOLD_BITS, SMTJModel
-
-from .sc_stream import lfsr_randoms, table_threshold
+from stochhw.hw.sc_stream import lfsr_randoms, table_threshold
+from stochhw.models.smtj import DEFAULT_V_SCALE, HOLD_BITS, SMTJModel
 
 __all__ = ["SMTJ"]
 
 
 class SMTJ(wiring.Component):
-    """Stochastic magnetic tunnel junctions, emulated; :mod:`models.smtj` states the model.
+    """Stochastic magnetic tunnel junctions, emulated; :mod:`stochhw.models.smtj` states the model.
 
     Each lane reads its bias code, looks up the threshold ``T`` of the bias table and, unless
     the telegraph model keeps the previous state (``k < hold``), loads ``r < T`` into its state
@@ -21,7 +20,7 @@ class SMTJ(wiring.Component):
     Parameters
     ----------
     lanes, levels, bits, v_half, v_scale, table, hold, source, seed, lfsr_width
-        As for :class:`models.smtj.SMTJModel`.
+        As for :class:`stochhw.models.smtj.SMTJModel`.
 
     Ports
     -----

@@ -4,9 +4,8 @@ from amaranth import Cat, Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from models.sng import SNGModel
-
-from .sc_stream import lfsr_randoms
+from stochhw.hw.sc_stream import lfsr_randoms
+from stochhw.models.sng import SNGModel
 
 __all__ = ["SNG"]
 
@@ -14,14 +13,14 @@ __all__ = ["SNG"]
 class SNG(wiring.Component):
     """Stochastic number generators: ``y = (r < T(x))`` per lane, registered.
 
-    See :mod:`models.sng` for the encodings: unipolar ``P(1) = x / 2^bits``; bipolar, ``x`` a
+    See :mod:`stochhw.models.sng` for the encodings: unipolar ``P(1) = x / 2^bits``; bipolar, ``x`` a
     signed code of ``v = x / 2^(bits-1)``, ``P(1) = (1 + v) / 2`` (threshold = ``x`` with its
     sign bit inverted: one inverter more than unipolar).
 
     Parameters
     ----------
     lanes, bits, encoding, source, seed, lfsr_width
-        As for :class:`models.sng.SNGModel`.
+        As for :class:`stochhw.models.sng.SNGModel`.
 
     Ports
     -----

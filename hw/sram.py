@@ -5,7 +5,7 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from models.sram import SRAMModel
+from stochhw.models.sram import SRAMModel
 
 __all__ = ["SRAM", "build_array"]
 
@@ -15,7 +15,7 @@ def build_array(m, spec, w_en, w_addr, w_data, r_en, r_addr):
 
     Returns ``(read, r_ok)``: the read port (``read.data`` is the registered word,
     ``read.addr`` the address presented to the array) and ``r_ok``, high when ``r_addr`` is
-    below ``depth``. Shared by :class:`SRAM` and :class:`hw.faulty_sram.FaultySRAM`, so the
+    below ``depth``. Shared by :class:`SRAM` and :class:`stochhw.hw.faulty_sram.FaultySRAM`, so the
     two have exactly the same memory.
     """
     depth, aw = spec.depth, spec.addr_width

@@ -1,18 +1,16 @@
 """Stochastic rounding units: ``sru_free`` (random number on a port) and ``sru_lfsr`` (own LFSR).
 
 Both implement ``y = sat(floor((x + rnd) / 2^k))`` with ``k = in_width - out_width`` and a
-registered output; :mod:`models.sru` is the reference.
+registered output; :mod:`stochhw.models.sru` is the reference.
 """
 
 from amaranth import Module, Mux, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from models.lfsr import check_lfsr
-from models.sru import check_lfsr_width, check_widths
-from models.checks import check_bool
-
-from .lfsr import LFSR
+from stochhw.hw.lfsr import LFSR
+from stochhw.models.spec import Specified, spec_from
+from stochhw.models.sru import SRUFreeSpec, SRULFSRSpec
 
 __all__ = ["rounded", "SRUFree", "SRULFSR"]
 
@@ -28,17 +26,16 @@ def rounded(x, rnd, k, out_width, saturate):
     return q[:out_width]
 
 
-class SRUFree(wiring.Component):
+class SRUFree(Specified, wiring.Component):
     """Generator-free stochastic rounding unit: the random number arrives on ``rnd``.
 
     Parameters
     ----------
-    in_width : int
-        Width of the signed input ``x`` (2..32, default 16).
-    out_width : int
-        Width of the signed output ``y`` (default 8); ``k = in_width - out_width`` >= 1.
-    saturate : bool
-        Clamp to the signed ``out_width`` range (default) or wrap.
+    spec : SRUFreeSpec, optional
+        Or its fields as keyword arguments: ``in_width`` (of the signed input ``x``, 2..32,
+        default 16), ``out_width`` (of the signed output ``y``, default 8;
+        ``k = in_width - out_width`` >= 1) and ``saturate`` (clamp to the signed
+        ``out_width`` range, the default, or wrap).
 
     Ports
     -----
@@ -52,9 +49,8 @@ class SRUFree(wiring.Component):
     1 cycle (``y`` is registered; reset clears it to 0).
     """
 
-    def __init__(self, in_width=16, out_width=8, saturate=True):
-        self.in_width, self.out_width, self.k = check_widths(in_width, out_width)
-        self.saturate = check_bool("saturate", saturate)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(SRUFreeSpec, spec, params)
         super().__init__({
             "x": In(signed(self.in_width)),
             "rnd": In(self.k),
@@ -67,17 +63,15 @@ class SRUFree(wiring.Component):
         return m
 
 
-class SRULFSR(wiring.Component):
+class SRULFSR(Specified, wiring.Component):
     """Conventional stochastic rounding unit with a private Galois LFSR.
 
     Parameters
     ----------
-    in_width, out_width, saturate
-        As for :class:`SRUFree`.
-    lfsr_width : int
-        LFSR width, >= k (default 16); the unit uses its low k bits.
-    seed : int
-        LFSR seed, 1..2^lfsr_width-1 (default 1).
+    spec : SRULFSRSpec, optional
+        Or its fields as keyword arguments: ``in_width``, ``out_width`` and ``saturate`` as
+        for :class:`SRUFree`; ``lfsr_width`` (>= k, default 16; the unit uses the LFSR's low
+        k bits) and ``seed`` (1..2^lfsr_width-1, default 1).
 
     Ports
     -----
@@ -89,17 +83,15 @@ class SRULFSR(wiring.Component):
     1 cycle. The LFSR advances every cycle; reset reloads ``seed`` and clears ``y``.
     """
 
-    def __init__(self, in_width=16, out_width=8, lfsr_width=16, seed=1, saturate=True):
-        self.in_width, self.out_width, self.k = check_widths(in_width, out_width)
-        self.lfsr_width = check_lfsr_width(lfsr_width, self.k)
-        _, _, self.seed, _ = check_lfsr(self.lfsr_width, "galois", seed, None, width_name="lfsr_width")
-        self.saturate = check_bool("saturate", saturate)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(SRULFSRSpec, spec, params)
         super().__init__({"x": In(signed(self.in_width)), "y": Out(signed(self.out_width))})
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.lfsr = lfsr = LFSR(self.lfsr_width, "galois", self.seed)
-        m.submodules.core = core = SRUFree(self.in_width, self.out_width, self.saturate)
+        m.submodules.lfsr = lfsr = LFSR(width=self.lfsr_width, form="galois", seed=self.seed)
+        m.submodules.core = core = SRUFree(in_width=self.in_width, out_width=self.out_width,
+                                           saturate=self.saturate)
         m.d.comb += [
             lfsr.en.eq(1),
             core.x.eq(self.x),

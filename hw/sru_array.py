@@ -4,28 +4,32 @@ from amaranth import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from models.sru import SRUArrayModel
-
-from .sru import SRUFree, SRULFSR
+from stochhw.hw.sru import SRULFSR, SRUFree
+from stochhw.models.spec import Specified, spec_from
+from stochhw.models.sru import SRUArraySpec
 
 __all__ = ["SRUArray"]
 
 
-class SRUArray(wiring.Component):
+class SRUArray(Specified, wiring.Component):
     """An array of stochastic rounding units on flat, lane-major buses.
 
     Parameters
     ----------
-    lanes : int
-        Number of lanes, 1..4096 (default 16).
-    source : str
-        ``"lfsr"`` (default): every lane owns an :class:`hw.sru.SRULFSR`, like the RNG array of
-        a conventional accelerator, lane i seeded with ``models.seeds.lane_seeds(seed, lanes,
-        lfsr_width)[i]`` (distinct nonzero seeds, so no two lanes round alike). ``"external"``: lanes are :class:`hw.sru.SRUFree` fed from ``rnd``.
-    seed : int
-        Master seed for the lane LFSRs (0..2^64-1, default 1).
-    in_width, out_width, lfsr_width, saturate
-        As for the single units.
+    spec : SRUArraySpec, optional
+        Or its fields as keyword arguments:
+
+        ``lanes``
+            Number of lanes, 1..4096 (default 16).
+        ``source``
+            ``"lfsr"`` (default): every lane owns an :class:`stochhw.hw.sru.SRULFSR`, like the
+            RNG array of a conventional accelerator, lane i seeded with
+            ``SRUArraySpec.lane_seeds[i]`` (distinct nonzero seeds, so no two lanes round
+            alike). ``"external"``: lanes are :class:`stochhw.hw.sru.SRUFree` fed from ``rnd``.
+        ``seed``
+            Master seed of the lane LFSRs (0..2^64-1, default 1).
+        ``in_width``, ``out_width``, ``lfsr_width``, ``saturate``
+            As for the single units.
 
     Ports
     -----
@@ -41,14 +45,8 @@ class SRUArray(wiring.Component):
     1 cycle, every lane.
     """
 
-    def __init__(self, lanes=16, source="lfsr", seed=1, in_width=16, out_width=8,
-                 lfsr_width=16, saturate=True):
-        # The model owns the parameter rules; reuse them rather than restate them.
-        spec = SRUArrayModel(lanes, source, seed, in_width, out_width, lfsr_width, saturate)
-        self.lanes, self.source, self.seed = spec.lanes, spec.source, spec.seed
-        self.in_width, self.out_width, self.k = spec.in_width, spec.out_width, spec.k
-        self.lfsr_width, self.saturate = spec.lfsr_width, spec.saturate
-        self.lane_seeds = spec.seeds() if self.source == "lfsr" else None
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(SRUArraySpec, spec, params)
         ports = {"x": In(self.lanes * self.in_width)}
         if self.source == "external":
             ports["rnd"] = In(self.lanes * self.k)
@@ -59,10 +57,10 @@ class SRUArray(wiring.Component):
         m = Module()
         for i in range(self.lanes):
             if self.source == "lfsr":
-                lane = SRULFSR(self.in_width, self.out_width, self.lfsr_width,
-                               self.lane_seeds[i], self.saturate)
+                lane = SRULFSR(in_width=self.in_width, out_width=self.out_width,
+                               lfsr_width=self.lfsr_width, seed=self.lane_seeds[i], saturate=self.saturate)
             else:
-                lane = SRUFree(self.in_width, self.out_width, self.saturate)
+                lane = SRUFree(in_width=self.in_width, out_width=self.out_width, saturate=self.saturate)
                 m.d.comb += lane.rnd.eq(self.rnd.word_select(i, self.k))
             m.submodules[f"lane{i}"] = lane
             m.d.comb += [

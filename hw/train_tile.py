@@ -1,14 +1,13 @@
 """``train_tile``: a representative training tile, a systolic MAC array with a stochastic
-rounding stage; :class:`models.train_tile.TrainTileModel` is the reference."""
+rounding stage; :class:`stochhw.models.train_tile.TrainTileModel` is the reference."""
 
 from amaranth import Cat, Module, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from models.train_tile import ACC_WIDTH, LFSR_WIDTH, OPERAND_WIDTH, OUT_WIDTH, TrainTileModel
-
-from .gf_rounding import GFRounding
-from .sru_array import SRUArray
+from stochhw.hw.gf_rounding import GFRounding
+from stochhw.hw.sru_array import SRUArray
+from stochhw.models.train_tile import ACC_WIDTH, LFSR_WIDTH, OPERAND_WIDTH, OUT_WIDTH, TrainTileModel
 
 __all__ = ["TrainTile"]
 
@@ -39,9 +38,9 @@ class TrainTile(wiring.Component):
     cols : int
         PE columns, 1..16, or 0 (default) for a square tile, ``cols = rows``.
     rounding : str
-        ``"lfsr"`` (default): the rounding stage is :class:`hw.sru_array.SRUArray` with
+        ``"lfsr"`` (default): the rounding stage is :class:`stochhw.hw.sru_array.SRUArray` with
         ``source="lfsr"``, one 16-bit LFSR per PE (the conventional RNG array).
-        ``"generator_free"``: it is :class:`hw.gf_rounding.GFRounding` on the accumulator
+        ``"generator_free"``: it is :class:`stochhw.hw.gf_rounding.GFRounding` on the accumulator
         bus (``multi_lsb``, ``reuse``): each PE's 8 random bits are the LSBs of other PEs'
         accumulators (the circulant assignment of ``gf_rounding``; at least 2 PEs).
     routing : str
@@ -62,7 +61,7 @@ class TrainTile(wiring.Component):
     en : In(1)
         This step carries a product to accumulate.
     cfg_en, cfg_addr, cfg_data : runtime routing only
-        As for :class:`hw.gf_rounding.GFRounding` (``rows * cols * 8`` selects).
+        As for :class:`stochhw.hw.gf_rounding.GFRounding` (``rows * cols * 8`` selects).
     y : Out(rows * cols * 8)
         Rounded accumulator of PE(i, j), signed, lane ``i * cols + j``.
 
@@ -71,7 +70,7 @@ class TrainTile(wiring.Component):
     ``a`` reaches column j after j + 1 cycles, ``b`` reaches row i after i + 1 cycles and
     ``clr``/``en`` reach PE(i, j) after i + j + 1 cycles; the accumulator and ``y`` add one
     cycle each: 3 cycles from input to ``y`` for PE(0, 0), ``3 + i + j`` for PE(i, j). With
-    the operands skewed as :mod:`models.train_tile` says (row i's activation and column j's
+    the operands skewed as :mod:`stochhw.models.train_tile` says (row i's activation and column j's
     weight of step k in cycles k + i and k + j, ``clr``/``en`` of step k in cycle k), step
     k's product is in ``y(i, j)`` from cycle ``k + i + j + 3``. Reset clears every register
     and reloads the LFSRs or routing selects.
@@ -138,7 +137,8 @@ class TrainTile(wiring.Component):
 
         if spec.rounding == "lfsr":
             m.submodules.rounding = rounding = SRUArray(
-                spec.lanes, "lfsr", spec.seed, ACC_WIDTH, OUT_WIDTH, LFSR_WIDTH, True)
+                lanes=spec.lanes, source="lfsr", seed=spec.seed, in_width=ACC_WIDTH, out_width=OUT_WIDTH,
+                lfsr_width=LFSR_WIDTH, saturate=True)
         else:
             m.submodules.rounding = rounding = GFRounding(
                 spec.lanes, ACC_WIDTH, OUT_WIDTH, True, "multi_lsb", spec.routing, None,

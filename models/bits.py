@@ -6,7 +6,7 @@ lanes), so that comparison is bit for bit and independent of how a port is inter
 
 import numpy as np
 
-from .checks import ParameterError
+from stochhw.models.checks import ParameterError
 
 __all__ = ["mask", "to_signed", "to_raw", "as_bit_array"]
 

@@ -21,7 +21,7 @@ with ``routing="runtime"``)::
     sel[s] = perm[s mod sources]        for every select s
 
 :func:`seeded_permutation` is a Fisher-Yates shuffle driven by SplitMix64
-(:mod:`models.seeds`); it is written out below so that anyone can reproduce it.
+(:mod:`stochhw.models.seeds`); it is written out below so that anyone can reproduce it.
 
 No-sharing rule: within one cycle no source bit may feed two lanes, or two bits of one lane.
 Without ``reuse`` this means ``lanes * bits <= sources`` (``multi_lsb``) or ``lanes <=
@@ -45,7 +45,7 @@ A write with ``cfg_addr >= selects`` or ``cfg_data >= sources`` is ignored. Othe
   other valid assignment is reachable by a sequence of writes;
 * ``reuse=1``: a plain write; selects may then share sources (the user's choice).
 
-Timing (see :mod:`models.clocked`): the extraction itself is combinational. The standalone
+Timing (see :mod:`stochhw.models.clocked`): the extraction itself is combinational. The standalone
 ``lsb_extractor`` registers ``rnd`` (latency 1; reset clears it to 0) so that it has the
 ``clk``/``rst`` ports every design has; ``gf_rounding`` uses the combinational numbers in the
 same cycle and registers only ``y`` (latency 1, as ``sru_array``).
@@ -55,11 +55,11 @@ import dataclasses
 
 import numpy as np
 
-from .bits import mask
-from .checks import ParameterError, check_bool, check_choice, check_int
-from .clocked import register
-from .seeds import splitmix64
-from .sru import MAX_LANES, SOURCES, _RoundingModel, check_widths
+from stochhw.models.bits import mask
+from stochhw.models.checks import ParameterError, check_bool, check_choice, check_int
+from stochhw.models.clocked import register
+from stochhw.models.seeds import splitmix64
+from stochhw.models.sru import MAX_LANES, SOURCES, _RoundingModel, check_widths
 
 __all__ = [
     "METHODS", "ROUTINGS", "SOURCE_BUSES", "MAX_SOURCES", "MAX_SRC_WIDTH", "MAX_BITS",
@@ -380,7 +380,7 @@ def runtime_selects(spec, rst, cfg_en, cfg_addr, cfg_data):
 
 
 class LSBExtractorModel:
-    """Model of :class:`hw.lsb_extractor.LSBExtractor`.
+    """Model of :class:`stochhw.hw.lsb_extractor.LSBExtractor`.
 
     Parameters
     ----------
@@ -418,9 +418,9 @@ class LSBExtractorModel:
 
 
 class GFRoundingModel(_RoundingModel):
-    """Model of :class:`hw.gf_rounding.GFRounding`: an extractor feeding ``sru_array``.
+    """Model of :class:`stochhw.hw.gf_rounding.GFRounding`: an extractor feeding ``sru_array``.
 
-    Lane i computes ``y = sat(floor((x + rnd) / 2^k))`` (:mod:`models.sru`) with ``rnd`` the
+    Lane i computes ``y = sat(floor((x + rnd) / 2^k))`` (:mod:`stochhw.models.sru`) with ``rnd`` the
     number the extractor gives lane i in the same cycle, ``k = in_width - out_width`` bits.
     The source words are the raw bits of the ``x`` lanes (``source_bus="x"``: ``sources =
     lanes``, ``src_width = in_width``; the ``sources``/``src_width`` parameters are then

@@ -20,7 +20,7 @@ and level 0 (no fail level is 0) reads back exactly what was written.
 
 Seeded chips (no ``profile``): each cell has a vulnerability ``v`` uniform on ``0 .. 2^L - 1``,
 so a cell is faulty iff ``v < level`` with probability ``level / 2^L``
-(:func:`models.voltage.level_to_p`).
+(:func:`stochhw.models.voltage.level_to_p`).
 
 * ``mode="flip"``: ``f01 = f10 = v + 1``: a faulty cell inverts the stored bit.
 * ``mode="stuck"``: a faulty cell reads a fixed value ``s``: ``f01 = v + 1`` if ``s = 1``
@@ -60,12 +60,12 @@ writing, for each cell, the level of the highest voltage at which it failed.
 Intermittent faults (``p_err < 1``): a faulty cell errs on a given read with probability
 ``p_err``, quantized to ``E / 256`` with ``E = round(p_err * 256)`` (``E = 256``: persistent,
 no random source). Bit ``j`` of the word owns a 16-bit Galois LFSR (table taps) seeded with
-``lane_seeds(splitmix64(seed, 3), width, 16)[j]`` (:mod:`models.seeds`); every read advances
+``lane_seeds(splitmix64(seed, 3), width, 16)[j]`` (:mod:`stochhw.models.seeds`); every read advances
 all of them by 8 steps and bit ``j`` errs, if faulty, iff the low 8 bits of its new state are
 ``< E``. (An LFSR never outputs 0, so the low 8 bits are 0 once less often per period of
 65535 states: ``P(error) = (256 E - 1) / 65535``, not ``E / 256``, a difference below 2^-16.)
 
-Timing (see :mod:`models.clocked`)
+Timing (see :mod:`stochhw.models.clocked`)
 ----------------------------------
 Latency 1. A read (``r_en``) in cycle t returns in cycles t+1.. (until the next read or reset)
 the word at ``r_addr`` as written by writes in cycles before t, with the faults of ``level``
@@ -85,13 +85,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .bits import mask
-from .checks import ParameterError, check_choice, check_int
-from .clocked import steps_since_reset
-from .gf2 import MAXIMAL_TAPS
-from .lfsr import lfsr_sequence
-from .seeds import GOLDEN, lane_seeds, mix64, splitmix64
-from .sram import MAX_DEPTH, MAX_WIDTH, address_width, read_events
+from stochhw.models.bits import mask
+from stochhw.models.checks import ParameterError, check_choice, check_int
+from stochhw.models.clocked import steps_since_reset
+from stochhw.models.gf2 import MAXIMAL_TAPS
+from stochhw.models.lfsr import lfsr_sequence
+from stochhw.models.seeds import GOLDEN, lane_seeds, mix64, splitmix64
+from stochhw.models.sram import MAX_DEPTH, MAX_WIDTH, address_width, read_events
 
 __all__ = [
     "MODES", "PATTERNS", "MAX_DEPTH", "MAX_WIDTH", "MIN_LEVEL_BITS", "MAX_LEVEL_BITS",
@@ -275,7 +275,7 @@ class FaultMap(typing.NamedTuple):
 
 
 class FaultySRAMModel:
-    """Model of :class:`hw.faulty_sram.FaultySRAM` (rules: module docstring).
+    """Model of :class:`stochhw.hw.faulty_sram.FaultySRAM` (rules: module docstring).
 
     Parameters
     ----------

@@ -13,7 +13,7 @@ pulling in a computer-algebra package for it would be the larger risk.
 
 import functools
 
-from .checks import ParameterError, check_int
+from stochhw.models.checks import ParameterError, check_int
 
 __all__ = ["MIN_WIDTH", "MAX_WIDTH", "MAXIMAL_TAPS", "polynomial", "is_primitive", "check_taps"]
 

@@ -1,6 +1,6 @@
 """Golden model of the ``lfsr`` design: Galois and Fibonacci linear-feedback shift registers.
 
-Both forms shift right. With tap list ``taps`` (see :mod:`models.gf2`):
+Both forms shift right. With tap list ``taps`` (see :mod:`stochhw.models.gf2`):
 
 * **galois**: ``out = s & 1; s = (s >> 1) ^ (mask if out else 0)`` where ``mask`` has bit
   ``t-1`` set for every tap ``t``. One XOR per tap, no XOR chain: the usual FPGA choice.
@@ -10,14 +10,19 @@ Both have period ``2^w - 1`` for the table's (primitive) taps and never reach th
 state from a nonzero seed.
 """
 
+import dataclasses
+import functools
+
 import numpy as np
 
-from .bits import mask
-from .checks import ParameterError, check_choice, check_int
-from .clocked import steps_since_reset
-from .gf2 import MAX_WIDTH, MIN_WIDTH, check_taps
+from stochhw.models.bits import mask
+from stochhw.models.checks import ParameterError, check_choice, check_int
+from stochhw.models.clocked import steps_since_reset
+from stochhw.models.gf2 import MAX_WIDTH, MIN_WIDTH, check_taps
+from stochhw.models.spec import Spec, Specified, param, spec_from
 
-__all__ = ["FORMS", "check_lfsr", "galois_mask", "lfsr_step", "lfsr_sequence", "LFSRModel"]
+__all__ = ["FORMS", "check_lfsr", "check_seed", "galois_mask", "lfsr_step", "lfsr_sequence", "LFSRSpec",
+           "LFSRModel"]
 
 FORMS = ("galois", "fibonacci")
 
@@ -26,11 +31,34 @@ def check_lfsr(width, form, seed, taps, *, width_name="width", seed_name="seed")
     """Validate LFSR parameters; return ``(width, form, seed, taps)`` normalized."""
     width = check_int(width_name, width, MIN_WIDTH, MAX_WIDTH)
     form = check_choice("form", form, FORMS)
-    seed = check_int(seed_name, seed, 0)
-    if seed == 0 or seed > mask(width):
-        raise ParameterError(f"{seed_name} must be in 1..{mask(width)} (a nonzero {width}-bit state), not {seed}")
+    seed = check_seed(check_int(seed_name, seed, 0), width, seed_name)
     taps = check_taps(width, taps)
     return width, form, seed, taps
+
+
+def check_seed(seed, width, name="seed"):
+    """``seed`` after checking it is a nonzero ``width``-bit state."""
+    if not 1 <= seed <= mask(width):
+        raise ParameterError(f"{name} must be in 1..{mask(width)} (a nonzero {width}-bit state), not {seed}")
+    return seed
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LFSRSpec(Spec):
+    """Parameters of ``lfsr`` (:class:`stochhw.hw.lfsr.LFSR`, :class:`LFSRModel`)."""
+    width: int = param(16, "state width", lo=MIN_WIDTH, hi=MAX_WIDTH)
+    form: str = param("galois", "feedback structure", choices=FORMS)
+    seed: int = param(1, "reset state, 1..2^width-1")
+    taps: tuple = param(None, "XAPP052 tap list (must be primitive); default: table", kind="ints")
+
+    def validate(self):
+        check_seed(self.seed, self.width)
+        self.feedback_taps        # a user's taps must be primitive: checked now, not at elaboration
+
+    @functools.cached_property
+    def feedback_taps(self):
+        """The taps in use: ``taps``, or the maximal-length table's when it is None."""
+        return check_taps(self.width, self.taps)
 
 
 def galois_mask(taps):
@@ -107,13 +135,13 @@ def lfsr_sequence(seeds, steps, width, taps, form, blocks=1024):
     return seq.transpose(1, 0, 2).reshape(blocks * length, seeds.size)[:rows]
 
 
-class LFSRModel:
-    """Model of :class:`hw.lfsr.LFSR`.
+class LFSRModel(Specified):
+    """Model of :class:`stochhw.hw.lfsr.LFSR`.
 
     Parameters
     ----------
-    width, form, seed, taps
-        As for the component.
+    spec : LFSRSpec, optional
+        Or its fields as keyword arguments (``width``, ``form``, ``seed``, ``taps``).
 
     Ports (stimulus / result keys)
     ------------------------------
@@ -122,11 +150,11 @@ class LFSRModel:
         (latency 1). Reset reloads ``seed``.
     """
 
-    def __init__(self, width=16, form="galois", seed=1, taps=None):
-        self.width, self.form, self.seed, self.taps = check_lfsr(width, form, seed, taps)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(LFSRSpec, spec, params)
 
     def run(self, stim):
         rst = stim["rst"][:, 0].astype(bool)
         k = steps_since_reset(stim["en"][:, 0].astype(bool), rst)
-        seq = lfsr_sequence([self.seed], int(k.max(initial=0)), self.width, self.taps, self.form)
+        seq = lfsr_sequence([self.seed], int(k.max(initial=0)), self.width, self.feedback_taps, self.form)
         return {"state": seq[k, :]}

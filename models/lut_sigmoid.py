@@ -1,6 +1,6 @@
 """Golden model of ``lut_sigmoid``: quantized pre-activation -> state of the quantized sigmoid.
 
-The paper's node output is ``quantize(sigmoid(s), QL)`` (Eq. 1-3, :mod:`models.sc_quant`):
+The paper's node output is ``quantize(sigmoid(s), QL)`` (Eq. 1-3, :mod:`stochhw.models.sc_quant`):
 clip to [-1, 1], ``delta = 2 / (QL - 1)``, round half up. A sigmoid lies in (0, 1), so only the
 upper states occur: 3 distinct outputs for QL = 5, 6 for QL = 11. The unit outputs the
 *state index* ``0 .. QL-1`` of that value (value = -1 + index * delta).
@@ -8,7 +8,7 @@ upper states occur: 3 distinct outputs for QL = 5, 6 for QL = 11. The unit outpu
 The input ``s`` is a signed ``in_bits``-bit fixed-point code with ``in_frac`` fractional bits:
 ``s = code / 2^in_frac``. Two methods:
 
-* ``"lut"``: a table of all ``2^in_bits`` codes, computed from :func:`models.sc_quant.quantized_sigmoid`
+* ``"lut"``: a table of all ``2^in_bits`` codes, computed from :func:`stochhw.models.sc_quant.quantized_sigmoid`
   (the reference);
 * ``"plan"``: the sigmoid *computed* at the same output precision: the PLAN piecewise-linear
   approximation (Amin, Curtis and Hayes-Gill, 1997; every slope a power of two)::
@@ -34,11 +34,11 @@ The output is registered: latency 1, reset clears it to state 0.
 
 import numpy as np
 
-from .bits import to_signed
-from .checks import ParameterError, check_choice, check_int
-from .clocked import register
-from .sc_quant import quantized_sigmoid
-from .sc_stream import code_width
+from stochhw.models.bits import to_signed
+from stochhw.models.checks import ParameterError, check_choice, check_int
+from stochhw.models.clocked import register
+from stochhw.models.sc_quant import quantized_sigmoid
+from stochhw.models.sc_stream import code_width
 
 __all__ = ["METHODS", "MAX_LEVELS", "sigmoid_index", "lut_table", "plan_index", "threshold_form",
            "apply_threshold_form", "LUTSigmoidModel"]
@@ -49,7 +49,7 @@ MAX_IN_BITS = 16
 
 
 def sigmoid_index(s, levels):
-    """State index of :func:`models.sc_quant.quantized_sigmoid` of pre-activations ``s``; int64."""
+    """State index of :func:`stochhw.models.sc_quant.quantized_sigmoid` of pre-activations ``s``; int64."""
     s = np.asarray(s, dtype=np.float64)
     value = quantized_sigmoid(s.reshape(-1), levels).reshape(s.shape)
     # value is exactly one of the states -1 + i * delta, so this recovers i without rounding doubt.
@@ -103,7 +103,7 @@ def apply_threshold_form(x, base, steps):
 
 
 class LUTSigmoidModel:
-    """Model of :class:`hw.lut_sigmoid.LUTSigmoid`.
+    """Model of :class:`stochhw.hw.lut_sigmoid.LUTSigmoid`.
 
     Parameters
     ----------

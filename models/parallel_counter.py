@@ -34,8 +34,8 @@ The count is registered: latency 1, reset clears it.
 
 import numpy as np
 
-from .checks import check_choice, check_int
-from .clocked import register
+from stochhw.models.checks import check_choice, check_int
+from stochhw.models.clocked import register
 
 __all__ = ["METHODS", "MAX_N", "count_width", "exact_count", "approx_count", "pair_ops",
            "approx_error_bounds", "ParallelCounterModel"]
@@ -78,7 +78,7 @@ def approx_error_bounds(n):
 
 
 class ParallelCounterModel:
-    """Model of :class:`hw.parallel_counter.ParallelCounter`.
+    """Model of :class:`stochhw.hw.parallel_counter.ParallelCounter`.
 
     Parameters
     ----------

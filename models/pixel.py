@@ -47,9 +47,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .bits import mask
-from .checks import ParameterError, check_choice, check_int
-from .clocked import register
+from stochhw.models.bits import mask
+from stochhw.models.checks import ParameterError, check_choice, check_int
+from stochhw.models.clocked import register
 
 __all__ = [
     "DISTRIBUTIONS", "MODE_LIMIT", "digits_pixels", "eligible_locations", "target_cdf",
@@ -76,7 +76,7 @@ def check_positive(name, value):
 
 @functools.lru_cache(maxsize=None)
 def _digits():
-    from sklearn.datasets import load_digits        # late: only the pixel design needs it
+    from sklearn.datasets import load_digits  # late: only the pixel design needs it
     images = load_digits().images                   # (1797, 8, 8) floats holding 0..16
     return images.reshape(len(images), SIDE * SIDE).astype(np.int64)
 
@@ -200,7 +200,7 @@ def number_pmf(pixels, thresholds):
 
 
 class PixelExtractorModel:
-    """Model of :class:`hw.pixel_extractor.PixelExtractor`.
+    """Model of :class:`stochhw.hw.pixel_extractor.PixelExtractor`.
 
     Parameters
     ----------

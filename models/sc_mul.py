@@ -8,8 +8,8 @@ Lanes are independent; the product bit is registered (latency 1, reset clears it
 
 import numpy as np
 
-from .checks import check_choice, check_int
-from .clocked import register
+from stochhw.models.checks import check_choice, check_int
+from stochhw.models.clocked import register
 
 __all__ = ["OPERATIONS", "MAX_LANES", "sc_product", "SCMulModel", "XnorMulModel", "AndMulModel"]
 
@@ -24,7 +24,7 @@ def sc_product(a, b, op):
 
 
 class SCMulModel:
-    """Model of :class:`hw.sc_mul.SCMul`.
+    """Model of :class:`stochhw.hw.sc_mul.SCMul`.
 
     Parameters
     ----------

@@ -1,22 +1,22 @@
 """Golden model of ``sc_neuron``: one stochastic-computing neuron of the paper's SC-ANN.
 
 N inputs ``x_i`` and weights ``w_i``, each one of QL states ``v_q = -1 + 2 q / (QL - 1)``
-(:func:`models.sc_quant.level_values`), travel as bipolar bitstreams (``P(1) = (1 + v) / 2``)
+(:func:`stochhw.models.sc_quant.level_values`), travel as bipolar bitstreams (``P(1) = (1 + v) / 2``)
 for L cycles (a *frame*). Per cycle::
 
     p_i[t] = x_i[t] XNOR w_i[t]                   bipolar products
-    c[t]   = parallel count of p_0 .. p_(N-1)     exact or approximate (models.parallel_counter)
+    c[t]   = parallel count of p_0 .. p_(N-1)     exact or approximate (stochhw.models.parallel_counter)
     acc    = sum of c over the frame              0 .. N L
 
 At the end of each frame the pre-activation estimate ``s = (2 acc - N L) / L`` (E[s] =
 sum_i x_i w_i for independent streams) goes through the quantized sigmoid of the paper,
-``y = index of quantize(sigmoid(s), QL)`` (:func:`models.lut_sigmoid.sigmoid_index`), which
+``y = index of quantize(sigmoid(s), QL)`` (:func:`stochhw.models.lut_sigmoid.sigmoid_index`), which
 has 3 (QL = 5) or 6 (QL = 11) distinct states.
 
 Bitstreams either come in on ports (``source="port"``: ``xs``, ``ws``, one bit per input per
 cycle, e.g. from s-MTJs) or are generated inside (``source="lfsr"``) from state codes ``x``,
 ``w`` (``0 .. QL-1``; larger codes saturate) by 2N comparator generators
-(:mod:`models.sc_stream`): threshold ``T_q = round_half_up(2^bits (1 + v_q) / 2)``, so the
+(:mod:`stochhw.models.sc_stream`): threshold ``T_q = round_half_up(2^bits (1 + v_q) / 2)``, so the
 extreme states are exact all-zero / all-one streams; generator ``i`` (x) and ``N + i`` (w) are
 seeded with ``lane_seeds(seed, 2N, lfsr_width)``, all distinct.
 
@@ -30,20 +30,30 @@ to mean one neuron evaluation; the model follows whatever the ports carry, cycle
 
 In hardware the sigmoid is not a table of N L + 1 entries: the quantized sigmoid is monotone in
 ``acc`` with a handful of states, so it is the if/elif chain of its change points
-(:func:`sigmoid_thresholds`, found by bisection; :func:`models.lut_sigmoid.threshold_form`
+(:func:`sigmoid_thresholds`, found by bisection; :func:`stochhw.models.lut_sigmoid.threshold_form`
 and the tests prove it equal to the table).
 """
 
 import numpy as np
 
-from .bits import mask
-from .checks import check_choice, check_int
-from .clocked import register, register_enabled, steps_since_reset
-from .parallel_counter import METHODS as COUNTERS, approx_count, exact_count
-from .lut_sigmoid import sigmoid_index
-from .sc_quant import level_values
-from .sc_stream import (check_bits, check_lfsr_width, check_source, code_width, compare,
-                        generator_seeds, lfsr_randoms, padded_table, probability_thresholds)
+from stochhw.models.bits import mask
+from stochhw.models.checks import check_choice, check_int
+from stochhw.models.clocked import register, register_enabled, steps_since_reset
+from stochhw.models.lut_sigmoid import sigmoid_index
+from stochhw.models.parallel_counter import METHODS as COUNTERS
+from stochhw.models.parallel_counter import approx_count, exact_count
+from stochhw.models.sc_quant import level_values
+from stochhw.models.sc_stream import (
+    check_bits,
+    check_lfsr_width,
+    check_source,
+    code_width,
+    compare,
+    generator_seeds,
+    lfsr_randoms,
+    padded_table,
+    probability_thresholds,
+)
 
 __all__ = ["MAX_N", "MAX_LENGTH", "level_thresholds", "pre_activation", "neuron_sigmoid",
            "sigmoid_thresholds", "SCNeuronModel"]
@@ -71,7 +81,7 @@ def neuron_sigmoid(acc, n, length, levels):
 def sigmoid_thresholds(n, length, levels):
     """Change points of :func:`neuron_sigmoid` over ``acc = 0 .. N L``, by bisection.
 
-    Returns ``(base, steps)`` in the form of :func:`models.lut_sigmoid.threshold_form`.
+    Returns ``(base, steps)`` in the form of :func:`stochhw.models.lut_sigmoid.threshold_form`.
     """
     top = n * length
     f = lambda a: int(neuron_sigmoid(a, n, length, levels))
@@ -92,7 +102,7 @@ def sigmoid_thresholds(n, length, levels):
 
 
 class SCNeuronModel:
-    """Model of :class:`hw.sc_neuron.SCNeuron` (see the module docstring).
+    """Model of :class:`stochhw.hw.sc_neuron.SCNeuron` (see the module docstring).
 
     Parameters
     ----------

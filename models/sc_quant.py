@@ -21,13 +21,13 @@ takes only the states from ``floor(QL / 2)`` to ``QL - 1``, i.e. 3 distinct valu
 small lookup table (:func:`sigmoid_states`).
 """
 
-from fractions import Fraction
 import math
 import numbers
+from fractions import Fraction
 
 import numpy as np
 
-from .checks import ParameterError
+from stochhw.models.checks import ParameterError
 
 __all__ = ["check_levels", "quantize", "quantize_index", "level_values", "quantized_sigmoid",
            "sigmoid_states"]

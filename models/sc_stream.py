@@ -6,14 +6,14 @@ thresholds ``0 .. 2^bits`` (``bits + 1`` wide) reach both P = 0 and P = 1 exactl
 
 Random numbers come from one of two sources:
 
-* ``"lfsr"``: each lane owns a Galois LFSR (:mod:`models.lfsr`, table taps, ``lfsr_width`` bits)
+* ``"lfsr"``: each lane owns a Galois LFSR (:mod:`stochhw.models.lfsr`, table taps, ``lfsr_width`` bits)
   that *leaps* ``bits`` steps every cycle (a leap-forward LFSR: the one-step rule applied
   ``bits`` times, an XOR network in hardware) and reloads its seed on reset; the lane uses
   its low ``bits`` bits. Leaping matters: stepping once per cycle would make
   ``r[t+1] = (r[t] >> 1) | new_bit << (bits-1)``, so successive bits of one stream would be
   correlated (for ``P(1) = 1/4`` the pair 11 would come twice as often as it should); with
   the leap, successive numbers are disjoint ``bits``-bit blocks of the m-sequence. Lane seeds
-  are distinct (:func:`models.seeds.lane_seeds`), so no two lanes share a stream; lanes sit far
+  are distinct (:func:`stochhw.models.seeds.lane_seeds`), so no two lanes share a stream; lanes sit far
   apart on one m-sequence, so different streams are practically uncorrelated. An LFSR never
   reaches zero: when ``bits`` is coprime to ``2^w - 1`` the leaped LFSR visits every nonzero
   state once per period, the value 0 appears once less than the others, and
@@ -28,12 +28,12 @@ something and a monotone table stays monotone.
 
 import numpy as np
 
-from .bits import mask
-from .checks import ParameterError, check_choice, check_int
-from .clocked import steps_since_reset
-from .gf2 import MAXIMAL_TAPS
-from .lfsr import lfsr_sequence
-from .seeds import lane_seeds
+from stochhw.models.bits import mask
+from stochhw.models.checks import ParameterError, check_choice, check_int
+from stochhw.models.clocked import steps_since_reset
+from stochhw.models.gf2 import MAXIMAL_TAPS
+from stochhw.models.lfsr import lfsr_sequence
+from stochhw.models.seeds import lane_seeds
 
 __all__ = ["SOURCES", "MAX_BITS", "MAX_LANES", "check_bits", "check_source", "check_lfsr_width",
            "code_width", "probability_thresholds", "padded_table", "check_monotone",

@@ -16,9 +16,9 @@ All lanes of an array share one polynomial, as in the conventional RNG array; th
 therefore shifted copies of one m-sequence, far apart in phase.
 """
 
-from .checks import ParameterError
-
 import numpy as np
+
+from stochhw.models.checks import ParameterError
 
 __all__ = ["GOLDEN", "MIX1", "MIX2", "splitmix64", "mix64", "lane_seeds"]
 

@@ -6,7 +6,7 @@ probability of reading "1" follows a sigmoid of the bias (the paper's Fig. 2c: b
 -1 V, above 95% at +1 V). :func:`smtj_p_one` gives that curve as a logistic function and
 :func:`bias_levels` the bias voltages used to make 5 or 11 probabilities.
 
-The emulator (:class:`SMTJModel`, hardware :class:`hw.smtj.SMTJ`), per lane and cycle:
+The emulator (:class:`SMTJModel`, hardware :class:`stochhw.hw.smtj.SMTJ`), per lane and cycle:
 
 * **bias table.** A bias code ``c`` (``0 .. levels-1``; larger codes saturate at ``levels-1``)
   selects the voltage ``bias_levels(levels)[c]``, and the table holds the comparator threshold
@@ -27,7 +27,7 @@ The emulator (:class:`SMTJModel`, hardware :class:`hw.smtj.SMTJ`), per lane and 
   ``q = exp(-T_clk / tau)``: :func:`hold_for` gives ``hold`` from ``T_clk`` and the junction's
   relaxation (retention) time ``tau``. ``hold = 0`` gives independent bits.
 * **entropy.** With ``source="lfsr"``, ``r`` (``bits`` bits) and ``k`` (8 bits) come from two
-  leap-forward Galois LFSRs per lane (:mod:`models.sc_stream`), which leap ``bits`` and 8 steps
+  leap-forward Galois LFSRs per lane (:mod:`stochhw.models.sc_stream`), which leap ``bits`` and 8 steps
   per cycle so that successive numbers, and so successive keep decisions, are not shifted
   copies of each other. Seeds: ``lane_seeds(seed, 2*lanes, lfsr_width)``, the redraw LFSRs of
   lanes 0..lanes-1 first, then the keep LFSRs (with ``hold = 0`` only the redraw LFSRs exist).
@@ -41,12 +41,22 @@ import math
 
 import numpy as np
 
-from .bits import mask
-from .checks import ParameterError, check_int
-from .clocked import register_enabled
-from .sc_stream import (MAX_LANES, check_bits, check_lfsr_width, check_monotone, check_source,
-                        code_width, compare, generator_seeds, lfsr_randoms, padded_table,
-                        probability_thresholds)
+from stochhw.models.bits import mask
+from stochhw.models.checks import ParameterError, check_int
+from stochhw.models.clocked import register_enabled
+from stochhw.models.sc_stream import (
+    MAX_LANES,
+    check_bits,
+    check_lfsr_width,
+    check_monotone,
+    check_source,
+    code_width,
+    compare,
+    generator_seeds,
+    lfsr_randoms,
+    padded_table,
+    probability_thresholds,
+)
 
 __all__ = ["DEFAULT_V_SCALE", "HOLD_BITS", "MAX_LEVELS", "smtj_p_one", "bias_levels", "hold_for",
            "bias_thresholds", "SMTJModel"]
@@ -118,7 +128,7 @@ def _check_volts(name, value):
 
 
 class SMTJModel:
-    """Model of :class:`hw.smtj.SMTJ` (see the module docstring for the model).
+    """Model of :class:`stochhw.hw.smtj.SMTJ` (see the module docstring for the model).
 
     Parameters
     ----------

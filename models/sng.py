@@ -1,7 +1,7 @@
 """Golden model of ``sng``: comparator stochastic number generators on lane-major buses.
 
 Each lane compares its probability code ``x`` with a random number ``r`` uniform on
-``[0, 2^bits)`` (see :mod:`models.sc_stream` for the sources) and emits the bit ``r < T``:
+``[0, 2^bits)`` (see :mod:`stochhw.models.sc_stream` for the sources) and emits the bit ``r < T``:
 
 * **unipolar**: ``x`` is unsigned, ``T = x``: ``P(1) = x / 2^bits`` (0 .. 1 - 2^-bits);
 * **bipolar**: ``x`` is a signed (two's-complement) code ``c`` for the value ``v = c / 2^(bits-1)``
@@ -15,11 +15,18 @@ The output bit is registered: latency 1; reset clears it and reloads the LFSRs.
 
 import numpy as np
 
-from .bits import mask
-from .checks import check_choice, check_int
-from .clocked import register
-from .sc_stream import (MAX_LANES, check_bits, check_lfsr_width, check_source, compare,
-                        generator_seeds, lfsr_randoms)
+from stochhw.models.bits import mask
+from stochhw.models.checks import check_choice, check_int
+from stochhw.models.clocked import register
+from stochhw.models.sc_stream import (
+    MAX_LANES,
+    check_bits,
+    check_lfsr_width,
+    check_source,
+    compare,
+    generator_seeds,
+    lfsr_randoms,
+)
 
 __all__ = ["ENCODINGS", "SNGModel", "sng_thresholds"]
 
@@ -33,7 +40,7 @@ def sng_thresholds(x_raw, bits, encoding):
 
 
 class SNGModel:
-    """Model of :class:`hw.sng.SNG`.
+    """Model of :class:`stochhw.hw.sng.SNG`.
 
     Parameters
     ----------
@@ -45,7 +52,7 @@ class SNGModel:
         ``"unipolar"`` (default) or ``"bipolar"``.
     source : str
         ``"lfsr"`` (default): lane i owns a leap-forward Galois LFSR (``bits`` steps per
-        cycle, :mod:`models.sc_stream`) seeded with
+        cycle, :mod:`stochhw.models.sc_stream`) seeded with
         ``lane_seeds(seed, lanes, lfsr_width)[i]``; ``"port"``: numbers on ``entropy``.
     seed : int
         Master seed, 0..2^64-1 (default 1).

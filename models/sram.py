@@ -1,7 +1,7 @@
 """Golden model of ``sram``: a plain synchronous memory, and the read/write timing it shares
 with ``faulty_sram``.
 
-``depth`` words of ``width`` bits, one write port and one read port (see :mod:`models.clocked`
+``depth`` words of ``width`` bits, one write port and one read port (see :mod:`stochhw.models.clocked`
 for the time convention):
 
 * a write (``w_en``) in cycle t stores ``w_data`` at ``w_addr`` at edge t; addresses
@@ -17,8 +17,8 @@ import typing
 
 import numpy as np
 
-from .bits import mask
-from .checks import check_int
+from stochhw.models.bits import mask
+from stochhw.models.checks import check_int
 
 __all__ = ["MAX_DEPTH", "MAX_WIDTH", "address_width", "ReadEvents", "read_events", "SRAMModel"]
 
@@ -77,7 +77,7 @@ def read_events(stim, depth, width):
 
 
 class SRAMModel:
-    """Model of :class:`hw.sram.SRAM` (rules: module docstring).
+    """Model of :class:`stochhw.hw.sram.SRAM` (rules: module docstring).
 
     Parameters
     ----------

@@ -16,17 +16,22 @@ resulting bias of ``y * 2^k`` is exactly ``(x mod 2^k) / (2^w - 1)`` LSBs of x (
 All three units register ``y``: latency 1.
 """
 
+import dataclasses
+import functools
+
 import numpy as np
 
-from .bits import mask, to_signed
-from .checks import ParameterError, check_bool, check_choice, check_int
-from .clocked import steps_since_reset
-from .gf2 import MAXIMAL_TAPS
-from .lfsr import check_lfsr, lfsr_sequence
-from .seeds import lane_seeds
+from stochhw.models.bits import mask, to_signed
+from stochhw.models.checks import ParameterError, check_int
+from stochhw.models.clocked import steps_since_reset
+from stochhw.models.gf2 import MAXIMAL_TAPS
+from stochhw.models.lfsr import check_seed, lfsr_sequence
+from stochhw.models.seeds import lane_seeds
+from stochhw.models.spec import Spec, Specified, param, spec_from
 
 __all__ = [
-    "SOURCES", "MAX_IN_WIDTH", "MAX_LANES", "check_widths", "check_lfsr_width", "round_in_place", "stochastic_round", "lfsr_bias",
+    "SOURCES", "MAX_IN_WIDTH", "MAX_LANES", "check_widths", "check_lfsr_width", "round_in_place",
+    "stochastic_round", "lfsr_bias", "SRUFreeSpec", "SRULFSRSpec", "SRUArraySpec",
     "SRUFreeModel", "SRULFSRModel", "SRUArrayModel",
 ]
 
@@ -82,7 +87,87 @@ def lfsr_bias(x, k, lfsr_width):
     return (np.asarray(x, dtype=np.int64) & mask(k)) / ((1 << lfsr_width) - 1)
 
 
-class _RoundingModel:
+def check_lfsr_width(lfsr_width, k):
+    lfsr_width = check_int("lfsr_width", lfsr_width, 2, 32)
+    if lfsr_width < k:
+        raise ParameterError(f"lfsr_width must be >= k = in_width - out_width = {k}, not {lfsr_width}")
+    return lfsr_width
+
+
+class _RoundingSpec(Spec):
+    """The rule every rounding spec shares: ``k = in_width - out_width >= 1`` bits rounded off."""
+
+    def validate(self):
+        check_widths(self.in_width, self.out_width)
+
+    @property
+    def k(self):
+        """Bits rounded off, ``in_width - out_width``: the width of ``rnd``."""
+        return self.in_width - self.out_width
+
+
+def _in_width():
+    return param(16, "signed input width", lo=2, hi=MAX_IN_WIDTH)
+
+
+def _out_width():
+    return param(8, "signed output width (< in_width)", lo=1, hi=MAX_IN_WIDTH - 1)
+
+
+def _saturate():
+    return param(True, "clamp (1) or wrap (0) on overflow")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SRUFreeSpec(_RoundingSpec):
+    """Parameters of ``sru_free`` (:class:`stochhw.hw.sru.SRUFree`, :class:`SRUFreeModel`)."""
+    in_width: int = _in_width()
+    out_width: int = _out_width()
+    saturate: bool = _saturate()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SRULFSRSpec(_RoundingSpec):
+    """Parameters of ``sru_lfsr`` (:class:`stochhw.hw.sru.SRULFSR`, :class:`SRULFSRModel`)."""
+    in_width: int = _in_width()
+    out_width: int = _out_width()
+    lfsr_width: int = param(16, "LFSR width, >= k = in_width - out_width", lo=2, hi=32)
+    seed: int = param(1, "LFSR seed, 1..2^lfsr_width-1")
+    saturate: bool = _saturate()
+
+    def validate(self):
+        super().validate()
+        check_lfsr_width(self.lfsr_width, self.k)
+        check_seed(self.seed, self.lfsr_width)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SRUArraySpec(_RoundingSpec):
+    """Parameters of ``sru_array`` (:class:`stochhw.hw.sru_array.SRUArray`, :class:`SRUArrayModel`)."""
+    lanes: int = param(16, "number of lanes", lo=1, hi=MAX_LANES)
+    source: str = param("lfsr", "random source: per-lane LFSRs or the rnd port", choices=SOURCES)
+    seed: int = param(1, "master seed; lane seeds derived by SplitMix64", lo=0, hi=mask(64))
+    in_width: int = _in_width()
+    out_width: int = _out_width()
+    lfsr_width: int = param(16, "LFSR width (source=lfsr), >= k", lo=2, hi=32)
+    saturate: bool = _saturate()
+
+    def validate(self):
+        super().validate()
+        if self.source == "lfsr":
+            check_lfsr_width(self.lfsr_width, self.k)
+            self.lane_seeds               # refuses more lanes than distinct lfsr_width-bit seeds
+
+    @functools.cached_property
+    def lane_seeds(self):
+        """Per-lane LFSR seeds (``source="lfsr"``; else None): distinct, nonzero SplitMix64 draws
+        from ``seed`` (:func:`stochhw.models.seeds.lane_seeds`)."""
+        if self.source != "lfsr":
+            return None
+        return tuple(lane_seeds(self.seed, self.lanes, self.lfsr_width))
+
+
+class _RoundingModel(Specified):
     """Shared rule of the three units: rounding, then the output register.
 
     The run is processed in blocks of rows so that every pass over the data stays in cache,
@@ -125,68 +210,41 @@ class _RoundingModel:
 
 
 class SRUFreeModel(_RoundingModel):
-    """Model of :class:`hw.sru.SRUFree`: ``x``, ``rnd`` -> ``y`` (latency 1)."""
+    """Model of :class:`stochhw.hw.sru.SRUFree`: ``x``, ``rnd`` -> ``y`` (latency 1)."""
 
-    def __init__(self, in_width=16, out_width=8, saturate=True):
-        self.in_width, self.out_width, self.k = check_widths(in_width, out_width)
-        self.saturate = check_bool("saturate", saturate)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(SRUFreeSpec, spec, params)
 
     def run(self, stim):
         return self._round_registered(stim, lambda a, b: stim["rnd"][a:b])
 
 
-def check_lfsr_width(lfsr_width, k):
-    lfsr_width = check_int("lfsr_width", lfsr_width, 2, 32)
-    if lfsr_width < k:
-        raise ParameterError(f"lfsr_width must be >= k = in_width - out_width = {k}, not {lfsr_width}")
-    return lfsr_width
-
-
 class SRULFSRModel(_RoundingModel):
-    """Model of :class:`hw.sru.SRULFSR`: ``x`` -> ``y`` with a private Galois LFSR (latency 1).
+    """Model of :class:`stochhw.hw.sru.SRULFSR`: ``x`` -> ``y`` with a private Galois LFSR (latency 1).
 
     The LFSR (table taps, ``lfsr_width`` bits) starts at ``seed``, advances every cycle, and
     reloads ``seed`` on reset; ``rnd`` is its low k bits.
     """
 
-    def __init__(self, in_width=16, out_width=8, lfsr_width=16, seed=1, saturate=True):
-        self.in_width, self.out_width, self.k = check_widths(in_width, out_width)
-        self.lfsr_width = check_lfsr_width(lfsr_width, self.k)
-        _, _, self.seed, _ = check_lfsr(self.lfsr_width, "galois", seed, None,
-                                        width_name="lfsr_width")
-        self.saturate = check_bool("saturate", saturate)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(SRULFSRSpec, spec, params)
 
     def run(self, stim):
         return self._round_registered(stim, self._lfsr_rows(stim, [self.seed]))
 
 
 class SRUArrayModel(_RoundingModel):
-    """Model of :class:`hw.sru_array.SRUArray`: ``lanes`` units on lane-major buses.
+    """Model of :class:`stochhw.hw.sru_array.SRUArray`: ``lanes`` units on lane-major buses.
 
     With ``source="lfsr"`` lane i owns a Galois LFSR seeded with
-    ``models.seeds.lane_seeds(seed, lanes, lfsr_width)[i]`` (distinct seeds); with ``"external"`` lane i takes
+    ``stochhw.models.seeds.lane_seeds(seed, lanes, lfsr_width)[i]`` (distinct seeds); with ``"external"`` lane i takes
     its random number from bits ``[i*k, (i+1)*k)`` of ``rnd``.
     """
 
-    def __init__(self, lanes=16, source="lfsr", seed=1, in_width=16, out_width=8,
-                 lfsr_width=16, saturate=True):
-        self.lanes = check_int("lanes", lanes, 1, MAX_LANES)
-        self.source = check_choice("source", source, SOURCES)
-        self.seed = check_int("seed", seed, 0, mask(64))
-        self.in_width, self.out_width, self.k = check_widths(in_width, out_width)
-        if self.source == "lfsr":
-            self.lfsr_width = check_lfsr_width(lfsr_width, self.k)
-            self._seeds = lane_seeds(self.seed, self.lanes, self.lfsr_width)
-        else:  # unused, but still a number
-            self.lfsr_width = check_int("lfsr_width", lfsr_width, 2, 32)
-            self._seeds = None
-        self.saturate = check_bool("saturate", saturate)
-
-    def seeds(self):
-        """Per-lane LFSR seeds (``source="lfsr"``), distinct and nonzero."""
-        return list(self._seeds)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(SRUArraySpec, spec, params)
 
     def run(self, stim):
         if self.source == "external":
             return self._round_registered(stim, lambda a, b: stim["rnd"][a:b])
-        return self._round_registered(stim, self._lfsr_rows(stim, self.seeds()))
+        return self._round_registered(stim, self._lfsr_rows(stim, list(self.lane_seeds)))

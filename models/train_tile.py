@@ -23,18 +23,18 @@ The accumulator **wraps** modulo 2^16 (two's complement, as a plain adder does; 
 is at most 2^14, so keeping sums in range is the user's scaling choice).
 
 Rounding stage (``rounding``): every cycle each accumulator (lane ``i*C + j``) is rounded to
-8 bits with the SRU rule of :mod:`models.sru`, ``y = sat(floor((acc + rnd) / 2^8))``
+8 bits with the SRU rule of :mod:`stochhw.models.sru`, ``y = sat(floor((acc + rnd) / 2^8))``
 (saturating), by
 
-* ``"lfsr"``: :class:`models.sru.SRUArrayModel` with ``source="lfsr"``: one 16-bit Galois
+* ``"lfsr"``: :class:`stochhw.models.sru.SRUArrayModel` with ``source="lfsr"``: one 16-bit Galois
   LFSR per PE (the conventional RNG array), seeded from ``seed``;
-* ``"generator_free"``: :class:`models.extractor.GFRoundingModel` on the accumulator bus:
+* ``"generator_free"``: :class:`stochhw.models.extractor.GFRoundingModel` on the accumulator bus:
   the k = 8 random bits of each lane are the LSBs of other accumulators of the tile
   (``multi_lsb`` with ``reuse``, the circulant assignment of ``gf_rounding`` seeded by
   ``seed``: no PE reads its own accumulator; with 8 PEs or fewer a PE's 8 bits repeat
   words; ``routing`` static or runtime). It needs at least 2 PEs.
 
-Timing (:mod:`models.clocked`): the operand, control and accumulator registers and ``y`` are
+Timing (:mod:`stochhw.models.clocked`): the operand, control and accumulator registers and ``y`` are
 registered; the K-step job above is rounded into ``y`` of PE(i, j) in cycle
 ``K + i + j + 2``, one cycle after it is in acc(i, j). Latency from the tile's inputs to ``y``
 of PE(0, 0) is 3 cycles (``3 + i + j`` for PE(i, j)). Reset clears every register (pipelines,
@@ -45,10 +45,10 @@ import dataclasses
 
 import numpy as np
 
-from .bits import mask, to_signed
-from .checks import ParameterError, check_choice, check_int
-from .extractor import ROUTINGS, GFRoundingModel
-from .sru import SRUArrayModel
+from stochhw.models.bits import mask, to_signed
+from stochhw.models.checks import ParameterError, check_choice, check_int
+from stochhw.models.extractor import ROUTINGS, GFRoundingModel
+from stochhw.models.sru import SRUArrayModel
 
 __all__ = ["ROUNDINGS", "MAX_SIZE", "OPERAND_WIDTH", "ACC_WIDTH", "OUT_WIDTH", "TileSpec",
            "check_tile", "TrainTileModel"]
@@ -117,13 +117,14 @@ def check_tile(rows, cols, rounding, routing, seed):
 def _rounding_model(spec):
     """The rounding stage's model (``x`` = the accumulator bus)."""
     if spec.rounding == "lfsr":
-        return SRUArrayModel(spec.lanes, "lfsr", spec.seed, ACC_WIDTH, OUT_WIDTH, LFSR_WIDTH, True)
+        return SRUArrayModel(lanes=spec.lanes, source="lfsr", seed=spec.seed, in_width=ACC_WIDTH,
+                             out_width=OUT_WIDTH, lfsr_width=LFSR_WIDTH, saturate=True)
     return GFRoundingModel(spec.lanes, ACC_WIDTH, OUT_WIDTH, True, "multi_lsb", spec.routing,
                            None, spec.seed, True, "x")
 
 
 class TrainTileModel:
-    """Model of :class:`hw.train_tile.TrainTile` (rules in the module docstring).
+    """Model of :class:`stochhw.hw.train_tile.TrainTile` (rules in the module docstring).
 
     Parameters
     ----------

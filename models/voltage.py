@@ -24,8 +24,8 @@ import numbers
 
 import numpy as np
 
-from .bits import mask
-from .checks import ParameterError, check_int
+from stochhw.models.bits import mask
+from stochhw.models.checks import ParameterError, check_int
 
 __all__ = ["VoltageModel", "p_to_level", "level_to_p", "check_rate"]
 

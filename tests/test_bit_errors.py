@@ -1,14 +1,22 @@
-"""Tests for models.bit_errors: a per-bit reference, the subset property, binomial flip rates."""
+"""Tests for stochhw.models.ml.bit_errors: a per-bit reference, the subset property, binomial flip rates."""
 
 import math
 
 import numpy as np
 import pytest
 
-from models.bit_errors import (CHIP_DOMAIN, Chips, FaultModel, MemoryLayout, apply_masks,
-                               chip_seeds, inject, weight_masks)
-from models.checks import ParameterError
-from models.quantization import BITS, quantize
+from stochhw.models.checks import ParameterError
+from stochhw.models.ml.bit_errors import (
+    CHIP_DOMAIN,
+    Chips,
+    FaultModel,
+    MemoryLayout,
+    apply_masks,
+    chip_seeds,
+    inject,
+    weight_masks,
+)
+from stochhw.models.ml.quantization import BITS, quantize
 
 #: Standard deviations allowed between a measured count and its binomial mean. The tests are
 #: seeded, so they either always pass or always fail; a correct model fails one with
@@ -170,7 +178,7 @@ def test_profiled_map_is_tiled_over_rows():
 
 @pytest.mark.parametrize("mode,pattern", [("flip", "random"), ("stuck", "column")])
 def test_a_faulty_sram_chip_as_profiled_map_reads_like_the_sram_model(mode, pattern):
-    from models.faulty_sram import FaultySRAMModel
+    from stochhw.models.faulty_sram import FaultySRAMModel
     sram = FaultySRAMModel(depth=64, width=64, level_bits=8, mode=mode, pattern=pattern,
                            p01=0.25, seed=3)
     level = 40                                                  # cell fault rate 40/256

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.bus import pack, unpack
+from stochhw.testbench.bus import pack, unpack
 
 
 @pytest.mark.parametrize("lanes,width", [(1, 1), (1, 16), (3, 5), (64, 16), (256, 8), (2, 64)])

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from sim.cli import main
-from sim.registry import REGISTRY
+from stochhw.sim.cli import main
+from stochhw.sim.designs import REGISTRY
 
 
 def run(capsys, *argv):
@@ -89,7 +89,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, fragment):
 
 
 def test_console_script_exit_status_and_no_traceback():
-    result = subprocess.run([sys.executable, "-m", "sim.cli", "generate", "lfsr", "-p", "seed=0"],
+    result = subprocess.run([sys.executable, "-m", "stochhw.sim.cli", "generate", "lfsr", "-p", "seed=0"],
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == ["stochhw: error: seed must be in 1..65535 (a nonzero 16-bit state), not 0"]

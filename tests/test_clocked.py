@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from models.clocked import register, steps_since_reset
+from stochhw.models.clocked import register, steps_since_reset
 
 
 def test_register_matches_loop():

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from models.checks import ParameterError
-from sim.cli import main
-from sim.compare import SRU_COMPARISON
-from sim.comparison import Comparison
-from sim.demo import DEMO_COMPARISON, headline_table
+from stochhw.models.checks import ParameterError
+from stochhw.sim.campaigns.demo import DEMO_COMPARISON, headline_table
+from stochhw.sim.cli import main
+from stochhw.sim.core.comparison import Comparison
+from stochhw.sim.designs.rounding import SRU_COMPARISON
 
 
 def test_demo_comparison_is_a_cheap_subset_of_the_committed_one():

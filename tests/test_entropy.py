@@ -1,13 +1,13 @@
-"""Tests for models.entropy: packing bits into numbers and their Shannon entropy."""
+"""Tests for stochhw.models.stats.entropy: packing bits into numbers and their Shannon entropy."""
 
 import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from models.entropy import pack_bits, shannon_entropy
-
+from stochhw.models.stats.entropy import pack_bits, shannon_entropy
 
 # ------------------------------------------------------------------------------------------
 # pack_bits

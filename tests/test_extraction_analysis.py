@@ -5,16 +5,20 @@ import json
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.entropy import shannon_entropy
-from models.bits import to_signed
-from models.extractor import GFRoundingModel, check_extractor, extract_stream, seeded_permutation
-from models.training import TrainingConfig, direct_lsbs, tensor_codes, tensor_numbers, train
-from sim.extraction import REPORT_FILES, nist_stream
-from sim.gf_correlation import (exact_conditional_bias, exact_number_correlation,
-                                first_self_fed_naive_direct_seed, half_way_direct_selects,
-                                naive_wrap_selects, self_correlation)
-
+from stochhw.models.bits import to_signed
+from stochhw.models.checks import ParameterError
+from stochhw.models.extractor import GFRoundingModel, check_extractor, extract_stream, seeded_permutation
+from stochhw.models.ml.training import TrainingConfig, direct_lsbs, tensor_codes, tensor_numbers, train
+from stochhw.models.stats.entropy import shannon_entropy
+from stochhw.sim.analyses.extraction import REPORT_FILES, nist_stream
+from stochhw.sim.analyses.gf_correlation import (
+    exact_conditional_bias,
+    exact_number_correlation,
+    first_self_fed_naive_direct_seed,
+    half_way_direct_selects,
+    naive_wrap_selects,
+    self_correlation,
+)
 
 # ------------------------------------------------------------------------------------------
 # Extraction from a stream of words
@@ -255,7 +259,7 @@ def quick_reports(tmp_path_factory):
     import contextlib
     import io
 
-    from sim.cli import main
+    from stochhw.sim.cli import main
 
     base = tmp_path_factory.mktemp("extraction")
     outputs = []
@@ -315,7 +319,7 @@ def test_quick_report_contents(quick_reports):
 
 
 def test_cli_extraction_refuses_other_options(capsys):
-    from sim.cli import main
+    from stochhw.sim.cli import main
 
     assert main(["analyze", "extraction", "--source", "pcg"]) == 2
     err = capsys.readouterr().err

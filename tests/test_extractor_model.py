@@ -5,17 +5,23 @@
 import numpy as np
 import pytest
 
-from hw.gf_rounding import GFRounding
-from hw.lsb_extractor import LSBExtractor
-from models.bits import to_raw, to_signed
-from models.checks import ParameterError
-from models.extractor import (GFRoundingModel, LSBExtractorModel, check_extractor,
-                              extract_numbers, runtime_selects, seeded_permutation, static_routing)
-from models.seeds import splitmix64
-from sim.amaranth_sim import run_amaranth
-from sim.cli import main
-from sim.registry import get_design
-
+from stochhw.hw.gf_rounding import GFRounding
+from stochhw.hw.lsb_extractor import LSBExtractor
+from stochhw.models.bits import to_raw, to_signed
+from stochhw.models.checks import ParameterError
+from stochhw.models.extractor import (
+    GFRoundingModel,
+    LSBExtractorModel,
+    check_extractor,
+    extract_numbers,
+    runtime_selects,
+    seeded_permutation,
+    static_routing,
+)
+from stochhw.models.seeds import splitmix64
+from stochhw.sim.cli import main
+from stochhw.sim.designs import get_design
+from stochhw.testbench.amaranth_sim import run_amaranth
 
 # --- plain references -------------------------------------------------------------------------
 

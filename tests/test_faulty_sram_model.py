@@ -1,7 +1,7 @@
 """The faulty_sram golden model, its plain-SRAM twin, the voltage model and bad input.
 
 References are written plainly here (Python integers, loops over cells) from the rules in the
-docstrings of :mod:`models.faulty_sram` and :mod:`models.voltage`; statistical checks derive
+docstrings of :mod:`stochhw.models.faulty_sram` and :mod:`stochhw.models.voltage`; statistical checks derive
 their bounds from the sample size (5 standard deviations) and use fixed seeds.
 """
 
@@ -11,15 +11,22 @@ import math
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.faulty_sram import (CHAR_BITS, COLUMN_BITS, RNG_LEAP, FaultySRAMModel, load_profile,
-                                quantize_probability, save_profile)
-from models.gf2 import MAXIMAL_TAPS
-from models.lfsr import lfsr_step
-from models.seeds import lane_seeds, splitmix64
-from models.sram import SRAMModel
-from models.voltage import VoltageModel, level_to_p, p_to_level
-from sim.cli import main
+from stochhw.models.checks import ParameterError
+from stochhw.models.faulty_sram import (
+    CHAR_BITS,
+    COLUMN_BITS,
+    RNG_LEAP,
+    FaultySRAMModel,
+    load_profile,
+    quantize_probability,
+    save_profile,
+)
+from stochhw.models.gf2 import MAXIMAL_TAPS
+from stochhw.models.lfsr import lfsr_step
+from stochhw.models.seeds import lane_seeds, splitmix64
+from stochhw.models.sram import SRAMModel
+from stochhw.models.voltage import VoltageModel, level_to_p, p_to_level
+from stochhw.sim.cli import main
 
 
 def binomial_ok(count, n, p, sigmas=5.0):
@@ -449,8 +456,8 @@ def test_analyze_faults_writes_the_same_bytes_twice_and_finds_nested_exact_chips
 def test_regression_cases_exercise_faults_reads_and_writes():
     """The co-simulated cases are only as good as their stimulus: it must write and read, hit
     out-of-range addresses where there are some, and show faults (model vs plain memory)."""
-    from sim.registry import get_design
-    from testbench.stimuli import make_stimulus
+    from stochhw.sim.designs import get_design
+    from stochhw.testbench.stimuli import make_stimulus
     design = get_design("faulty_sram")
     for case in design.regress_cases:
         params = design.resolve(case)
@@ -469,8 +476,8 @@ def test_regression_cases_exercise_faults_reads_and_writes():
     ("ice40", {"depth": 256, "width": 16}, 1.0, "SB_RAM40_4K"),  # 256 x 16 fits one block
 ])
 def test_synthesis_counts_the_block_ram_of_the_plain_sram(tmp_path, family, params, blocks, cell):
-    from sim.generate import generate
-    from sim.synth import synthesize
+    from stochhw.sim.flows.generate import generate
+    from stochhw.sim.flows.synth import synthesize
     result = synthesize(generate("sram", params), family, tmp_path)
     assert result.cells_by_type[cell] == 1 and result.bram == blocks and result.lutram == 0
     assert result.to_json()["bram"] == blocks

@@ -12,14 +12,14 @@ import os
 import pytest
 from amaranth import Module
 
-from hw.lfsr import LFSR
-from hw.lsb_extractor import LSBExtractor
-from hw.sru import SRUFree, rounded
-from sim import formal
-from sim.cli import main
-from sim.formal import Proof, registered, rounding_spec, run_proof
-from sim.proofs import PROOFS, proofs_for
-from sim.registry import REGISTRY
+from stochhw.hw.lfsr import LFSR
+from stochhw.hw.lsb_extractor import LSBExtractor
+from stochhw.hw.sru import SRUFree, rounded
+from stochhw.sim.cli import main
+from stochhw.sim.designs import REGISTRY
+from stochhw.sim.flows import formal
+from stochhw.sim.flows.formal import Proof, registered, rounding_spec, run_proof
+from stochhw.sim.proofs import PROOFS, proofs_for
 
 _BY_NAME = {f"{p.design}/{p.name}": p for p in PROOFS}
 
@@ -41,7 +41,7 @@ def test_proofs_are_well_formed():
 def test_every_registered_design_has_properties():
     missing = [name for name in REGISTRY if not proofs_for(name)]
     assert not missing, (f"designs without formal properties: {', '.join(missing)}; add a "
-                         "Proof to the PROOFS tuple of the design's sim/proofs*.py module")
+                         "Proof to the PROOFS tuple of the design's sim/proofs/<topic>.py module")
 
 
 @pytest.mark.parametrize("name", sorted(_BY_NAME))
@@ -120,7 +120,8 @@ def test_a_wrong_design_fails(proof_name, component, statuses, monkeypatch, tmp_
     case = {"sources": 8, "lanes": 2, "bits": 3} if proof.design == "lsb_extractor" else {}
     result = _prove(broken, case, tmp_path)
     assert result.status in statuses, (result.status, result.detail)
-    assert "sim/proofs.py:" in result.detail
+    topic = "extraction" if proof.design == "lsb_extractor" else "rounding"
+    assert f"sim/proofs/{topic}.py:" in result.detail
 
 
 # --- toolchain and caching -------------------------------------------------------------------

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from sim.generate import generate, write_design
-from sim.registry import REGISTRY
+from stochhw.sim.designs import REGISTRY
+from stochhw.sim.flows.generate import generate, write_design
 
 # Verilog-2005 and SystemVerilog-2017 keywords that are plausible port names.
 KEYWORDS = set("""

@@ -2,8 +2,8 @@
 
 import pytest
 
-from models.checks import ParameterError
-from models.gf2 import MAXIMAL_TAPS, check_taps, is_primitive
+from stochhw.models.checks import ParameterError
+from stochhw.models.gf2 import MAXIMAL_TAPS, check_taps, is_primitive
 
 
 @pytest.mark.parametrize("width", sorted(MAXIMAL_TAPS))

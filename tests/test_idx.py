@@ -1,4 +1,4 @@
-"""Tests of models.idx on small IDX files written here (nothing is downloaded)."""
+"""Tests of stochhw.models.ml.idx on small IDX files written here (nothing is downloaded)."""
 
 import gzip
 import struct
@@ -6,8 +6,8 @@ import struct
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.idx import IDXError, load_mnist, read_idx, write_idx
+from stochhw.models.checks import ParameterError
+from stochhw.models.ml.idx import IDXError, load_mnist, read_idx, write_idx
 
 
 def raw_idx(code, shape, payload):

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.gf2 import MAXIMAL_TAPS
-from models.lfsr import FORMS, LFSRModel, lfsr_sequence, lfsr_step
+from stochhw.models.checks import ParameterError
+from stochhw.models.gf2 import MAXIMAL_TAPS
+from stochhw.models.lfsr import FORMS, LFSRModel, lfsr_sequence, lfsr_step
 
 
 @pytest.mark.parametrize("form", FORMS)
@@ -45,7 +45,7 @@ def _reference_run(model, rst, en):
         if r:
             state = model.seed
         elif e:
-            state = lfsr_step(state, model.width, model.taps, model.form)
+            state = lfsr_step(state, model.width, model.feedback_taps, model.form)
     return out
 
 

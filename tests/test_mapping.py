@@ -1,13 +1,13 @@
-"""Tests for models.mapping: the rounding bias of a histogram and the balanced mapping."""
+"""Tests for stochhw.models.stats.mapping: the rounding bias of a histogram and the balanced mapping."""
 
 import itertools
 
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.mapping import balanced_mapping, bias_lower_bound, bias_profile, mapping_from_order
-from models.sru import stochastic_round
+from stochhw.models.checks import ParameterError
+from stochhw.models.sru import stochastic_round
+from stochhw.models.stats.mapping import balanced_mapping, bias_lower_bound, bias_profile, mapping_from_order
 
 
 def _simulated_profile(numbers, k, mapping=None):

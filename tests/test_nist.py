@@ -1,4 +1,4 @@
-"""Validation of models.nist against the worked examples of NIST SP 800-22 rev. 1a.
+"""Validation of stochhw.models.stats.nist against the worked examples of NIST SP 800-22 rev. 1a.
 
 Reference values are the ones the document prints: the examples of sections 2.x.4 and 2.x.8
 and the table of Appendix B (p-values of every test on the first 1,000,000 binary digits of
@@ -31,11 +31,12 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import erfc, gammaincc
 
-from models import nist
-from models.checks import ParameterError
+from stochhw.models.checks import ParameterError
+from stochhw.models.stats import nist
 
 TOL = 1e-6
 

@@ -1,4 +1,4 @@
-"""Verilog packages for vendor flows (sim.generate.write_design): every registered design.
+"""Verilog packages for vendor flows (stochhw.sim.flows.generate.write_design): every registered design.
 
 Each design with its default parameters is written as a package; the Verilog must lint clean
 with ``verilator --lint-only -Wall`` given only the package's own waiver file, and Icarus must
@@ -13,10 +13,10 @@ import subprocess
 
 import pytest
 
-from sim.cli import main
-from sim.generate import VERILATOR_WAIVERS, generate, template_signal, write_design
-from sim.registry import REGISTRY
-from sim.toolchain import tool_env
+from stochhw.sim.cli import main
+from stochhw.sim.core.toolchain import tool_env
+from stochhw.sim.designs import REGISTRY
+from stochhw.sim.flows.generate import VERILATOR_WAIVERS, generate, template_signal, write_design
 
 DESIGNS = sorted(REGISTRY)
 

@@ -9,16 +9,26 @@ import pytest
 from scipy import stats
 from sklearn.datasets import load_digits
 
-from hw.pixel_extractor import PixelExtractor
-from models.checks import ParameterError
-from models.pixel import (MODE_LIMIT, PixelExtractorModel, dataset_thresholds, digits_pixels,
-                          eligible_locations, lane_pixels, load_thresholds, number_pmf,
-                          pixel_numbers, target_cdf)
-from sim.amaranth_sim import run_amaranth
-from sim.check import compare_outputs
-from sim.cli import main
-from sim.registry import Param, get_design
-from testbench.stimuli import make_stimulus
+from stochhw.hw.pixel_extractor import PixelExtractor
+from stochhw.models.checks import ParameterError
+from stochhw.models.pixel import (
+    MODE_LIMIT,
+    PixelExtractorModel,
+    dataset_thresholds,
+    digits_pixels,
+    eligible_locations,
+    lane_pixels,
+    load_thresholds,
+    number_pmf,
+    pixel_numbers,
+    target_cdf,
+)
+from stochhw.sim.cli import main
+from stochhw.sim.core.design import Param
+from stochhw.sim.designs import get_design
+from stochhw.testbench.amaranth_sim import run_amaranth
+from stochhw.testbench.check import compare_outputs
+from stochhw.testbench.stimuli import make_stimulus
 
 
 def ref_scaled(pixel_width):

@@ -1,4 +1,4 @@
-"""Place and route with nextpnr (sim.pnr): counts, Fmax, caching, not fitting, bad input.
+"""Place and route with nextpnr (stochhw.sim.flows.pnr): counts, Fmax, caching, not fitting, bad input.
 
 Small designs only (sru_free, a 16-bit LFSR, an 8-lane array on the smallest iCE40), so each
 nextpnr run takes seconds. The first use of a yowasp nextpnr on a machine compiles it.
@@ -11,13 +11,15 @@ import subprocess
 
 import pytest
 
-from models.checks import ParameterError
-from sim import pnr
-from sim.cli import main
-from sim.generate import generate
-from sim.pnr import DEFAULT_TARGETS, PNR_FAMILIES, PnRError, PnRResult, check_target, place_and_route
-from sim.synth import synthesize
-from sim.toolchain import tool_env, yosys_command
+from stochhw.models.checks import ParameterError
+from stochhw.sim.cli import main
+from stochhw.sim.core.comparison import Comparison
+from stochhw.sim.core.targets import DEFAULT_TARGETS, PNR_FAMILIES, check_target
+from stochhw.sim.core.toolchain import tool_env, yosys_command
+from stochhw.sim.flows import pnr
+from stochhw.sim.flows.generate import generate
+from stochhw.sim.flows.pnr import PnRError, PnRResult, place_and_route
+from stochhw.sim.flows.synth import synthesize
 
 
 def harness_bits(generated):
@@ -185,12 +187,12 @@ def test_cli_pnr_json(capsys):
 
 def test_comparison_reports_gain_pnr_columns(tmp_path):
     """The report writers with place-and-route results (made up here: no tool runs)."""
-    from sim import compare
-    from sim.synth import SynthResult
+    from stochhw.sim.campaigns import compare
+    from stochhw.sim.flows.synth import SynthResult
 
-    comp = compare.Comparison(name="tiny_pnr", title="tiny", baseline=("LFSR", "sru_array", {"source": "lfsr"}),
-                              candidate=("free", "sru_array", {"source": "external"}), sweep="lanes",
-                              values=(1, 2), families=("xilinx", "ice40"), pnr=True)
+    comp = Comparison(name="tiny_pnr", title="tiny", baseline=("LFSR", "sru_array", {"source": "lfsr"}),
+                      candidate=("free", "sru_array", {"source": "external"}), sweep="lanes",
+                      values=(1, 2), families=("xilinx", "ice40"), pnr=True)
 
     def synth(family, side, lanes):
         n = lanes * (20 if side == "baseline" else 10)

@@ -10,24 +10,30 @@ import math
 from fractions import Fraction
 
 import numpy as np
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from models.bit_errors import Chips, FaultModel, MemoryLayout, apply_masks, inject, weight_masks
-from models.checks import ParameterError
-from models.extractor import (LSBExtractorModel, extract_numbers, runtime_selects,
-                              seeded_permutation, static_routing)
-from models.faulty_sram import FaultySRAMModel
-from models.gf2 import MAXIMAL_TAPS
-from models.lfsr import FORMS, LFSRModel, lfsr_sequence, lfsr_step
-from models.lut_sigmoid import plan_index
-from models.parallel_counter import ParallelCounterModel, approx_count, approx_error_bounds
-from models.pixel import pixel_numbers
-from models.quantization import BITS, ENCODINGS, decode, encode, quantize_tensor
-from models.sc_mul import SCMulModel
-from models.sc_quant import quantize_index
-from models.sc_streams import xnor_count
-from models.seeds import splitmix64
-from models.sru import SRUArrayModel, SRUFreeModel, SRULFSRModel, stochastic_round
+from stochhw.models.checks import ParameterError
+from stochhw.models.extractor import (
+    LSBExtractorModel,
+    extract_numbers,
+    runtime_selects,
+    seeded_permutation,
+    static_routing,
+)
+from stochhw.models.faulty_sram import FaultySRAMModel
+from stochhw.models.gf2 import MAXIMAL_TAPS
+from stochhw.models.lfsr import FORMS, LFSRModel, lfsr_sequence, lfsr_step
+from stochhw.models.lut_sigmoid import plan_index
+from stochhw.models.ml.bit_errors import Chips, FaultModel, MemoryLayout, apply_masks, inject, weight_masks
+from stochhw.models.ml.quantization import BITS, ENCODINGS, decode, encode, quantize_tensor
+from stochhw.models.ml.sc_sources import xnor_count
+from stochhw.models.parallel_counter import ParallelCounterModel, approx_count, approx_error_bounds
+from stochhw.models.pixel import pixel_numbers
+from stochhw.models.sc_mul import SCMulModel
+from stochhw.models.sc_quant import quantize_index
+from stochhw.models.seeds import splitmix64
+from stochhw.models.sru import SRUArrayModel, SRUFreeModel, SRULFSRModel, stochastic_round
 
 
 def _mask(n):
@@ -120,12 +126,12 @@ def test_rounding_models_register_and_reset_like_the_loop(w, saturate, lanes, da
                           out_width=out_width, saturate=saturate)
     assert array.run(stim)["y"].tolist() == expected
     if lanes == 1:
-        single = SRUFreeModel(in_width, out_width, saturate)
+        single = SRUFreeModel(in_width=in_width, out_width=out_width, saturate=saturate)
         assert single.run(stim)["y"].tolist() == expected
 
 
 def ref_galois(state, taps):
-    """models.lfsr's Galois rule: out = s & 1; s = (s >> 1) ^ (mask if out)."""
+    """stochhw.models.lfsr's Galois rule: out = s & 1; s = (s >> 1) ^ (mask if out)."""
     out = state & 1
     state >>= 1
     if out:
@@ -135,7 +141,7 @@ def ref_galois(state, taps):
 
 
 def ref_fibonacci(state, width, taps):
-    """models.lfsr's Fibonacci rule: fb = XOR of bits (w - t); s = (s >> 1) | (fb << (w - 1))."""
+    """stochhw.models.lfsr's Fibonacci rule: fb = XOR of bits (w - t); s = (s >> 1) | (fb << (w - 1))."""
     feedback = 0
     for t in taps:
         feedback ^= state >> (width - t) & 1
@@ -156,7 +162,8 @@ def test_sru_lfsr_rounds_with_the_low_bits_of_its_lfsr(lfsr_width, data):
         state = seed if rst[t] else ref_galois(state, MAXIMAL_TAPS[lfsr_width])
     expected = _ref_registered(x, lambda t, i: states[t] & _mask(k), rst, in_width, out_width,
                                saturate)
-    model = SRULFSRModel(in_width, out_width, lfsr_width, seed, saturate)
+    model = SRULFSRModel(in_width=in_width, out_width=out_width, lfsr_width=lfsr_width, seed=seed,
+                         saturate=saturate)
     got = model.run({"x": np.array(x, dtype=np.uint64), "rst": _column(rst)})["y"]
     assert got.tolist() == expected
 
@@ -203,7 +210,7 @@ def test_lfsr_model_enable_and_reset(width, form, data):
             state = seed
         elif en[t]:
             state = ref_galois(state, taps) if form == "galois" else ref_fibonacci(state, width, taps)
-    got = LFSRModel(width, form, seed).run({"en": _column(en), "rst": _column(rst)})["state"]
+    got = LFSRModel(width=width, form=form, seed=seed).run({"en": _column(en), "rst": _column(rst)})["state"]
     assert got.tolist() == expected
 
 
@@ -358,7 +365,7 @@ def test_pixel_numbers_count_thresholds_and_are_monotone(pixel_width, bits, data
     assert np.all(np.diff(everything.astype(np.int64), axis=0) >= 0)
 
 
-# --- quantization (models/quantization.py) ---------------------------------------------------
+# --- quantization (models/ml/quantization.py) ---------------------------------------------------
 
 @given(st.sampled_from(BITS), st.data())
 def test_code_patterns_round_trip_and_offset_binary_is_inverted_msb(m, data):
@@ -391,7 +398,7 @@ def test_quantization_error_is_within_one_step(m, rounding, encoding, lo, width,
             assert -delta / 2 - slack <= error < delta / 2 + slack
 
 
-# --- fault injection (models/bit_errors.py, models/faulty_sram.py) ---------------------------
+# --- fault injection (models/ml/bit_errors.py, models/faulty_sram.py) ---------------------------
 
 def ref_read(stored, m, mask01, mask10):
     """Bit by bit: a stored 0 reads 1 where mask01 is set, a stored 1 reads 0 where mask10 is."""
@@ -506,7 +513,7 @@ def test_faulty_sram_run_matches_a_cycle_loop(depth, width, seed, data):
 
 def test_memories_read_power_up_zeros_in_a_run_without_writes():
     # Found by the test above: a run with reads and no write at all used to raise IndexError.
-    from models.sram import SRAMModel
+    from stochhw.models.sram import SRAMModel
     zeros = _column([0, 0, 0])
     stim = {"rst": zeros, "w_en": zeros, "w_addr": zeros, "w_data": zeros, "r_en": _column([1, 1, 0]),
             "r_addr": zeros, "level": zeros}
@@ -569,7 +576,7 @@ def test_sc_quantizer_rounds_half_up_exactly(levels, data):
 
 
 def ref_plan(s):
-    """The PLAN sigmoid of models.lut_sigmoid, in exact rationals."""
+    """The PLAN sigmoid of stochhw.models.lut_sigmoid, in exact rationals."""
     a = abs(s)
     if a >= 5:
         y = Fraction(1)
@@ -596,7 +603,7 @@ def test_plan_sigmoid_index_is_the_exact_piecewise_linear_rule(in_bits, levels, 
 @given(st.integers(2, 12), st.integers(0, 5))
 def test_widths_without_a_rounded_bit_are_refused(in_width, extra):
     try:
-        SRUFreeModel(in_width, in_width + extra)
+        SRUFreeModel(in_width=in_width, out_width=in_width + extra)
     except ParameterError as exc:
         assert "out_width" in str(exc)
     else:

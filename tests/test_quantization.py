@@ -1,13 +1,22 @@
-"""Tests for models.quantization against a plain per-element reference of the documented formulas."""
+"""Tests for stochhw.models.ml.quantization against a plain per-element reference of the documented formulas."""
 
 import math
 
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.quantization import (BITS, EPSILON, SCHEMES, TOLERANCE, decode, dequantize, encode, quantize,
-                                 quantization_ranges)
+from stochhw.models.checks import ParameterError
+from stochhw.models.ml.quantization import (
+    BITS,
+    EPSILON,
+    SCHEMES,
+    TOLERANCE,
+    decode,
+    dequantize,
+    encode,
+    quantization_ranges,
+    quantize,
+)
 
 
 def ref_ranges(tensors, per_layer, symmetric, w_max):

@@ -1,4 +1,4 @@
-"""Tests for sim.randomness (stochhw analyze randomness), the NIST verdict rule and the CLI."""
+"""Tests for stochhw.sim.analyses.randomness (stochhw analyze randomness), the NIST verdict rule and the CLI."""
 
 import json
 import math
@@ -7,13 +7,20 @@ import numpy as np
 import pytest
 from scipy.stats import binom
 
-from models import nist
-from models.checks import ParameterError
-from models.entropy import pack_bits
-from models.sru import lfsr_bias, stochastic_round
-from sim.cli import main
-from sim.randomness import (analyze_source, entropy_summary, nist_summary, parse_source,
-                            source_stream, sru_bias, unpack_numbers)
+from stochhw.models.checks import ParameterError
+from stochhw.models.sru import lfsr_bias, stochastic_round
+from stochhw.models.stats import nist
+from stochhw.models.stats.entropy import pack_bits
+from stochhw.sim.analyses.randomness import (
+    analyze_source,
+    entropy_summary,
+    nist_summary,
+    parse_source,
+    source_stream,
+    sru_bias,
+    unpack_numbers,
+)
+from stochhw.sim.cli import main
 
 
 def run(capsys, *argv):
@@ -376,7 +383,7 @@ def test_bad_pixel_specs_name_source(text, fragment):
 
 def test_pixel_numbers_are_the_extractor_model_on_the_digits():
     """The stream is the pixel_extractor model's output, image after image, lane 0 first."""
-    from models.pixel import PixelExtractorModel, lane_pixels
+    from stochhw.models.pixel import PixelExtractorModel, lane_pixels
 
     stream, info = source_stream("pixel:beta:1:2", 3, length=10 ** 6)
     lanes, images = info["lanes"], info["images"]
@@ -429,8 +436,8 @@ def test_every_tensor_kind_is_analysed(text, method):
 
 
 def test_multi_lsb_numbers_combine_the_lsbs_of_distinct_codes():
-    from models.extractor import seeded_permutation
-    from sim.randomness import trained
+    from stochhw.models.extractor import seeded_permutation
+    from stochhw.sim.analyses.randomness import trained
 
     bits, lanes = 4, 16
     stream, info = source_stream("weight:1", bits, length=4000, method="multi_lsb")
@@ -504,7 +511,7 @@ def test_cli_pixel_json(capsys):
 
 
 def test_cli_help_documents_the_source_syntax(capsys):
-    from sim.cli import main
+    from stochhw.sim.cli import main
 
     with pytest.raises(SystemExit) as info:
         main(["analyze", "randomness", "--help"])

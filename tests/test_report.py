@@ -6,11 +6,12 @@ import threading
 
 import pytest
 
-from sim import report
-from sim.comparison import Comparison, Side
-from sim.compare import run_comparison
-from sim.generate import generate, write_design
-from sim.registry import REGISTRY
+from stochhw.sim.campaigns import report
+from stochhw.sim.campaigns.compare import run_comparison
+from stochhw.sim.core.comparison import Comparison, Side
+from stochhw.sim.core.files import staged
+from stochhw.sim.designs import REGISTRY
+from stochhw.sim.flows.generate import generate, write_design
 
 
 def _snapshot(folder):
@@ -106,7 +107,7 @@ def test_two_runs_at_once_never_share_a_stage(tmp_path):
 
     def one_run(name):
         try:
-            with report.staged(reports) as stage:
+            with staged(reports) as stage:
                 stages[name] = stage
                 both_inside.wait()
                 for i in range(20):
@@ -163,7 +164,7 @@ def test_comparison_reports_are_byte_identical_from_fresh_and_cached_syntheses(t
 
 
 def test_analysis_json_is_byte_identical_for_the_same_seed(capsys):
-    from sim.cli import main
+    from stochhw.sim.cli import main
     outputs = []
     for _ in range(2):
         assert main(["analyze", "randomness", "--source", "lfsr:12:5", "--bits", "4",

@@ -1,17 +1,16 @@
-"""Tests for models.robust_training and ``stochhw analyze robustness`` (sim.robustness)."""
+"""Tests for stochhw.models.ml.robust_training and ``stochhw analyze robustness`` (stochhw.sim.analyses.robustness)."""
 
 import json
 
 import numpy as np
 import pytest
 
-from models.bit_errors import Chips, MemoryLayout, chip_seeds
-from models.checks import ParameterError
-from models.quantization import decode
-from models.robust_training import (RobustConfig, evaluate, memory_image, split_image,
-                                    train_robust)
-from models.training import load_digits_split
-from sim.cli import main
+from stochhw.models.checks import ParameterError
+from stochhw.models.ml.bit_errors import Chips, MemoryLayout, chip_seeds
+from stochhw.models.ml.quantization import decode
+from stochhw.models.ml.robust_training import RobustConfig, evaluate, memory_image, split_image, train_robust
+from stochhw.models.ml.training import load_digits_split
+from stochhw.sim.cli import main
 
 TINY = dict(hidden=(16,), epochs=4)
 
@@ -170,7 +169,7 @@ def test_cli_quick_writes_reports_with_the_documented_schema(capsys, tmp_path):
         assert heading in md
     assert (tmp_path / "rerr_vs_p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # Rewriting the same result gives the same bytes.
-    from sim.robustness import write_robustness_report
+    from stochhw.sim.analyses.robustness import write_robustness_report
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     write_robustness_report(result, tmp_path)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -1,19 +1,28 @@
-"""Tests of models.sc_streams and models.sc_ann: bit-exact SC counts, count statistics, training."""
+"""Tests of stochhw.models.ml.sc_sources and stochhw.models.ml.sc_ann: bit-exact SC counts, count statistics, training."""
 
 import math
 
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.gf2 import MAXIMAL_TAPS
-from models.lfsr import lfsr_sequence
-from models.sc_ann import SCANN, SCANNConfig, SCConfig, input_levels, train
-from models.sc_quant import level_values, quantize_index, quantized_sigmoid
-from models.sc_streams import (bernoulli_bits, binomial_counts, encoded_values, lfsr_bits,
-                               lfsr_pair_table, lfsr_thresholds, p_one, sc_dot, xnor_count)
-from models.seeds import lane_seeds
-from models.smtj import bias_levels, smtj_p_one
+from stochhw.models.checks import ParameterError
+from stochhw.models.gf2 import MAXIMAL_TAPS
+from stochhw.models.lfsr import lfsr_sequence
+from stochhw.models.ml.sc_ann import SCANN, SCANNConfig, SCConfig, input_levels, train
+from stochhw.models.ml.sc_sources import (
+    bernoulli_bits,
+    binomial_counts,
+    encoded_values,
+    lfsr_bits,
+    lfsr_pair_table,
+    lfsr_thresholds,
+    p_one,
+    sc_dot,
+    xnor_count,
+)
+from stochhw.models.sc_quant import level_values, quantize_index, quantized_sigmoid
+from stochhw.models.seeds import lane_seeds
+from stochhw.models.smtj import bias_levels, smtj_p_one
 
 
 def random_net(layers, levels, seed=0):
@@ -181,7 +190,7 @@ def test_ste_gradient_matches_finite_differences_at_fine_quantization():
 
 
 def test_training_learns_the_digits():
-    from models.training import load_digits_split
+    from stochhw.models.ml.training import load_digits_split
     x_train, y_train, x_test, y_test = load_digits_split()
     config = SCANNConfig(layers=(64, 16, 10), levels=5, epochs=4, learning_rate=4.0,
                          init_scale=1.0)
@@ -193,7 +202,7 @@ def test_training_learns_the_digits():
 
 @pytest.mark.parametrize("source", ["smtj", "lfsr"])
 def test_method2_training_is_deterministic(source):
-    from models.training import load_digits_split
+    from stochhw.models.ml.training import load_digits_split
     x_train, y_train, _, _ = load_digits_split()
     config = SCANNConfig(layers=(64, 8, 10), levels=5, epochs=1,
                          train_sc=SCConfig(source, 40, seed=3))

@@ -1,4 +1,4 @@
-"""Tests of sim.sc_experiments and the ``stochhw analyze sc`` topic (small plans, seconds)."""
+"""Tests of stochhw.sim.analyses.sc_experiments and the ``stochhw analyze sc`` topic (small plans, seconds)."""
 
 import dataclasses
 import json
@@ -7,13 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.idx import write_idx
-from models.sc_quant import level_values
-from models.sc_streams import encoded_values, p_one
-from sim.analyze_sc import sc_markdown, write_sc_report
-from sim.cli import main
-from sim.sc_experiments import Plan, multiplication_rmse, run_experiments, sigmoid_tables
+from stochhw.models.checks import ParameterError
+from stochhw.models.ml.idx import write_idx
+from stochhw.models.ml.sc_sources import encoded_values, p_one
+from stochhw.models.sc_quant import level_values
+from stochhw.sim.analyses.sc import sc_markdown, write_sc_report
+from stochhw.sim.analyses.sc_experiments import Plan, multiplication_rmse, run_experiments, sigmoid_tables
+from stochhw.sim.cli import main
 
 TINY = Plan(topologies=((1, (64, 6, 10)),), levels=(5,), lengths=(20, 40), sources=("smtj", "lfsr"),
             seeds=(1,), epochs=1, learning_rates=((1, 4.0),), infer_repeats=1, train_limit=120,

@@ -1,15 +1,21 @@
 """lut_sigmoid: the table is Eq. 1-3 of the sigmoid, its distinct states, PLAN, threshold form."""
 
-from fractions import Fraction
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.lut_sigmoid import (LUTSigmoidModel, apply_threshold_form, lut_table, plan_index,
-                                sigmoid_index, threshold_form)
-from sim.registry import get_design
+from stochhw.models.checks import ParameterError
+from stochhw.models.lut_sigmoid import (
+    LUTSigmoidModel,
+    apply_threshold_form,
+    lut_table,
+    plan_index,
+    sigmoid_index,
+    threshold_form,
+)
+from stochhw.sim.designs import get_design
 
 
 def _eq3_index(y, levels):

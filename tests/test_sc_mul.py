@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.sc_mul import AndMulModel, XnorMulModel, sc_product
-from sim.registry import get_design
+from stochhw.models.checks import ParameterError
+from stochhw.models.sc_mul import AndMulModel, XnorMulModel, sc_product
+from stochhw.sim.designs import get_design
 
 
 def test_truth_tables():

@@ -6,15 +6,15 @@ import math
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.gf2 import MAXIMAL_TAPS
-from models.lfsr import lfsr_step
-from models.lut_sigmoid import apply_threshold_form
-from models.parallel_counter import approx_count
-from models.sc_neuron import SCNeuronModel, level_thresholds, neuron_sigmoid, sigmoid_thresholds
-from models.sc_quant import level_values, quantized_sigmoid
-from models.seeds import lane_seeds
-from sim.registry import get_design
+from stochhw.models.checks import ParameterError
+from stochhw.models.gf2 import MAXIMAL_TAPS
+from stochhw.models.lfsr import lfsr_step
+from stochhw.models.lut_sigmoid import apply_threshold_form
+from stochhw.models.parallel_counter import approx_count
+from stochhw.models.sc_neuron import SCNeuronModel, level_thresholds, neuron_sigmoid, sigmoid_thresholds
+from stochhw.models.sc_quant import level_values, quantized_sigmoid
+from stochhw.models.seeds import lane_seeds
+from stochhw.sim.designs import get_design
 
 
 def _reference(xs, ws, rst, n, length, levels, counter):

@@ -5,10 +5,15 @@ import math
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.parallel_counter import (ParallelCounterModel, approx_count, approx_error_bounds,
-                                     count_width, exact_count)
-from sim.registry import get_design
+from stochhw.models.checks import ParameterError
+from stochhw.models.parallel_counter import (
+    ParallelCounterModel,
+    approx_count,
+    approx_error_bounds,
+    count_width,
+    exact_count,
+)
+from stochhw.sim.designs import get_design
 
 
 def _all_inputs(n):

@@ -1,14 +1,13 @@
-"""Tests of models.sc_quant: the paper's Eq. 1-3 quantizer and the quantized sigmoid."""
+"""Tests of stochhw.models.sc_quant: the paper's Eq. 1-3 quantizer and the quantized sigmoid."""
 
-from fractions import Fraction
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.sc_quant import (level_values, quantize, quantize_index, quantized_sigmoid,
-                             sigmoid_states)
+from stochhw.models.checks import ParameterError
+from stochhw.models.sc_quant import level_values, quantize, quantize_index, quantized_sigmoid, sigmoid_states
 
 
 def ref_index(x, levels, lo=-1, hi=1):
@@ -91,7 +90,7 @@ def test_bad_inputs():
 
 def test_scalar_inputs_at_a_tie_give_scalars():
     """0-d inputs take the exact tie path too (0.5 with 11 levels is a tie: index 7.5 -> 8)."""
-    from models.sc_quant import quantize, quantize_index
+    from stochhw.models.sc_quant import quantize, quantize_index
     index = quantize_index(0.5, 11)
     assert index.shape == () and int(index) == 8
     assert float(quantize(0.5, 11)) == pytest.approx(0.6)

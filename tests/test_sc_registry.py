@@ -2,9 +2,9 @@
 
 import pytest
 
-from sim.design import Design
-from sim.registry import get_design
-from sim.registry_sc import COMPARISONS, DESIGNS
+from stochhw.sim.core.design import Design
+from stochhw.sim.designs import get_design
+from stochhw.sim.designs.sc import COMPARISONS, DESIGNS
 
 SC_DESIGNS = [d.name for d in DESIGNS]
 

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.smtj import DEFAULT_V_SCALE, SMTJModel, bias_levels, hold_for, smtj_p_one
-from sim.registry import get_design
+from stochhw.models.checks import ParameterError
+from stochhw.models.smtj import DEFAULT_V_SCALE, SMTJModel, bias_levels, hold_for, smtj_p_one
+from stochhw.sim.designs import get_design
 
 
 def test_device_curve_spans_fig_2c_and_is_a_logistic():

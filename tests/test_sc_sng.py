@@ -1,15 +1,15 @@
-"""sng and the shared comparator-generator rules (models.sc_stream): encodings, sources, errors."""
+"""sng and the shared comparator-generator rules (stochhw.models.sc_stream): encodings, sources, errors."""
 
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.gf2 import MAXIMAL_TAPS
-from models.lfsr import lfsr_step
-from models.sc_stream import check_monotone, padded_table, probability_thresholds
-from models.seeds import lane_seeds
-from models.sng import SNGModel
-from sim.registry import get_design
+from stochhw.models.checks import ParameterError
+from stochhw.models.gf2 import MAXIMAL_TAPS
+from stochhw.models.lfsr import lfsr_step
+from stochhw.models.sc_stream import check_monotone, padded_table, probability_thresholds
+from stochhw.models.seeds import lane_seeds
+from stochhw.models.sng import SNGModel
+from stochhw.sim.designs import get_design
 
 
 def _stim(cycles, **ports):

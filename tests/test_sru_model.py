@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from models.bits import to_raw, to_signed
-from models.checks import ParameterError
-from models.seeds import lane_seeds
-from models.sru import SRUArrayModel, SRUFreeModel, SRULFSRModel, lfsr_bias, stochastic_round
-from sim.analyze import rounding_bias
+from stochhw.models.bits import to_raw, to_signed
+from stochhw.models.checks import ParameterError
+from stochhw.models.seeds import lane_seeds
+from stochhw.models.sru import SRUArrayModel, SRUFreeModel, SRULFSRModel, lfsr_bias, stochastic_round
+from stochhw.sim.analyses.bias import rounding_bias
 
 
 def _reference_round(x, r, in_width, out_width, saturate):
@@ -77,14 +77,14 @@ def test_lfsr_bias_formula_is_positive_and_small_for_wide_lfsrs():
 def test_lane_seeds_are_distinct_nonzero_and_deterministic():
     seeds = lane_seeds(1, 256, 16)
     assert len(set(seeds)) == 256 and all(1 <= s < 2 ** 16 for s in seeds)
-    assert seeds == SRUArrayModel(lanes=256, seed=1).seeds()
+    assert seeds == list(SRUArrayModel(lanes=256, seed=1).lane_seeds)
     assert lane_seeds(2, 4, 16) != lane_seeds(1, 4, 16)
 
 
 def test_single_lane_lfsr_unit_equals_array_lane_with_same_seed():
     """sru_lfsr(seed=s) and an sru_array lane whose derived seed is s produce the same y."""
     array = SRUArrayModel(lanes=3, seed=9)
-    seed = array.seeds()[2]
+    seed = array.lane_seeds[2]
     rng = np.random.default_rng(0)
     x = rng.integers(0, 2 ** 16, size=(4000, 3), dtype=np.uint64)
     rst = np.zeros((4000, 1), np.uint64)

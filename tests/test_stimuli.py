@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from sim.registry import get_design
-from testbench.stimuli import extremes, make_stimulus, reset_cycles
+from stochhw.sim.designs import get_design
+from stochhw.testbench.stimuli import extremes, make_stimulus, reset_cycles
 
 
 def _ports(name, **overrides):

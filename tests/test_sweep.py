@@ -1,4 +1,4 @@
-"""Parameter sweeps (sim.sweep) and the executor they share with comparisons (sim.executor).
+"""Parameter sweeps (stochhw.sim.campaigns.sweep) and the executor they share with comparisons (stochhw.sim.core.executor).
 
 The Dask path runs against a LocalCluster on loopback (TCP, one in-process worker); its
 reports must be byte-identical to those of local processes, each run with its own empty
@@ -9,11 +9,18 @@ import json
 
 import pytest
 
-from models.checks import ParameterError
-from sim.cli import main
-from sim.compare import Comparison, run_comparison
-from sim.executor import InlineExecutor, SchedulerUnreachable, check_scheduler, make_executor, run_jobs
-from sim.sweep import SweepError, make_sweep, parse_sweep, run_sweep
+from stochhw.models.checks import ParameterError
+from stochhw.sim.campaigns.compare import run_comparison
+from stochhw.sim.campaigns.sweep import SweepError, make_sweep, parse_sweep, run_sweep
+from stochhw.sim.cli import main
+from stochhw.sim.core.comparison import Comparison
+from stochhw.sim.core.executor import (
+    InlineExecutor,
+    SchedulerUnreachable,
+    check_scheduler,
+    make_executor,
+    run_jobs,
+)
 
 
 def _square(x):
@@ -69,8 +76,8 @@ def test_bad_scheduler_address(address):
 
 
 def test_unreachable_scheduler(monkeypatch):
-    import sim.executor
-    monkeypatch.setattr(sim.executor, "CONNECT_TIMEOUT", 1)
+    import stochhw.sim.core.executor
+    monkeypatch.setattr(stochhw.sim.core.executor, "CONNECT_TIMEOUT", 1)
     with pytest.raises(SchedulerUnreachable, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         make_executor("tcp://127.0.0.1:9")
 

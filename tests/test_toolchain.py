@@ -5,12 +5,12 @@ import sys
 
 import pytest
 
-from sim.toolchain import ToolMissing, prepare_yowasp
+from stochhw.sim.core.toolchain import ToolMissing, prepare_yowasp
 
 #: A child process that runs one yowasp tool the project's way, as a pool worker would.
 _RUN_ONCE = """
 import subprocess, sys
-from sim.toolchain import yowasp_command
+from stochhw.sim.core.toolchain import yowasp_command
 proc = subprocess.run(yowasp_command("nextpnr-ice40") + ["--version"], capture_output=True, text=True)
 sys.stderr.write(proc.stderr)
 sys.exit(proc.returncode)

@@ -7,15 +7,15 @@ simulator."""
 import numpy as np
 import pytest
 
-from hw.train_tile import TrainTile
-from models.bits import to_raw, to_signed
-from models.checks import ParameterError
-from models.train_tile import TrainTileModel
-from sim.amaranth_sim import run_amaranth
-from sim.check import compare_outputs
-from sim.cli import main
-from sim.registry import get_design
-from testbench.stimuli import make_stimulus
+from stochhw.hw.train_tile import TrainTile
+from stochhw.models.bits import to_raw, to_signed
+from stochhw.models.checks import ParameterError
+from stochhw.models.train_tile import TrainTileModel
+from stochhw.sim.cli import main
+from stochhw.sim.designs import get_design
+from stochhw.testbench.amaranth_sim import run_amaranth
+from stochhw.testbench.check import compare_outputs
+from stochhw.testbench.stimuli import make_stimulus
 
 DESIGN = get_design("train_tile")
 

@@ -1,17 +1,28 @@
-"""Tests for models.training: sources, the fixed-point rounding rule, recording, learning."""
+"""Tests for stochhw.models.ml.training: sources, the fixed-point rounding rule, recording, learning."""
 
 import math
 
 import numpy as np
 import pytest
 
-from models.checks import ParameterError
-from models.gf2 import MAXIMAL_TAPS
-from models.lfsr import lfsr_sequence
-from models.sru import stochastic_round
-from models.training import (TENSOR_KINDS, ArraySource, LFSRSource, PCGSource,
-                             TrainingConfig, direct_lsbs, load_digits_split, quantize,
-                             record_shape, scale_exponent, tensor_numbers, train)
+from stochhw.models.checks import ParameterError
+from stochhw.models.gf2 import MAXIMAL_TAPS
+from stochhw.models.lfsr import lfsr_sequence
+from stochhw.models.ml.training import (
+    TENSOR_KINDS,
+    ArraySource,
+    LFSRSource,
+    PCGSource,
+    TrainingConfig,
+    direct_lsbs,
+    load_digits_split,
+    quantize,
+    record_shape,
+    scale_exponent,
+    tensor_numbers,
+    train,
+)
+from stochhw.models.sru import stochastic_round
 
 SHORT = dict(epochs=2, hidden=(16,))
 
@@ -229,7 +240,7 @@ def test_float_reference_quantizes_nothing():
 def test_cli_training_quick_writes_reproducible_reports(capsys, tmp_path):
     import json
 
-    from sim.cli import main
+    from stochhw.sim.cli import main
 
     outputs = []
     for folder in ("a", "b"):
@@ -253,7 +264,7 @@ def test_cli_training_quick_writes_reproducible_reports(capsys, tmp_path):
 
 
 def test_cli_training_refuses_randomness_options(capsys):
-    from sim.cli import main
+    from stochhw.sim.cli import main
 
     assert main(["analyze", "training", "--source", "pcg"]) == 2
     err = capsys.readouterr().err

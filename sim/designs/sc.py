@@ -1,0 +1,190 @@
+# amaranth: UnusedElaboratable=no
+# (components built here only to read their signature are never elaborated, on purpose)
+"""Registry entries and resource comparisons of the stochastic-computing datapath (sng, smtj, multipliers, counters, sigmoid, neuron).
+
+:data:`DESIGNS` joins :data:`stochhw.sim.designs.REGISTRY`; :data:`COMPARISONS` joins
+:data:`stochhw.sim.designs.COMPARISONS`.
+"""
+
+from stochhw.hw.lut_sigmoid import LUTSigmoid
+from stochhw.hw.parallel_counter import ParallelCounter
+from stochhw.hw.sc_mul import AndMul, XnorMul
+from stochhw.hw.sc_neuron import SCNeuron
+from stochhw.hw.smtj import SMTJ
+from stochhw.hw.sng import SNG
+from stochhw.models.lut_sigmoid import METHODS as SIGMOID_METHODS
+from stochhw.models.lut_sigmoid import LUTSigmoidModel
+from stochhw.models.parallel_counter import METHODS as COUNTER_METHODS
+from stochhw.models.parallel_counter import ParallelCounterModel
+from stochhw.models.sc_mul import AndMulModel, XnorMulModel
+from stochhw.models.sc_neuron import SCNeuronModel
+from stochhw.models.sc_stream import SOURCES
+from stochhw.models.smtj import DEFAULT_V_SCALE, SMTJModel
+from stochhw.models.sng import ENCODINGS, SNGModel
+from stochhw.sim.core.comparison import Comparison, Side
+from stochhw.sim.core.design import Design, Param
+
+__all__ = ["DESIGNS", "COMPARISONS"]
+
+_SEED = Param("seed", "int", 1, "master seed; distinct LFSR seeds derived by SplitMix64")
+_LFSR_WIDTH = Param("lfsr_width", "int", 16, "LFSR width (source=lfsr), >= bits, <= 32")
+_SOURCE = Param("source", "choice", "lfsr", "random numbers: per-generator LFSRs or the entropy port",
+                SOURCES)
+
+#: :class:`stochhw.sim.core.design.Design` entries of this topic.
+DESIGNS = (
+    Design(
+        name="sng",
+        summary="comparator stochastic number generators (unipolar/bipolar), LFSR or entropy port",
+        component=SNG, model=SNGModel,
+        params=(
+            Param("lanes", "int", 1, "generators, 1..4096"),
+            Param("bits", "int", 8, "code and random-number width, 1..16"),
+            Param("encoding", "choice", "unipolar",
+                  "unipolar: P(1)=x/2^bits; bipolar: x signed, P(1)=(1+x/2^(bits-1))/2", ENCODINGS),
+            _SOURCE, _SEED, _LFSR_WIDTH,
+        ),
+        latency=lambda p: 1,
+        lanes_param="lanes",
+        lane_ports=("x", "entropy", "y"),
+        regress_cases=(
+            {"lanes": 4, "encoding": "unipolar"},
+            {"lanes": 3, "bits": 5, "encoding": "bipolar", "source": "port"},
+        ),
+    ),
+    Design(
+        name="smtj",
+        summary="s-MTJ emulator: bias code -> P(1) by a sigmoid table, optional telegraph memory",
+        component=SMTJ, model=SMTJModel,
+        params=(
+            Param("lanes", "int", 1, "junctions, 1..4096"),
+            Param("levels", "int", 11, "bias codes over -1..+1 V, 2..256"),
+            Param("bits", "int", 8, "P(1) resolution 2^-bits, 1..16"),
+            Param("v_half", "float", 0.0, "bias (V) of P(1)=1/2"),
+            Param("v_scale", "float", DEFAULT_V_SCALE, "logistic width (V), nonzero; <0 flips the curve"),
+            Param("table", "ints", None, "levels thresholds 0..2^bits replacing the curve; monotone"),
+            Param("hold", "int", 0, "telegraph: keep the state with probability hold/256, 0..255"),
+            _SOURCE, _SEED, _LFSR_WIDTH,
+        ),
+        latency=lambda p: 1,
+        lanes_param="lanes",
+        lane_ports=("bias", "entropy", "y"),
+        regress_cases=(
+            {"lanes": 4},
+            {"lanes": 3, "levels": 5, "hold": 200, "source": "port"},
+            {"lanes": 2, "levels": 4, "table": (250, 180, 40, 3), "hold": 96, "seed": 7},
+        ),
+    ),
+    Design(
+        name="xnor_mul",
+        summary="bipolar SC multiplication: one XNOR per lane",
+        component=XnorMul, model=XnorMulModel,
+        params=(Param("lanes", "int", 16, "lanes, 1..4096"),),
+        latency=lambda p: 1,
+        lanes_param="lanes",
+        lane_ports=("a", "b", "y"),
+        regress_cases=({"lanes": 4},),
+    ),
+    Design(
+        name="and_mul",
+        summary="unipolar SC multiplication: one AND per lane",
+        component=AndMul, model=AndMulModel,
+        params=(Param("lanes", "int", 16, "lanes, 1..4096"),),
+        latency=lambda p: 1,
+        lanes_param="lanes",
+        lane_ports=("a", "b", "y"),
+        regress_cases=({"lanes": 4},),
+    ),
+    Design(
+        name="parallel_counter",
+        summary="ones among n bits: exact adder tree or approximate (AND/OR first layer)",
+        component=ParallelCounter, model=ParallelCounterModel,
+        params=(
+            Param("n", "int", 16, "input bits, 1..4096"),
+            Param("method", "choice", "exact", "exact adder tree or approximate counter",
+                  COUNTER_METHODS),
+        ),
+        latency=lambda p: 1,
+        lanes_param="n",
+        lane_ports=("x",),
+        regress_cases=(
+            {"n": 16, "method": "exact"},
+            {"n": 13, "method": "approx"},
+        ),
+    ),
+    Design(
+        name="lut_sigmoid",
+        summary="quantized pre-activation -> quantized sigmoid state (table, or PLAN computed)",
+        component=LUTSigmoid, model=LUTSigmoidModel,
+        params=(
+            Param("levels", "int", 5, "QL output states, 2..256"),
+            Param("in_bits", "int", 8, "signed input width, 2..16"),
+            Param("in_frac", "int", 4, "fractional bits of the input, 0..in_bits"),
+            Param("method", "choice", "lut", "lut: table from Eq. 1-3; plan: piecewise-linear sigmoid",
+                  SIGMOID_METHODS),
+        ),
+        latency=lambda p: 1,
+        signed_ports=("s",),
+        regress_cases=(
+            {"levels": 5, "method": "lut"},
+            {"levels": 11, "in_bits": 10, "in_frac": 6, "method": "plan"},
+        ),
+    ),
+    Design(
+        name="sc_neuron",
+        summary="SC neuron: bitstreams, XNOR, parallel counter, L-cycle accumulation, sigmoid thresholds",
+        component=SCNeuron, model=SCNeuronModel,
+        params=(
+            Param("n", "int", 8, "N inputs, 1..4096"),
+            Param("levels", "int", 5, "QL states of inputs, weights and output, 2..256"),
+            Param("length", "int", 100, "L, bitstream length in cycles, 1..65535"),
+            Param("source", "choice", "lfsr",
+                  "lfsr: state codes on xq/wq, 2N LFSR comparators inside; port: streams on xs/ws", SOURCES),
+            Param("counter", "choice", "exact", "parallel counter", COUNTER_METHODS),
+            Param("bits", "int", 8, "generator comparator width, 1..16"),
+            _SEED, _LFSR_WIDTH,
+        ),
+        latency=lambda p: p["length"],
+        lanes_param="n",
+        lane_ports=("xq", "wq", "xs", "ws"),
+        regress_cases=(
+            {"n": 5, "levels": 5, "length": 7},
+            {"n": 9, "levels": 11, "length": 4, "source": "port", "counter": "approx"},
+        ),
+    ),
+)
+
+#: XNOR + parallel counter (+ accumulator and sigmoid comparators) with streams on ports:
+#: the exact adder tree against the approximate counter, at the paper's input-layer sizes.
+SC_COUNTER_COMPARISON = Comparison(
+    name="sc_counter",
+    title="SC neuron datapath (XNOR + parallel counter + accumulator + sigmoid, L=256, QL=5): exact vs approximate counter",
+    baseline=Side("exact adder tree", "sc_neuron", {"source": "port", "counter": "exact", "length": 256, "levels": 5}),
+    candidate=Side("approximate counter", "sc_neuron", {"source": "port", "counter": "approx", "length": 256, "levels": 5}),
+    sweep="n",
+    values=(64, 256, 784),
+)
+
+#: The quantized sigmoid as a table against the same output states computed by PLAN.
+SIGMOID_COMPARISON = Comparison(
+    name="sc_sigmoid",
+    title="Quantized sigmoid, 8-bit input (s in [-8, 8)): table vs PLAN computed, by output states QL",
+    baseline=Side("lookup table", "lut_sigmoid", {"method": "lut", "in_bits": 8, "in_frac": 4}),
+    candidate=Side("PLAN computed", "lut_sigmoid", {"method": "plan", "in_bits": 8, "in_frac": 4}),
+    sweep="levels",
+    values=(3, 5, 11, 21),
+)
+
+#: The whole neuron with CMOS bitstream generators (2N LFSR comparators) against the same neuron
+#: fed with streams on ports, as s-MTJs would supply them: what the spintronic generators save.
+SC_NEURON_COMPARISON = Comparison(
+    name="sc_neuron",
+    title="SC neuron (QL=5, L=256): 2N LFSR comparator generators inside vs bitstreams on ports (s-MTJ)",
+    baseline=Side("LFSR generators", "sc_neuron", {"source": "lfsr", "counter": "exact", "length": 256, "levels": 5}),
+    candidate=Side("streams on ports", "sc_neuron", {"source": "port", "counter": "exact", "length": 256, "levels": 5}),
+    sweep="n",
+    values=(64, 784),
+)
+
+#: :class:`stochhw.sim.core.comparison.Comparison` entries of this topic.
+COMPARISONS = (SC_COUNTER_COMPARISON, SIGMOID_COMPARISON, SC_NEURON_COMPARISON)

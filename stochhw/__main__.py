@@ -1,0 +1,7 @@
+"""``python -m stochhw``: the ``stochhw`` command."""
+
+import sys
+
+from stochhw.sim.cli import main
+
+sys.exit(main())
