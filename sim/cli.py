@@ -7,12 +7,15 @@ A design that fails verification or a tool run that fails exits with status 1.
 """
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
 
 from stochhw.models.checks import ParameterError
+from stochhw.sim.analyses import TOPICS
 from stochhw.sim.analyses.topic import nonnegative_int, positive_int
+from stochhw.sim.core.design import params_text, value_text
 from stochhw.sim.core.toolchain import ToolMissing
 
 __all__ = ["main"]
@@ -44,11 +47,6 @@ def _parse_overrides(pairs):
     return overrides
 
 
-def _params_text(params):
-    return " ".join(f"{k}={','.join(map(str, v)) if isinstance(v, tuple) else v}"
-                    for k, v in params.items())
-
-
 # --- commands -------------------------------------------------------------------------------
 
 def cmd_list(args):
@@ -73,8 +71,7 @@ def cmd_list(args):
     for e in entries:
         print(f"{e['name']}: {e['summary']} (latency {e['latency']})")
         for p in e["params"]:
-            default = ",".join(map(str, p["default"])) if isinstance(p["default"], list) else p["default"]
-            print(f"    -p {p['name']}={default!s:<10} {p['domain']:<16} {p['doc']}")
+            print(f"    -p {p['name']}={value_text(p['default']):<10} {p['domain']:<16} {p['doc']}")
         ports = ", ".join(f"{p['name']}:{p['direction']}[{p['width']}]" for p in e["ports"])
         print(f"    ports (defaults): {ports}")
     return 0
@@ -93,7 +90,7 @@ def cmd_generate(args):
         generated = generate(name, overrides, top=args.top)
         out_dir = Path(args.output) / name if args.all else Path(args.output)
         path = write_design(generated, out_dir)
-        print(f"{path}  ({generated.top}, {_params_text(generated.params)}, latency {generated.latency})")
+        print(f"{path}  ({generated.top}, {params_text(generated.params)}, latency {generated.latency})")
     return 0
 
 
@@ -144,7 +141,7 @@ def cmd_synth(args):
     if args.json:
         print(json.dumps(result.to_json(), indent=2, sort_keys=True))
     else:
-        print(f"{result.design} ({_params_text(generated.params)}) on {result.family}: "
+        print(f"{result.design} ({params_text(generated.params)}) on {result.family}: "
               f"{result.luts} LUTs, {result.ffs} FFs, {result.carry} carry, {result.srl} SRL"
               f"{' (cached)' if result.cached else ''}")
     return 0
@@ -167,7 +164,7 @@ def cmd_pnr(args):
         print(json.dumps({"synthesis": synth.to_json(), "place_and_route": result.to_json()},
                          indent=2, sort_keys=True))
     else:
-        print(f"{result.design} ({_params_text(generated.params)}) on {result.family}: synthesis "
+        print(f"{result.design} ({params_text(generated.params)}) on {result.family}: synthesis "
               f"{synth.luts} LUTs, {synth.ffs} FFs, {synth.carry} carry; placed and routed: "
               f"{result.summary()}{' (cached)' if result.cached else ''}")
     return 0
@@ -204,17 +201,20 @@ def cmd_report(args):
 
 
 def cmd_demo(args):
-    from stochhw.sim.campaigns.demo import run_demo
-    return run_demo(Path(args.output), cycles=args.cycles, jobs=args.jobs, out=sys.stdout)
+    from stochhw.sim.campaigns.demo import DEMO_CYCLES, DEMO_DIR, run_demo
+    return run_demo(Path(args.output or DEMO_DIR), cycles=args.cycles or DEMO_CYCLES, jobs=args.jobs,
+                    out=sys.stdout)
 
 
 def cmd_analyze(args):
-    from stochhw.sim.analyses import TOPICS
     # The documented run has every topic option at its default; the others are partial runs,
     # which write into a scratch folder unless --out is given (stochhw.sim.analyses.topic.report_folder).
     args.partial = [f"--{dest.replace('_', '-')}" + ("" if isinstance(default, bool) else f" {getattr(args, dest)}")
                     for dest, default in args.topic_defaults.items() if getattr(args, dest) != default]
-    return TOPICS[args.topic].run(args)
+    # Only the module of the topic that runs is imported (the analyses import Matplotlib,
+    # scikit-learn and SciPy, which the other commands need not wait for).
+    module, _, function = TOPICS[args.topic].run.partition(":")
+    return getattr(importlib.import_module(module), function)(args)
 
 
 def cmd_prove(args):
@@ -251,8 +251,6 @@ _nonnegative = nonnegative_int
 
 
 def build_parser():
-    from stochhw.sim.analyses import TOPICS
-    from stochhw.sim.campaigns.demo import DEMO_CYCLES, DEMO_DIR
     from stochhw.sim.core.targets import FAMILIES, PNR_FAMILIES
     from stochhw.sim.flows.cosim import DEFAULT_CYCLES, MODES, SIMULATORS
 
@@ -317,9 +315,12 @@ def build_parser():
         t = topics.add_parser(topic.name, help=topic.help)
         t.add_argument("--json", action="store_true", help="print the result as JSON")
         t.add_argument("--seed", type=_nonnegative, default=1, help="seed of the analysis")
+        t.add_argument("--out", metavar="DIR", help=(
+            f"report folder (default {topic.folder})" if topic.folder else
+            "write the report (.md, .json) into this folder (default: none, print only)"))
         topic.configure(t)
         defaults = vars(t.parse_args([]))     # every topic option at its default
-        t.set_defaults(func=cmd_analyze, topic_defaults={
+        t.set_defaults(func=cmd_analyze, folder=topic.folder, topic_defaults={
             dest: value for dest, value in defaults.items() if dest not in ("json", "out")})
 
     p = sub.add_parser("bench", help="throughput of model, simulators and synthesis, side by side")
@@ -332,8 +333,10 @@ def build_parser():
 
     p = sub.add_parser("demo", help="the main job in minutes: generate, smoke co-sim, headline SRU "
                                     "comparison, its LUT/FF savings (make demo)")
-    p.add_argument("-o", "--output", default=str(DEMO_DIR), help=f"output folder (default: {DEMO_DIR})")
-    p.add_argument("--cycles", type=_positive, default=DEMO_CYCLES, help="cycles per smoke co-simulation")
+    # Defaults named, not imported: the demo module imports the report kit (Matplotlib), which
+    # building the parser must not wait for. cmd_demo fills them in from stochhw.sim.campaigns.demo.
+    p.add_argument("-o", "--output", help="output folder (default: build/demo)")
+    p.add_argument("--cycles", type=_positive, help="cycles per smoke co-simulation (default: 20000)")
     p.add_argument("-j", "--jobs", type=_positive, default=2)
     p.set_defaults(func=cmd_demo)
 

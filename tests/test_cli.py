@@ -101,3 +101,57 @@ def test_analyze_bias_json(capsys):
     rows = json.loads(out)["lfsr"]
     assert [r["lfsr_width"] for r in rows] == [8, 12, 16]
     assert all(r["max_abs_deviation_from_theory"] < 1e-9 for r in rows)
+
+
+# --- analysis topics: one shape, loaded only when they run ----------------------------------
+
+def test_every_topic_names_a_run_function_of_the_shared_shape():
+    import importlib
+    import inspect
+
+    from stochhw.sim.analyses import TOPICS
+    assert list(TOPICS) == ["bias", "randomness", "training", "extraction", "faults",
+                            "robustness", "sc"]
+    for topic in TOPICS.values():
+        module, _, function = topic.run.partition(":")
+        loaded = importlib.import_module(module)
+        assert function == "run" and callable(loaded.run), topic.name
+        assert list(inspect.signature(loaded.run).parameters) == ["args"], topic.name
+        assert callable(loaded.report_files), topic.name
+        assert topic.folder is None or topic.folder.startswith("reports/"), topic.name
+
+
+def test_building_the_parser_imports_no_analysis_and_no_matplotlib():
+    """``stochhw list`` and ``--help`` do not wait for Matplotlib, scikit-learn or the analyses."""
+    code = ("import sys\n"
+            "from stochhw.sim.cli import build_parser\n"
+            "build_parser()\n"
+            "loaded = [m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'sklearn', 'scipy')\n"
+            "          or m.startswith('stochhw.sim.analyses.') and m != 'stochhw.sim.analyses.topic']\n"
+            "assert not loaded, loaded\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_analyze_bias_out_writes_the_report_stochhw_report_writes(capsys, tmp_path):
+    from stochhw.sim.analyses.bias import report_files, rounding_bias
+    status, out, _ = run(capsys, "analyze", "bias", "--out", str(tmp_path))
+    assert status == 0 and f"wrote {tmp_path / 'rounding_bias.json'}" in out
+    files = report_files(rounding_bias())
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(files)
+    for name, data in files.items():
+        assert (tmp_path / name).read_text() == data
+    # Without --out, bias writes nothing: it has no committed folder of its own.
+    status, out, _ = run(capsys, "analyze", "bias")
+    assert status == 0 and "wrote" not in out
+
+
+def test_analyze_randomness_out_writes_markdown_and_json(capsys, tmp_path):
+    argv = ["analyze", "randomness", "--source", "lfsr:12:5", "--bits", "4", "--length", "4000"]
+    status, out, _ = run(capsys, *argv, "--json", "--out", str(tmp_path))
+    assert status == 0
+    assert json.loads((tmp_path / "randomness.json").read_text()) == json.loads(out)
+    md = (tmp_path / "randomness.md").read_text()
+    doc = json.loads(out)
+    assert md.startswith("# Randomness of `lfsr:12:5`")
+    for test in doc["nist"]["tests"]:
+        assert f"| {test['name']} | {test['verdict']} |" in md

