@@ -64,8 +64,9 @@ vectored virtual void wait wait_order wand weak weak0 weak1 while wildcard wire 
 wor xnor xor
 """.split())
 
-#: A simple (unescaped) Verilog identifier.
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+#: A simple (unescaped) Verilog identifier without ``$``: the name also makes file names and
+#: the FuseSoC VLNV name, where a ``$`` is trouble (shells, VLNV parsing).
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 #: The attribute Amaranth puts on the top module (``write_verilog`` spells it ``(* top =  1  *)``).
 _TOP_ATTRIBUTE = re.compile(r"^\(\* *top *= *1 *\*\)\n", re.M)
@@ -80,12 +81,13 @@ def check_top(top):
     Raises
     ------
     ParameterError
-        If ``top`` is not a plain Verilog identifier (letters, digits, ``_`` and ``$``, not
-        starting with a digit or ``$``; so no path separators), or is a Verilog or
-        SystemVerilog keyword (:data:`VERILOG_KEYWORDS`).
+        If ``top`` is not a plain Verilog identifier of letters, digits and ``_``, not starting
+        with a digit (so no path separators, and no ``$``, which Verilog allows but file names
+        and FuseSoC names do not take well), or is a Verilog or SystemVerilog keyword
+        (:data:`VERILOG_KEYWORDS`).
     """
     if not isinstance(top, str) or not _IDENTIFIER.fullmatch(top):
-        raise ParameterError(f"top must be a Verilog identifier (a letter or _, then letters, digits, _ or $), "
+        raise ParameterError(f"top must be a Verilog identifier (a letter or _, then letters, digits or _), "
                              f"not {top!r}")
     if top in VERILOG_KEYWORDS:
         raise ParameterError(f"top must not be a Verilog/SystemVerilog keyword, not {top!r}")
