@@ -93,6 +93,7 @@ def check_top(top):
         raise ParameterError(f"top must not be a Verilog/SystemVerilog keyword, not {top!r}")
     return top
 
+
 #: Verilator ``-Wall`` warnings waived for generated files, each with why it is safe. They
 #: are about how Amaranth 0.5 writes Verilog, not about the designs; each waiver applies to
 #: the generated file only, and every other warning still fails the lint (tests/test_packages.py).
