@@ -111,7 +111,7 @@ _FIRST_DESIGN = next(iter(REGISTRY))
 def _required_positionals(parser):
     """Valid stand-ins for the required positionals (a design name for DESIGN)."""
     return [_FIRST_DESIGN for a in parser._actions
-            if not a.option_strings and a.nargs is None and a.dest != "help"
+            if not a.option_strings and a.nargs in (None, "+") and a.dest != "help"
             and not isinstance(a, argparse._SubParsersAction)]
 
 
@@ -125,8 +125,9 @@ def _option_cases():
             if not a.option_strings or a.nargs == 0:
                 continue
             opt = max(a.option_strings, key=len)
-            if a.type in (int, float, positive_int, nonnegative_int):
-                bad = ["abc", ""] + (["-1"] if a.type in (positive_int, nonnegative_int) else []) + \
+            if a.type in (int, float, positive_int, nonnegative_int, cli._nonnegative_float):
+                bad = ["abc", ""] + (["-1"] if a.type in (positive_int, nonnegative_int, cli._nonnegative_float)
+                                     else []) + \
                       (["0"] if a.type is positive_int else [])
                 cases += [pytest.param([*base, opt, v], opt, id=f"{label} {opt}={v!r}") for v in bad]
             if a.choices:

@@ -68,7 +68,7 @@ def test_generate_all(capsys, tmp_path):
     (["generate", "sru_array", "-p", "source=pcg"], "source must be one of lfsr, external"),
     (["generate", "sru_array", "-p", "saturate=maybe"], "saturate must be a boolean"),
     (["generate", "--all", "lfsr"], "--all generates every design"),
-    (["synth", "sru_free", "--family", "gowin"], "invalid choice: 'gowin'"),
+    (["synth", "sru_free", "--family", "gowin"], "family must be one of xilinx, ice40, ecp5; not 'gowin'"),
     (["synth", "nosuch"], "unknown design"),
     (["regress", "nosuch"], "unknown design"),
     (["regress", "lfsr", "--cycles", "0"], "must be >= 1"),

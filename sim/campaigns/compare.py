@@ -9,16 +9,28 @@ devices) and its reports gain the post-layout LUT/FF/carry counts and Fmax. The 
 through :mod:`stochhw.sim.core.executor`: local processes or a Dask cluster, with the same results. The
 files are deterministic: the same tools give the same bytes, so committed reports diff cleanly.
 
-New comparisons are one more :class:`~stochhw.sim.core.comparison.Comparison` entry in the
-``COMPARISONS`` of a topic module (``sim/designs/<topic>.py``).
+Built-in comparisons are one more :class:`~stochhw.sim.core.comparison.Comparison` entry in
+the ``COMPARISONS`` of a topic module (``sim/designs/<topic>.py``). A user's own comparison is
+planned from the command line's words by :func:`plan_comparison` (``stochhw compare --baseline
+"DESIGN K=V ..." --candidate "DESIGN K=V ..." --sweep PARAM=V1,V2,...``): its name carries a
+short hash of those words, so two different comparisons never share files, and its markdown
+names the command that regenerates it. :func:`regeneration` says, for any comparison, which
+command regenerates it, and says so only when that command really does.
+
+A comparison never overwrites report files that another comparison (or anything else) wrote:
+:func:`check_outputs_free` refuses before any tool runs.
 """
 
 import dataclasses
+import hashlib
+import json
+import shlex
 import sys
 import typing
 from pathlib import Path
 
-from stochhw.models.checks import check_int
+from stochhw.models.checks import ParameterError, check_int
+from stochhw.sim.core.comparison import Comparison, Side
 from stochhw.sim.core.design import params_text
 from stochhw.sim.core.executor import make_executor, run_jobs
 from stochhw.sim.core.reportkit import (
@@ -31,12 +43,207 @@ from stochhw.sim.core.reportkit import (
     table,
     write_report,
 )
-from stochhw.sim.core.targets import DEFAULT_SEED, DEFAULT_TARGETS, PNR_FAMILIES, TARGET_MHZ
-from stochhw.sim.designs import get_design
+from stochhw.sim.core.targets import DEFAULT_SEED, DEFAULT_TARGETS, FAMILIES, PNR_FAMILIES, TARGET_MHZ
+from stochhw.sim.designs import COMPARISONS, get_design
 from stochhw.sim.flows.pnr import CACHE_DIR as PNR_CACHE_DIR
 from stochhw.sim.flows.pnr import implement
 
-__all__ = ["run_comparison", "report_versions"]
+__all__ = ["run_comparison", "report_versions", "plan_comparison", "parse_side", "parse_sweep", "SweepError",
+           "regeneration", "check_outputs_free", "short_hash", "REPORT_EXTENSIONS", "CUSTOM_DIR"]
+
+#: The files every comparison and sweep writes, ``<name>.<ext>``.
+REPORT_EXTENSIONS = ("md", "csv", "json", "png")
+
+#: Default output folder of a user's own comparison (built-in ones go to ``synth_reports/``).
+CUSTOM_DIR = Path("build/comparisons")
+
+
+class SweepError(ParameterError):
+    """A ``--sweep`` that is empty or malformed."""
+
+
+def parse_sweep(text):
+    """``"PARAM=V1,V2,..."`` -> ``(PARAM, [V1, V2, ...])`` (values stay text).
+
+    Raises
+    ------
+    SweepError
+        If there is no ``=``, no parameter name, no value, or an empty value.
+    """
+    name, sep, values = str(text).partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise SweepError(f"--sweep expects PARAM=V1,V2,..., not {text!r}")
+    items = [v.strip() for v in values.split(",")]
+    if items == [""]:
+        raise SweepError(f"--sweep {name} has no values; give e.g. {name}=1,4,16")
+    if "" in items:
+        raise SweepError(f"--sweep {name}={values} has an empty value")
+    return name, items
+
+
+def short_hash(obj):
+    """8 hex digits of the SHA-256 of ``obj`` as canonical JSON: the tag of a report's name."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def _value_text(value):
+    return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
+def parse_side(text, flag="--baseline"):
+    """``"DESIGN K=V ..."`` -> ``(design, {K: value})``, values parsed and checked.
+
+    Raises
+    ------
+    ParameterError
+        No design, an unknown design or parameter, a word that is not ``K=V``, a parameter
+        given twice, or a value the design refuses (``flag`` names the option in the message).
+    """
+    words = str(text).split()
+    if not words:
+        raise ParameterError(f"{flag} needs \"DESIGN K=V ...\", not {text!r}")
+    design = get_design(words[0])
+    params = {}
+    for word in words[1:]:
+        key, sep, value = word.partition("=")
+        if not sep or not key:
+            raise ParameterError(f"{flag} {text!r}: expected K=V after the design, not {word!r}")
+        if key in params:
+            raise ParameterError(f"{flag} {text!r}: {key} given twice")
+        params[key] = design.param(key).parse(value)
+    design.resolve(params)
+    return design.name, params
+
+
+def plan_comparison(baseline, candidate, sweep, families=FAMILIES, pnr=False, output=None):
+    """A user's own :class:`Comparison` from the words of ``stochhw compare --baseline ...``.
+
+    Parameters
+    ----------
+    baseline, candidate : str
+        ``"DESIGN K=V ..."``: a registered design and fixed parameters.
+    sweep : str
+        ``"PARAM=V1,V2,..."``: an integer parameter both sides take, values >= 1.
+    families : tuple of str
+        FPGA families (:data:`stochhw.sim.core.targets.FAMILIES`).
+    pnr : bool
+        Also place and route the iCE40 and ECP5 points.
+    output : str or None
+        The ``-o`` folder as the user typed it, named in the regeneration command (None: the
+        default, :data:`CUSTOM_DIR`).
+
+    Returns
+    -------
+    Comparison
+        Named ``<baseline design>_vs_<candidate design>_<param>_<hash>``, the hash covering
+        every word above except ``output``; its ``command`` is the command that regenerates it.
+
+    Raises
+    ------
+    ParameterError
+        Anything :func:`parse_side` and :func:`parse_sweep` refuse; a sweep parameter that is not
+        an integer or that a side also sets; a value below 1 or given twice; identical sides.
+    """
+    b_design, b_params = parse_side(baseline, "--baseline")
+    c_design, c_params = parse_side(candidate, "--candidate")
+    param, texts = parse_sweep(sweep)
+    for design in (b_design, c_design):
+        kind = get_design(design).param(param).kind
+        if kind != "int":
+            raise SweepError(f"--sweep {param}: a comparison sweeps an integer parameter ({param} of "
+                             f"{design} is {kind})")
+    values = tuple(get_design(b_design).param(param).parse(t) for t in texts)
+    families = tuple(families)
+    labels = [" ".join([d, *(f"{k}={_value_text(v)}" for k, v in p.items())])
+              for d, p in ((b_design, b_params), (c_design, c_params))]
+    if labels[0] == labels[1]:
+        raise ParameterError(f"--baseline and --candidate are the same ({labels[0]!r})")
+    words = ["stochhw compare", "--baseline", shlex.quote(labels[0]), "--candidate", shlex.quote(labels[1]),
+             "--sweep", f"{param}={','.join(map(str, values))}", "--family", ",".join(families)]
+    if pnr:
+        words.append("--pnr")
+    tag = short_hash(" ".join(words))
+    if output is not None:
+        words += ["-o", shlex.quote(str(output))]
+    comp = Comparison(
+        name=f"{b_design}_vs_{c_design}_{param}_{tag}",
+        title=f"{labels[0]} against {labels[1]}, over {param}",
+        baseline=Side(labels[0], b_design, b_params), candidate=Side(labels[1], c_design, c_params),
+        sweep=param, values=values, families=families, pnr=pnr, command=f"`{' '.join(words)}`")
+    for side in ("baseline", "candidate"):
+        design = get_design(comp.sides()[side].design)
+        for value in values:
+            design.resolve(comp.overrides(side, value))
+    return comp
+
+
+def regeneration(comp):
+    """Markdown text naming the command that regenerates ``comp``'s reports.
+
+    ``comp.command`` when it has one (:func:`plan_comparison` sets it); ``stochhw compare NAME``
+    for a built-in comparison exactly as registered; otherwise no command would give the same
+    files, and the text says the Python API made them.
+    """
+    if comp.command:
+        return comp.command
+    if COMPARISONS.get(comp.name) == comp:
+        return f"`stochhw compare {comp.name}` (also run by `make reports`)"
+    return ("the Python API (`stochhw.sim.campaigns.compare.run_comparison`), from a comparison that no "
+            "`stochhw` command makes")
+
+
+def check_outputs_free(out_dir, stem, same):
+    """Refuse to overwrite ``<stem>.{md,csv,json,png}`` in ``out_dir`` unless they are ours.
+
+    Parameters
+    ----------
+    out_dir : path-like
+    stem : str
+    same : callable
+        ``same(doc)`` says whether the existing ``<stem>.json``, parsed, is a report of the very
+        comparison or sweep about to be written (then it is regenerated in place).
+
+    Raises
+    ------
+    ParameterError
+        If ``<stem>.json`` holds another report or is not a report, or another file of the set
+        exists without it.
+    """
+    out_dir = Path(out_dir)
+    report = out_dir / f"{stem}.json"
+    if report.exists():
+        try:
+            doc = json.loads(report.read_text())
+        except (OSError, ValueError):
+            doc = None
+        if not isinstance(doc, dict) or not same(doc):
+            raise ParameterError(f"{report} holds a different report; it is not overwritten (remove it or "
+                                 f"choose another -o)")
+        return
+    for ext in REPORT_EXTENSIONS:
+        other = out_dir / f"{stem}.{ext}"
+        if other.exists():
+            raise ParameterError(f"{other} exists and was not written by this run; it is not overwritten "
+                                 f"(remove it or choose another -o)")
+
+
+def _identity(doc):
+    """What makes a comparison report that comparison: both sides' designs and params, the sweep."""
+    return [[doc[side]["design"], doc[side]["params"]] for side in ("baseline", "candidate")] + [doc["sweep"]]
+
+
+def _same_comparison(comp):
+    mine = _identity(json.loads(json.dumps({"baseline": dataclasses.asdict(comp.baseline),
+                                            "candidate": dataclasses.asdict(comp.candidate),
+                                            "sweep": comp.sweep})))
+
+    def same(doc):
+        try:
+            return doc.get("name") == comp.name and _identity(doc) == mine
+        except (KeyError, TypeError):
+            return False
+    return same
 
 class _Task(typing.NamedTuple):
     """One job of a comparison: a side at one sweep value on one family (+ place and route)."""
@@ -74,6 +281,7 @@ def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=Path("b
         The table rows, as written to the CSV and JSON.
     """
     jobs = check_int("jobs", jobs, lo=1)
+    check_outputs_free(out_dir, comp.name, _same_comparison(comp))
     # Validate every point before starting any tool: a bad parameter fails in a second.
     tasks = []
     for side, spec in comp.sides().items():
@@ -206,7 +414,7 @@ def _markdown(comp, rows, yosys_versions, nextpnr_versions=()):
     lines = [
         f"# {comp.title}",
         "",
-        f"Generated by {comp.regenerate()}; do not edit by hand.",
+        f"Generated by {regeneration(comp)}; do not edit by hand.",
         f"Tools: {_versions_line(yosys_versions)}.",
         "",
         _side_line(comp, "baseline"),
@@ -367,7 +575,8 @@ def _plot_fmax(comp, rows, axes):
 
 
 def _write_reports(comp, rows, yosys_versions, out_dir, nextpnr_versions=()):
-    """``<name>.md``, ``.csv``, ``.json`` and ``.png`` of a comparison, as one set."""
+    """``<name>.md``, ``.csv``, ``.json`` and ``.png`` of a comparison, as one set: the one
+    place they are written."""
     return write_report(out_dir, {
         f"{comp.name}.md": _markdown(comp, rows, yosys_versions, nextpnr_versions),
         f"{comp.name}.csv": _csv(rows),
