@@ -81,9 +81,11 @@ def _default_text(value):
     return "none" if value is None else str(value)
 
 
-def _cell(text):
-    """``text`` for a Markdown table cell (a ``|`` would end the cell)."""
-    return str(text).replace("|", "\\|")
+def _table(headers, rows):
+    """A Markdown table; a ``|`` inside a cell is escaped (it would end the cell)."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+    return lines
 
 
 def parameters_markdown(entries):
@@ -100,27 +102,15 @@ def parameters_markdown(entries):
     ]
     for e in entries:
         cycles = "cycle" if e["latency"] == 1 else "cycles"
-        lines += [
-            f"## `{e['name']}`",
-            "",
-            f"{e['summary']}. Latency at the defaults: {e['latency']} {cycles}.",
-            "",
-            "| parameter | kind | domain | default | doc |",
-            "|---|---|---|---|---|",
-        ]
-        for p in e["params"]:
-            lines.append(f"| `{p['name']}` | {p['kind']} | {_cell(p['domain'])} | "
-                         f"`{_cell(_default_text(p['default']))}` | {_cell(p['doc'])} |")
-        lines += [
-            "",
-            "Ports at the defaults (lane-major buses: lane i at bits `[i*w, (i+1)*w)`):",
-            "",
-            "| port | direction | width | lanes | signed |",
-            "|---|---|---|---|---|",
-        ]
-        for p in e["ports"]:
-            lines.append(f"| `{p['name']}` | {p['direction']} | {p['width']} | {p['lanes']} | "
-                         f"{'yes' if p['signed'] else 'no'} |")
+        lines += [f"## `{e['name']}`", "",
+                  f"{e['summary']}. Latency at the defaults: {e['latency']} {cycles}.", ""]
+        lines += _table(["parameter", "kind", "domain", "default", "doc"],
+                        [(f"`{p['name']}`", p["kind"], p["domain"], f"`{_default_text(p['default'])}`",
+                          p["doc"]) for p in e["params"]])
+        lines += ["", "Ports at the defaults (lane-major buses: lane i at bits `[i*w, (i+1)*w)`):", ""]
+        lines += _table(["port", "direction", "width", "lanes", "signed"],
+                        [(f"`{p['name']}`", p["direction"], p["width"], p["lanes"],
+                          "yes" if p["signed"] else "no") for p in e["ports"]])
         lines.append("")
     return "\n".join(lines)
 
