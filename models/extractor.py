@@ -522,17 +522,18 @@ class GFRoundingModel(_RoundingModel):
     Parameters
     ----------
     spec : GFRoundingSpec, optional
-        Or its fields as keyword arguments. The extractor's spec is ``spec.extractor``.
+        Or its fields as keyword arguments. The extractor is built from ``spec.extractor``
+        (:attr:`extractor_model`).
     """
 
     def __init__(self, spec=None, /, **params):
         self.spec = spec_from(GFRoundingSpec, spec, params)
-        self.extractor = LSBExtractorModel(self.spec.extractor)
+        self.extractor_model = LSBExtractorModel(self.spec.extractor)
 
     def rnd(self, stim):
         """The random number of every lane in every cycle (combinational)."""
         words = stim["x"] if self.source_bus == "x" else stim["src"]
-        return self.extractor.numbers(dict(stim, src=words))
+        return self.extractor_model.numbers(dict(stim, src=words))
 
     def run(self, stim):
         rnd = self.rnd(stim)

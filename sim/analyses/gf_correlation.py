@@ -349,7 +349,7 @@ def self_correlation(cycles=1 << 18, seed=1):
         bus_route = _bus_route(selects, spec.method, spec.src_width, K)
         stim, x = _stimulus(cycles, seed, written)
         if written is not None:
-            held = model.extractor.selects(stim)[WARMUP:]
+            held = model.extractor_model.selects(stim)[WARMUP:]
             if not np.all(held == written[None, :]):
                 raise AssertionError(f"{name}: the runtime writes did not set the selects")
         rnd = model.rnd(stim).astype(np.int64)
