@@ -112,8 +112,8 @@ class LSBExtractor(Specified, wiring.Component):
         ``routing``
             ``"static"``: ``sel`` is fixed wiring, the seeded assignment of
             :func:`stochhw.models.extractor.seeded_permutation`, no logic at all
-            (``LSBExtractorSpec.static_routing`` lists every wire). ``"runtime"``: ``sel`` are registers written through the
-            ``cfg_*`` port (reset: the static assignment).
+            (``LSBExtractorSpec.static_routing`` lists every wire). ``"runtime"``: ``sel``
+            are registers written through the ``cfg_*`` port (reset: the static assignment).
         ``mapping``
             A permutation of ``0 .. 2^k - 1`` applied to every number (``rnd =
             mapping[number]``), or None.
