@@ -49,7 +49,8 @@ def _parse_overrides(pairs):
 
 # --- commands -------------------------------------------------------------------------------
 
-def cmd_list(args):
+def _list_entries():
+    """Every design as the JSON-ready dict of ``stochhw list --json`` (stable keys)."""
     from stochhw.sim.designs import REGISTRY
     entries = []
     for design in REGISTRY.values():
@@ -59,14 +60,57 @@ def cmd_list(args):
             "name": design.name,
             "summary": design.summary,
             "latency": design.latency(params),
-            "params": [{"name": p.name, "kind": p.kind, "default": list(p.default) if isinstance(p.default, tuple) else p.default,
+            "params": [{"name": p.name, "kind": p.kind,
+                        "default": list(p.default) if isinstance(p.default, tuple) else p.default,
                         "domain": p.describe(), "doc": p.doc} for p in design.params],
             "ports": [{"name": "clk", "direction": "in", "width": 1, "lanes": 1, "signed": False}] +
                      [{"name": p.name, "direction": p.direction, "width": p.width, "lanes": p.lanes,
                        "signed": p.signed} for p in ports],
         })
+    return entries
+
+
+def _table(headers, rows):
+    """A Markdown table; a ``|`` inside a cell is escaped (it would end the cell)."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+    return lines
+
+
+def parameters_markdown(entries):
+    """The parameter reference, ``docs/parameters.md``: one section per design with its
+    parameters (kind and domain from the spec, default, doc), ports and latency."""
+    lines = [
+        "# Design parameters",
+        "",
+        "Generated from the design specs by `stochhw list --markdown`; do not edit by hand",
+        "(`tests/test_cli.py` fails when this file differs from what the command prints).",
+        "Give a parameter as `-p NAME=VALUE` to `generate`, `regress`, `synth`, `pnr`; a",
+        "list parameter as comma-separated integers, or `none`.",
+        "",
+    ]
+    for e in entries:
+        cycles = "cycle" if e["latency"] == 1 else "cycles"
+        lines += [f"## `{e['name']}`", "",
+                  f"{e['summary']}. Latency at the defaults: {e['latency']} {cycles}.", ""]
+        lines += _table(["parameter", "kind", "domain", "default", "doc"],
+                        [(f"`{p['name']}`", p["kind"], p["domain"], f"`{value_text(p['default'])}`",
+                          p["doc"]) for p in e["params"]])
+        lines += ["", "Ports at the defaults (lane-major buses: lane i at bits `[i*w, (i+1)*w)`):", ""]
+        lines += _table(["port", "direction", "width", "lanes", "signed"],
+                        [(f"`{p['name']}`", p["direction"], p["width"], p["lanes"],
+                          "yes" if p["signed"] else "no") for p in e["ports"]])
+        lines.append("")
+    return "\n".join(lines)
+
+
+def cmd_list(args):
+    entries = _list_entries()
     if args.json:
         print(json.dumps({"designs": entries}, indent=2))
+        return 0
+    if args.markdown:
+        print(parameters_markdown(entries), end="")
         return 0
     for e in entries:
         print(f"{e['name']}: {e['summary']} (latency {e['latency']})")
@@ -331,7 +375,10 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("list", help="designs, parameters, defaults, ports, latency")
-    p.add_argument("--json", action="store_true")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="machine-readable, stable keys")
+    form.add_argument("--markdown", action="store_true",
+                      help="the parameter reference (docs/parameters.md)")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("generate", help="Verilog (+ JSON manifest) for one design; deterministic bytes")

@@ -118,6 +118,7 @@ from stochhw.models.ml.training import (
 from stochhw.models.pixel import (
     DISTRIBUTIONS,
     PixelExtractorModel,
+    PixelExtractorSpec,
     eligible_locations,
     lane_pixels,
     pixel_numbers,
@@ -136,8 +137,8 @@ KINDS = ("lfsr", "pcg", "file", *TENSOR_KINDS, "pixel")
 #: The lsb_extractor applied to tensor sources: lanes and static-routing seed.
 EXTRACTOR_LANES = 16
 EXTRACTOR_SEED = 1
-#: Default shape parameters of pixel sources (the pixel_extractor design's defaults).
-PIXEL_DEFAULTS = {"sigma": Fraction(1, 3), "alpha": 2, "beta": 2}
+#: Default shape parameters of pixel sources: the pixel_extractor design's defaults.
+PIXEL_DEFAULTS = {name: PixelExtractorSpec.param(name).default for name in ("sigma", "alpha", "beta")}
 DEFAULT_LENGTH = 1_000_000
 #: The shortest input any NIST test accepts (frequency, runs, cusum: n >= 100).
 MIN_BITS = 100
@@ -322,8 +323,8 @@ def tensor_source_numbers(result, kind, layer, bits, method="direct", mapping=No
         result = dataclasses.replace(result, records={key: codes[::stride] for key, codes
                                                       in result.records.items()})
     codes = tensor_codes(result, kind, layer)
-    return extract_stream(codes, bits, method, EXTRACTOR_LANES, EXTRACTOR_SEED, mapping,
-                          src_width=result.config.bits)
+    return extract_stream(codes, bits=bits, method=method, lanes=EXTRACTOR_LANES,
+                          seed=EXTRACTOR_SEED, mapping=mapping, src_width=result.config.bits)
 
 
 def pixel_source_numbers(spec, bits):
@@ -334,7 +335,7 @@ def pixel_source_numbers(spec, bits):
     params = {name: getattr(spec, name) for name in ("sigma", "alpha", "beta")
               if getattr(spec, name) is not None}
     model = PixelExtractorModel(lanes=lanes, bits=bits, distribution=spec.distribution, **params)
-    return pixel_numbers(lane_pixels(lanes), model.thresholds).ravel(), model
+    return pixel_numbers(lane_pixels(lanes), model.threshold_table).ravel(), model
 
 
 def source_stream(spec, bits, length=None, seed=1, method="direct", mapping=None):

@@ -27,6 +27,8 @@ from pathlib import Path
 
 from amaranth.back import verilog
 
+import stochhw.hw
+import stochhw.models
 from stochhw.models.checks import ParameterError
 from stochhw.sim.core.files import write_atomic
 from stochhw.sim.core.toolchain import tool_versions
@@ -163,9 +165,9 @@ CACHE_DIR = Path("build/cache/verilog")
 def _source_digest():
     """Hash of the code and tools that shape generated Verilog: ``hw/``, ``models/``, versions."""
     h = hashlib.sha256(json.dumps(tool_versions(), sort_keys=True).encode())
-    root = Path(__file__).resolve().parent.parent
-    for folder in ("hw", "models"):
-        for path in sorted((root / folder).glob("*.py")):
+    # The packages themselves, wherever they are installed (a source tree or site-packages).
+    for package in (stochhw.hw, stochhw.models):
+        for path in sorted(Path(package.__file__).parent.glob("*.py")):
             h.update(path.name.encode())
             h.update(path.read_bytes())
     return h.hexdigest()

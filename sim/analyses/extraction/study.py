@@ -20,7 +20,6 @@ from stochhw.models.pixel import (
     lane_pixels,
     number_pmf,
     pixel_numbers,
-    target_cdf,
 )
 from stochhw.models.stats.entropy import shannon_entropy
 from stochhw.models.stats.mapping import balanced_mapping, bias_lower_bound, bias_profile
@@ -123,9 +122,9 @@ def _pixel_section(nist_length):
     for name, distribution, params in PIXEL_TARGETS:
         model = PixelExtractorModel(lanes=lanes, bits=PIXEL_BITS, distribution=distribution,
                                     **params)
-        numbers = pixel_numbers(pixels, model.thresholds)
-        per_lane = number_pmf(pixels, model.thresholds)
-        cdf = target_cdf(PIXEL_BITS, distribution, **params)
+        numbers = pixel_numbers(pixels, model.threshold_table)
+        per_lane = number_pmf(pixels, model.threshold_table)
+        cdf = model.target
         target = np.diff(np.concatenate([[0.0], cdf, [1.0]]))
         pooled = np.bincount(numbers.ravel().astype(np.int64), minlength=1 << PIXEL_BITS) \
             / numbers.size
