@@ -122,6 +122,7 @@ from stochhw.models.pixel import (
 from stochhw.models.stats import nist
 from stochhw.models.stats.entropy import pack_bits, shannon_entropy
 from stochhw.sim.analyses.topic import Topic, positive_int
+from stochhw.sim.core.limits import check_memory
 
 __all__ = ["KINDS", "DEFAULT_LENGTH", "EXTRACTOR_LANES", "EXTRACTOR_SEED", "SourceSpec",
            "parse_source", "parse_mapping", "trained", "tensor_source_numbers", "pixel_source_numbers",
@@ -333,6 +334,10 @@ def pixel_source_numbers(spec, bits):
     return pixel_numbers(lane_pixels(lanes), model.thresholds).ravel(), model
 
 
+#: Peak memory of an analysis per bit of ``--length`` (measured 32 bytes, with a margin).
+BYTES_PER_BIT = 40
+
+
 def source_stream(spec, bits, length=None, seed=1, method="direct", mapping=None):
     """The bit stream of source ``spec``, and facts about the source for the report.
 
@@ -363,6 +368,10 @@ def source_stream(spec, bits, length=None, seed=1, method="direct", mapping=None
     bits = check_int("bits", bits, 1, MAX_BITS)
     length = DEFAULT_LENGTH if length is None else length
     length = check_int("length", length, MIN_BITS)
+    # Measured: about 32 bytes per analysed bit (the stream, its numbers and the NIST tests'
+    # arrays); refuse a length that cannot fit before allocating any of it.
+    check_memory(BYTES_PER_BIT * length, f"--length {length}",
+                 f"analyse fewer bits (the default is {DEFAULT_LENGTH})")
     seed = check_int("seed", seed, 0)
     method = check_choice("method", method, METHODS)
     mapping = check_mapping(mapping, bits)

