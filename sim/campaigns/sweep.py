@@ -21,8 +21,8 @@ import sys
 from pathlib import Path
 
 from stochhw.models.checks import ParameterError, check_bool
-from stochhw.sim.campaigns.compare import JobsFailed, report_versions
-from stochhw.sim.core.executor import JobFailure, make_executor, run_jobs
+from stochhw.sim.campaigns.compare import report_versions
+from stochhw.sim.core.executor import make_executor, run_all
 from stochhw.sim.core.files import write_set
 from stochhw.sim.core.targets import DEFAULT_SEED, TARGET_MHZ, check_family, check_target
 from stochhw.sim.designs import get_design
@@ -176,7 +176,7 @@ def run_sweep(sweep, out_dir, jobs=2, scheduler=None, progress=sys.stderr, synth
 
     Raises
     ------
-    stochhw.sim.campaigns.compare.JobsFailed
+    stochhw.sim.core.executor.JobsFailed
         When a point failed (a tool error, or a worker that was killed): the other points
         still run, and no report is written.
     """
@@ -187,16 +187,11 @@ def run_sweep(sweep, out_dir, jobs=2, scheduler=None, progress=sys.stderr, synth
     jobs_to_run = [(i, implement, (sweep.design, sweep.point(sweep.values[i]), sweep.family, sweep.pnr,
                                    sweep.device, sweep.package, sweep.seed, synth_cache, pnr_cache))
                    for i in order]
-    results, failures = {}, []
+    results = {}
     with make_executor(scheduler, jobs) as executor:
-        for i, outcome in run_jobs(executor, jobs_to_run, keep_going=True):
-            if isinstance(outcome, JobFailure):
-                label = f"{sweep.design} {sweep.param}={_text(sweep.values[i])} {sweep.family}"
-                failures.append((label, outcome))
-                if progress is not None:
-                    print(f"[failed] {label}: {outcome.message}", file=progress, flush=True)
-                continue
-            synth, placed, seconds = outcome
+        for i, (synth, placed, seconds) in run_all(
+                executor, jobs_to_run, f"points of the sweep {sweep.stem}", progress=progress,
+                label=lambda i: f"{sweep.design} {sweep.param}={_text(sweep.values[i])} {sweep.family}"):
             results[i] = (synth, placed)
             if progress is not None:
                 cached = synth.cached and (placed is None or placed.cached)
@@ -204,8 +199,6 @@ def run_sweep(sweep, out_dir, jobs=2, scheduler=None, progress=sys.stderr, synth
                 print(f"[{len(results)}/{len(order)}] {sweep.design} {sweep.param}={_text(sweep.values[i])} "
                       f"{sweep.family}{' synth+pnr' if sweep.pnr else ''} ... {seconds:.1f} s"
                       f"{' (cached)' if cached else ''}{fit}", file=progress, flush=True)
-    if failures:
-        raise JobsFailed(f"points of the sweep {sweep.stem}", failures, len(order))
     rows = [_row(sweep, sweep.values[i], *results[i]) for i in range(len(sweep.values))]
     doc = _document(sweep, rows, results)
     out_dir = Path(out_dir)

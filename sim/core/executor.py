@@ -62,8 +62,8 @@ import traceback
 
 from stochhw.models.checks import ParameterError, check_int
 
-__all__ = ["make_executor", "run_jobs", "check_scheduler", "check_jobs", "max_jobs", "JobFailure",
-           "JobFailed", "InlineExecutor", "ProcessExecutor", "DaskExecutor", "SchedulerUnreachable"]
+__all__ = ["make_executor", "run_jobs", "run_all", "check_scheduler", "check_jobs", "max_jobs",
+           "JobFailure", "JobFailed", "JobsFailed", "InlineExecutor", "ProcessExecutor", "DaskExecutor", "SchedulerUnreachable"]
 
 #: Seconds to wait for a Dask scheduler before giving up.
 CONNECT_TIMEOUT = 10
@@ -168,6 +168,17 @@ class JobFailed(RuntimeError):
     def __init__(self, failure):
         super().__init__(f"job {failure.key!r}: {failure.message}")
         self.failure = failure
+
+
+class JobsFailed(RuntimeError):
+    """Some jobs of a campaign failed (:func:`run_all`); every other job ran. The message names
+    the first failure; ``failures`` holds ``(label, JobFailure)`` for all of them."""
+
+    def __init__(self, what, failures, total):
+        label, first = failures[0]
+        super().__init__(f"{len(failures)} of {total} {what} failed, so no report was written; "
+                         f"first: {label}: {first.message}")
+        self.failures = failures
 
 
 def _died(key, exitcode):
@@ -451,3 +462,23 @@ def run_jobs(executor, jobs, keep_going=False):
                 raise JobFailed(outcome)
             yield key, outcome
 
+
+def run_all(executor, jobs, what, label=str, progress=None):
+    """Run every job of a campaign whose report needs them all; yield ``(key, result)``.
+
+    A failed job (:class:`JobFailure`) does not stop the others, which run (and fill the
+    caches) all the same: it is printed to ``progress`` as ``[failed] <label(key)>: <why>``,
+    and when every job has ended :class:`JobsFailed` is raised, naming the first (``what``
+    says what the jobs are, e.g. ``"points of the sweep ..."``).
+    """
+    jobs = list(jobs)
+    failures = []
+    for key, outcome in run_jobs(executor, jobs, keep_going=True):
+        if isinstance(outcome, JobFailure):
+            failures.append((label(key), outcome))
+            if progress is not None:
+                print(f"[failed] {label(key)}: {outcome.message}", file=progress, flush=True)
+            continue
+        yield key, outcome
+    if failures:
+        raise JobsFailed(what, failures, len(jobs))
