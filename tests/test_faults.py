@@ -314,7 +314,7 @@ def test_a_killed_worker_is_its_jobs_failure_and_the_others_finish():
         list(run_jobs(executor, [(x, _die_on, (x, 3)) for x in range(6)]))
 
 
-def test_a_campaign_runs_every_other_job_then_fails_naming_the_killed_one(capsys):
+def test_a_campaign_runs_every_other_job_then_fails_naming_the_killed_one():
     import io
     progress = io.StringIO()
     done = []
