@@ -86,7 +86,7 @@ from pathlib import Path
 import numpy as np
 
 from stochhw.models.bits import mask
-from stochhw.models.checks import ParameterError, check_choice, check_int
+from stochhw.models.checks import ParameterError, check_array_file, check_choice, check_int
 from stochhw.models.clocked import steps_since_reset
 from stochhw.models.gf2 import MAXIMAL_TAPS
 from stochhw.models.lfsr import lfsr_sequence
@@ -193,6 +193,7 @@ def load_profile(path, depth, width, level_bits):
     suffix = path.suffix.lower()
     try:
         if suffix == ".npz":
+            check_array_file(path, where, {key: (depth, width) for key in _PROFILE_KEYS})
             with np.load(path, allow_pickle=False) as npz:
                 data = {name: npz[name] for name in npz.files}
         elif suffix == ".json":
@@ -205,6 +206,8 @@ def load_profile(path, depth, width, level_bits):
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:   # zip, pickle, JSON
         raise ParameterError(f"{where} is unreadable: {exc}") from None
+    except RecursionError:
+        raise ParameterError(f"{where} is unreadable: nested too deeply") from None
     missing = [k for k in _PROFILE_KEYS if k not in data]
     extra = sorted(set(data) - set(_PROFILE_KEYS))
     if missing or extra:

@@ -9,6 +9,7 @@ A design that fails verification or a tool run that fails exits with status 1.
 import argparse
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from stochhw.models.checks import ParameterError
 from stochhw.sim.analyses import TOPICS
 from stochhw.sim.analyses.topic import nonnegative_int, positive_int
 from stochhw.sim.core.design import params_text, value_text
+from stochhw.sim.core.executor import check_jobs
+from stochhw.sim.core.files import check_writable
+from stochhw.sim.core.limits import check_memory
 from stochhw.sim.core.toolchain import ToolMissing
 
 __all__ = ["main"]
@@ -146,6 +150,7 @@ def cmd_regress(args):
     cases = regression_cases(args.designs, overrides)
     if args.waves and args.mode == "bulk":
         raise UsageError("--waves needs --mode percycle (bulk runs record no waveforms)")
+    _check_cosim_memory(cases, sims, args.cycles, args.mode, args.jobs)
     failures = run_cases(cases, sims, cycles=args.cycles, seed=args.seed, mode=args.mode,
                          waves=args.waves, jobs=args.jobs, out=sys.stdout)
     return EXIT_FAIL if failures else 0
@@ -292,6 +297,8 @@ def cmd_utilization(args):
 
 def cmd_bench(args):
     from stochhw.sim.campaigns.bench import run_bench
+    _check_cosim_memory([("sru_array", {"lanes": args.lanes, "source": "external"})], ("verilator",),
+                        args.cycles, "bulk", 1)
     report = run_bench(repeats=args.repeats, cycles=args.cycles, lanes=args.lanes,
                        progress=sys.stderr)
     if args.json:
@@ -304,13 +311,18 @@ def cmd_bench(args):
 
 def cmd_report(args):
     from stochhw.sim.campaigns.report import run_report
+    from stochhw.sim.designs import REGISTRY
+    from stochhw.sim.flows.cosim import SIMULATORS
+    _check_cosim_memory([(name, {}) for name in REGISTRY], SIMULATORS, args.cycles, "bulk", args.jobs)
     return run_report(cycles=args.cycles, jobs=args.jobs, out=sys.stdout)
 
 
 def cmd_demo(args):
     from stochhw.sim.campaigns.demo import DEMO_CYCLES, DEMO_DIR, run_demo
-    return run_demo(Path(args.output or DEMO_DIR), cycles=args.cycles or DEMO_CYCLES, jobs=args.jobs,
-                    out=sys.stdout)
+    from stochhw.sim.designs import REGISTRY
+    cycles = args.cycles or DEMO_CYCLES
+    _check_cosim_memory([(name, {}) for name in REGISTRY], ("verilator",), cycles, "bulk", args.jobs)
+    return run_demo(Path(args.output or DEMO_DIR), cycles=cycles, jobs=args.jobs, out=sys.stdout)
 
 
 def cmd_analyze(args):
@@ -495,28 +507,57 @@ def build_parser():
     return parser
 
 
-def _check_output_folders(args):
-    """Refuse an output folder that is an existing file before any work starts (a report run
-    would otherwise compute for minutes and then fail to write)."""
-    for flag, attr in (("-o/--output", "output"), ("--out", "out")):
-        value = getattr(args, attr, None)
-        if isinstance(value, str) and Path(value).exists() and not Path(value).is_dir():
+#: Folders a command writes into besides its -o/--out (relative to the working directory).
+_DEFAULT_OUTPUTS = {"report": ("synth_reports", "build"), "regress": ("build",)}
+
+
+def _check_before_work(args):
+    """Everything about the run that can be refused before any work starts: output folders
+    that are files or cannot be written (a report run would otherwise compute for minutes and
+    then fail to write), and more parallel jobs than the machine allows."""
+    folders = [(flag, getattr(args, attr, None)) for flag, attr in (("-o/--output", "output"), ("--out", "out"))]
+    folders += [("output folder", folder) for folder in _DEFAULT_OUTPUTS.get(args.command, ())]
+    for flag, value in folders:
+        if not isinstance(value, str):
+            continue
+        if Path(value).exists() and not Path(value).is_dir():
             raise UsageError(f"{flag} {value!r} is a file; give a folder")
+        check_writable(value, flag)
+    if getattr(args, "jobs", None) is not None:
+        check_jobs(args.jobs)
+
+
+def _check_cosim_memory(cases, simulators, cycles, mode, jobs):
+    """Refuse ``--cycles`` that the co-simulations of ``cases`` cannot hold in memory."""
+    from stochhw.sim.designs import get_design
+    from stochhw.sim.flows.cosim import memory_estimate
+    estimates = []
+    for name, overrides in cases:
+        design = get_design(name)
+        estimates.append((memory_estimate(design.ports(design.resolve(overrides)), cycles, mode), name))
+    if not estimates:
+        return
+    parallel = min(jobs, len(cases) * len(simulators))
+    need, name = max(estimates)
+    check_memory(need * parallel, f"--cycles {cycles} ({name}{f', {parallel} jobs at once' if parallel > 1 else ''})",
+                 "give fewer --cycles, or fewer -j")
 
 
 def main(argv=None):
     try:
         args = build_parser().parse_args(argv)
-        _check_output_folders(args)
-        return args.func(args)
+        _check_before_work(args)
+        status = args.func(args)
+        sys.stdout.flush()                # a closed pipe shows here, not at interpreter exit
+        return status
     except (UsageError, ParameterError, ToolMissing) as exc:
         print(f"stochhw: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
-        # The reader went away (``stochhw list | head``): nothing left to say to it.
-        import os
+        # The reader went away (``stochhw list | head -1``): it has what it wanted, which is
+        # success; nothing is left to say to it, and Python must not complain at exit either.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FAIL
+        return 0
     except OSError as exc:
         # A file or folder the user named cannot be read or written.
         where = f": {exc.filename}" if exc.filename else ""

@@ -18,17 +18,17 @@ Each subject runs its own number of cycles (a fraction of ``--cycles`` for the s
 one bench run takes minutes, not hours; rates are per second either way.
 """
 
-import hashlib
 import statistics
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
+from stochhw.sim.core.cache import Cache, cache_key
 from stochhw.sim.core.files import write_atomic
 from stochhw.sim.core.toolchain import require_simulator, tool_env, tool_versions, yosys_command
 from stochhw.sim.designs import get_design
-from stochhw.sim.flows.cosim import VERILATOR_ARGS, locked, run_cosim
+from stochhw.sim.flows.cosim import VERILATOR_ARGS, run_cosim
 from stochhw.sim.flows.generate import generate
 from stochhw.sim.flows.synth import synthesize
 from stochhw.testbench.amaranth_sim import run_amaranth
@@ -71,26 +71,28 @@ def _build_raw(generated, simulator, build_root):
     """
     sources = {f"{generated.top}.v": generated.verilog, f"{HARNESS_TOP}.v": make_harness(generated)}
     sources.update({"raw_top.v": _RAW_ICARUS_TOP} if simulator == "icarus" else {"main.cpp": _RAW_MAIN})
-    digest = hashlib.sha256(repr(sorted(sources.items())).encode()).hexdigest()[:16]
-    folder = Path(build_root).resolve() / "bench" / f"raw-{simulator}-{digest}"
+    cache = Cache("sim")
+    key = cache_key("raw", simulator, [list(item) for item in sorted(sources.items())], tool_versions())
+    folder = cache.path(key).resolve()
     if simulator == "icarus":
-        artifact = folder / "raw.vvp"
-        command = ["iverilog", "-g2012", "-s", "raw_top", "-o", str(artifact)]
-        run = ["vvp", "-n", str(artifact)]
+        product = "raw.vvp"
+        command = ["iverilog", "-g2012", "-s", "raw_top", "-o", str(folder / product)]
     else:
-        artifact = folder / "obj" / "Vstochhw_bulk"
+        product = "obj/Vstochhw_bulk"
         command = ["verilator", "--cc", "--exe", "--build", "--timing", "-j", "2",
                    "--top-module", HARNESS_TOP, "--Mdir", str(folder / "obj"), *VERILATOR_ARGS]
-        run = [str(artifact)]
-    with locked(folder.with_suffix(".lock")):
-        if not artifact.exists():
-            for name, text in sources.items():
-                write_atomic(folder / name, text)
-            log = folder / "build.log"
-            with open(log, "w") as f:
-                if subprocess.run(command + [str(folder / name) for name in sources], stdout=f,
-                                  stderr=subprocess.STDOUT, env=tool_env()).returncode:
-                    raise RuntimeError(f"raw {simulator} build failed; see {log}")
+    run = ["vvp", "-n", str(folder / product)] if simulator == "icarus" else [str(folder / product)]
+    with cache.lock(key):
+        if cache.lookup(key, (product,)) is None:
+            # In place: the commands above name the entry's own folder.
+            with cache.building(key, in_place=True):
+                for name, text in sources.items():
+                    write_atomic(folder / name, text)
+                with open(folder / "build.log", "w") as f:
+                    if subprocess.run(command + [str(folder / name) for name in sources], stdout=f,
+                                      stderr=subprocess.STDOUT, env=tool_env()).returncode:
+                        raise RuntimeError(f"raw {simulator} build failed; see "
+                                           f"{cache.failed_path(key) / 'build.log'}")
     return run
 
 

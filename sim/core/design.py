@@ -15,7 +15,15 @@ from amaranth.lib import wiring
 
 from stochhw.models.checks import ParameterError
 
-__all__ = ["Param", "Port", "Design", "UnknownDesign", "value_text", "params_text"]
+__all__ = ["Param", "Port", "Design", "UnknownDesign", "value_text", "params_text", "MAX_INPUT_BITS",
+           "MAX_PORT_BITS"]
+
+#: Top-level input bits (``clk`` and ``rst`` included) Amaranth 0.5 can convert: it numbers the
+#: input bits of the top module in 16 bits, after two constant bits (``hdl/_nir.py``, Net).
+MAX_INPUT_BITS = (1 << 16) - 2
+
+#: Bits of any one port (a signal's bits are numbered in 16 bits too).
+MAX_PORT_BITS = 1 << 16
 
 
 class UnknownDesign(ParameterError):
@@ -177,13 +185,61 @@ class Design:
         if self.spec is not None:
             for name in overrides or {}:
                 self.param(name)              # an unknown name is refused naming the design
-            return self.spec.from_overrides(overrides).as_dict()
-        params = self.defaults()
-        for name, value in (overrides or {}).items():
-            spec = self.param(name)
-            params[name] = spec.parse(value) if isinstance(value, str) else value
-        self.model(**params)
+            params = self.spec.from_overrides(overrides).as_dict()
+        else:
+            params = self.defaults()
+            for name, value in (overrides or {}).items():
+                spec = self.param(name)
+                params[name] = spec.parse(value) if isinstance(value, str) else value
+            self.model(**params)
+        self._check_port_widths(params)
         return params
+
+    def _check_port_widths(self, params):
+        """Refuse parameters whose ports Amaranth cannot convert, naming the parameter.
+
+        Derived limits of the documented ranges: Amaranth numbers the bits of every signal,
+        and of all top-level inputs together, in 16 bits (:data:`MAX_INPUT_BITS`,
+        :data:`MAX_PORT_BITS`), so a 4096-lane ``sru_array`` (65,538 input bits) would fail
+        after a minute of elaboration. The ports come from the component's signature, which
+        costs milliseconds, before any elaboration.
+        """
+        ports = self.ports(params)
+        inputs = 1 + sum(p.width for p in ports if p.direction == "in")     # clk included
+        widest = max(ports, key=lambda p: p.width)
+        if inputs <= MAX_INPUT_BITS and widest.width <= MAX_PORT_BITS:
+            return
+        what = (f"gives {inputs:,} input port bits (clk and rst included); Amaranth converts at most "
+                f"{MAX_INPUT_BITS:,}" if inputs > MAX_INPUT_BITS else
+                f"makes port {widest.name} {widest.width:,} bits wide; Amaranth converts at most "
+                f"{MAX_PORT_BITS:,} per port")
+        raise ParameterError(f"{self._width_culprit(params)} {what}")
+
+    def _width_culprit(self, params):
+        """``"lanes=4096 (at most 4095 here)"``: the integer parameter whose value makes the
+        ports too wide, with the largest value that fits (the others unchanged)."""
+        defaults = self.defaults()
+        for p in self.params:
+            value = params.get(p.name)
+            if p.kind != "int" or value == defaults[p.name] or not isinstance(defaults[p.name], int):
+                continue
+            if not self._ports_fit({**params, p.name: defaults[p.name]}):
+                continue
+            lo, hi = defaults[p.name], value          # lo fits, hi does not: bisect
+            while abs(hi - lo) > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if self._ports_fit({**params, p.name: mid}) else (lo, mid)
+            bound = "most" if value > lo else "least"
+            return f"{p.name}={value} (at {bound} {lo} here)"
+        return f"design {self.name} with " + " ".join(f"{k}={v}" for k, v in params.items())
+
+    def _ports_fit(self, params):
+        try:
+            ports = self.ports(params)
+        except (ParameterError, ValueError, TypeError):
+            return False
+        inputs = 1 + sum(p.width for p in ports if p.direction == "in")
+        return inputs <= MAX_INPUT_BITS and max(p.width for p in ports) <= MAX_PORT_BITS
 
     def build(self, params):
         """The Amaranth component for resolved ``params``."""

@@ -11,18 +11,20 @@ Two modes share one stimulus definition (:mod:`stochhw.testbench.stimuli`) and o
 * ``percycle``: cocotb writes the inputs and reads the outputs every cycle
   (:func:`stochhw.testbench.cocotb_cosim.cosim_percycle`); slower, for debugging and waveforms.
 
-Builds are cached by content hash (one build directory per simulator and source hash, guarded
-by a file lock); every run gets a private run directory, so concurrent runs (pytest-xdist, two
-terminals) never share one.
+Builds are kept in the ``sim`` cache (:mod:`stochhw.sim.core.cache`): one entry per simulator,
+sources and tool versions, built once under the entry's lock and checked on every use (a
+damaged build, say a cut-short ``sim.vvp``, is reported and rebuilt). Every run gets a private
+run directory, so concurrent runs (pytest-xdist, two terminals) never share one.
 """
 
 import contextlib
 import dataclasses
-import fcntl
-import hashlib
+import functools
 import json
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -31,15 +33,17 @@ from pathlib import Path
 import numpy as np
 
 from stochhw.models.checks import check_choice, check_int
+from stochhw.sim.core.cache import Cache, cache_key
 from stochhw.sim.core.files import write_atomic
-from stochhw.sim.core.toolchain import require_simulator, tool_env
+from stochhw.sim.core.toolchain import exit_reason, require_simulator, tool_env, tool_versions
 from stochhw.sim.designs import get_design
 from stochhw.sim.flows.generate import generate
 from stochhw.testbench.check import Mismatch, compare_outputs
 from stochhw.testbench.harness import HARNESS_TOP, make_harness, output_signatures, parse_dump
 from stochhw.testbench.stimuli import make_stimulus
 
-__all__ = ["SIMULATORS", "MODES", "DEFAULT_CYCLES", "CosimResult", "CosimFailed", "run_cosim"]
+__all__ = ["SIMULATORS", "MODES", "DEFAULT_CYCLES", "CosimResult", "CosimFailed", "run_cosim", "new_run_dir",
+           "memory_estimate"]
 
 SIMULATORS = ("icarus", "verilator")
 MODES = ("bulk", "percycle")
@@ -77,17 +81,6 @@ class CosimResult:
 
 
 @contextlib.contextmanager
-def locked(path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
 def _tool_env():
     """Run the cocotb runner with the venv's tools first on PATH (our ``verilator`` wrapper)."""
     saved = dict(os.environ)
@@ -118,34 +111,66 @@ def _runner(simulator, all_public=True):
     return get_runner(simulator)
 
 
-def build(sources, top, simulator, build_root, waves=False, all_public=True):
+#: What a build of each simulator must have produced (beside its other files).
+_PRODUCT = {"icarus": lambda top: "sim.vvp", "verilator": lambda top: top}
+
+
+@functools.lru_cache(maxsize=None)
+def _simulator_version(simulator):
+    """Version text of ``simulator`` (part of a build's cache key)."""
+    if simulator == "verilator":
+        return f"verilator {tool_versions()['verilator']}"
+    exe = shutil.which("iverilog", path=tool_env()["PATH"])
+    if exe is None:
+        return "iverilog missing"
+    proc = subprocess.run([exe, "-V"], capture_output=True, text=True, env=tool_env())
+    return (proc.stdout.splitlines() or ["iverilog unknown"])[0]
+
+
+def build(sources, top, simulator, cache_dir=None, waves=False, all_public=True):
     """Compile Verilog ``sources`` (dict file name -> text) once per content hash.
 
-    Returns the build directory. Concurrent callers with the same sources wait for one build.
+    Returns the build directory, an entry of the ``sim`` cache. Concurrent callers with the
+    same sources wait for one build. The build happens in the entry's own folder
+    (``in_place``): cocotb writes that folder's path into what it builds (the waveform dump
+    module).
     """
-    digest = hashlib.sha256(json.dumps([sorted(sources.items()), all_public]).encode()).hexdigest()[:16]
-    build_dir = Path(build_root).resolve() / "sim" / simulator / f"{top}-{digest}{'-waves' if waves else ''}"
-    stamp = build_dir / ".built"
-    with locked(build_dir.with_suffix(".lock")):
-        if not stamp.exists():
-            # A folder without its stamp is an interrupted build: start it afresh.
-            shutil.rmtree(build_dir, ignore_errors=True)
-            paths = []
-            for name, text in sorted(sources.items()):
-                write_atomic(build_dir / "src" / name, text)
-                paths.append(build_dir / "src" / name)
-            log = build_dir / "build.log"
-            try:
-                with _tool_env():
-                    _runner(simulator, all_public).build(
-                        sources=paths, hdl_toplevel=top, build_dir=build_dir,
-                        timescale=TIMESCALE, waves=waves, log_file=log,
-                        build_args=(VERILATOR_ARGS + ([] if all_public else ["--timing"])
-                                    if simulator == "verilator" else []))
-            except Exception as exc:
-                raise CosimFailed(f"{simulator} build of {top} failed; see {log}") from exc
-            stamp.touch()
-    return build_dir
+    cache = Cache("sim", cache_dir)
+    key = cache_key(simulator, top, [list(item) for item in sorted(sources.items())], all_public, waves,
+                    _simulator_version(simulator), tool_versions()["cocotb"])
+    product = _PRODUCT[simulator](top)
+    entry = cache.lookup(key, (product,))
+    if entry is None:
+        with cache.lock(key):
+            entry = cache.lookup(key, (product,))
+            if entry is None:
+                log = (cache.failed_path(key) / "build.log").resolve()
+                with cache.building(key, in_place=True) as build_dir:
+                    build_dir = build_dir.resolve()
+                    paths = []
+                    for name, text in sorted(sources.items()):
+                        write_atomic(build_dir / "src" / name, text)
+                        paths.append(build_dir / "src" / name)
+                    try:
+                        with _tool_env():
+                            _runner(simulator, all_public).build(
+                                sources=paths, hdl_toplevel=top, build_dir=build_dir,
+                                timescale=TIMESCALE, waves=waves, log_file=build_dir / "build.log",
+                                build_args=(VERILATOR_ARGS + ([] if all_public else ["--timing"])
+                                            if simulator == "verilator" else []))
+                    except (Exception, SystemExit) as exc:
+                        raise CosimFailed(f"{simulator} build of {top} failed ({_reason(exc)}); "
+                                          f"log: {log}") from exc
+                entry = cache.lookup(key, (product,))
+                if entry is None:
+                    raise CosimFailed(f"{simulator} build of {top} left no {product}; log: {log}")
+    return entry.path.resolve()
+
+
+def _reason(exc):
+    """What a cocotb runner's failure says, with a signal named (``killed by SIGKILL``)."""
+    m = re.search(r"return code: (-?\d+)", str(exc))
+    return exit_reason(int(m[1])) if m else (str(exc).strip() or type(exc).__name__)
 
 
 @contextlib.contextmanager
@@ -174,24 +199,50 @@ def _progress(sig_path, cycles, chunk, label, out):
 
 
 def _simulate(simulator, top, build_dir, run_dir, testcase, plusargs=(), waves=False):
-    """Run one cocotb test; raise :class:`CosimFailed` (with the log path) if it fails."""
+    """Run one cocotb test; raise :class:`CosimFailed` naming the run folder and the log if it
+    fails, with the signal when the simulator was killed (``killed by SIGKILL``)."""
     from cocotb_tools.check_results import get_results
     log = run_dir / f"{testcase}.log"
-    with _tool_env():
-        results = _runner(simulator).test(
-            test_module="stochhw.testbench.cocotb_cosim", testcase=testcase, hdl_toplevel=top,
-            hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=run_dir,
-            extra_env={"STOCHHW_RUN_DIR": str(run_dir)}, plusargs=list(plusargs),
-            timescale=TIMESCALE, waves=waves, log_file=log,
-            results_xml=str(run_dir / f"{testcase}.xml"))
-    _, failed = get_results(results)
+    where = f"run folder: {run_dir}; log: {log}"
+    try:
+        with _tool_env():
+            results = _runner(simulator).test(
+                test_module="stochhw.testbench.cocotb_cosim", testcase=testcase, hdl_toplevel=top,
+                hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=run_dir,
+                extra_env={"STOCHHW_RUN_DIR": str(run_dir)}, plusargs=list(plusargs),
+                timescale=TIMESCALE, waves=waves, log_file=log,
+                results_xml=str(run_dir / f"{testcase}.xml"))
+        _, failed = get_results(results)
+    except (Exception, SystemExit) as exc:
+        raise CosimFailed(f"{testcase} on {simulator} did not complete ({_reason(exc)}); {where}") from exc
     if failed:
-        raise CosimFailed(f"{testcase} on {simulator} failed in simulation; see {log}")
+        raise CosimFailed(f"{testcase} on {simulator} failed in simulation; {where}")
+
+
+#: Bytes a co-simulation holds per lane and cycle at its peak: the stimulus, the model's
+#: expected outputs and the signature arrays are ``(cycles, lanes)`` uint64 arrays (measured:
+#: 2.5 KB per cycle for a 64-lane ``sru_array``, 129 lanes). Per-cycle mode holds them twice
+#: (the arrays and the ``.npz`` files the cocotb test reads and writes).
+BYTES_PER_LANE_CYCLE = 24
+
+
+def memory_estimate(ports, cycles, mode="bulk"):
+    """Peak bytes of one co-simulation of ``cycles`` cycles of a design with ``ports``
+    (:meth:`stochhw.sim.core.design.Design.ports`), for the up-front check of ``--cycles``."""
+    lanes = sum(port.lanes for port in ports)
+    return BYTES_PER_LANE_CYCLE * lanes * cycles * (2 if mode == "percycle" else 1)
+
+
+def new_run_dir(build_root, prefix):
+    """A new, private run folder ``build_root/runs/<prefix>-XXXX``."""
+    runs = Path(build_root) / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=runs, prefix=f"{prefix}-")).resolve()
 
 
 def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CYCLES, seed=1,
               mode="bulk", waves=False, build_root="build", model=None, dump=False,
-              chunk=DEFAULT_CHUNK, progress=None, stimulus=None):
+              chunk=DEFAULT_CHUNK, progress=None, stimulus=None, run_dir=None):
     """Co-simulate one design and parameter set; raise on any difference from the model.
 
     Parameters
@@ -221,6 +272,9 @@ def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CY
         Per-cycle mode: drive these arrays (port name -> ``(cycles, lanes)`` ``uint64``, with
         ``rst``) instead of the seeded stimulus, e.g. a directed test's; ``cycles`` and
         ``seed`` then only label the run.
+    run_dir : path-like, optional
+        An empty folder to run in, made by the caller (so that it can name it even if this
+        process dies); default: a new folder under ``build_root/runs``.
 
     Returns
     -------
@@ -247,9 +301,9 @@ def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CY
     require_simulator(simulator)
     densities = design.stimulus_hints.get("densities")
 
-    runs = Path(build_root) / "runs"
-    runs.mkdir(parents=True, exist_ok=True)
-    run_dir = Path(tempfile.mkdtemp(dir=runs, prefix=f"{generated.top}-{simulator}-{mode}-")).resolve()
+    if run_dir is None:
+        run_dir = new_run_dir(build_root, f"{generated.top}-{simulator}-{mode}")
+    run_dir = Path(run_dir).resolve()
     if stimulus is None:
         stim = make_stimulus(generated.ports, cycles, seed, densities)
     else:
@@ -261,7 +315,7 @@ def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CY
 
     if mode == "percycle":
         build_dir = build({f"{generated.top}.v": generated.verilog}, generated.top, simulator,
-                          build_root, waves)
+                          waves=waves)
         start = time.perf_counter()
         np.savez(run_dir / "stim.npz", **stim)
         write_atomic(run_dir / "case.json", json.dumps(
@@ -274,7 +328,7 @@ def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CY
     else:
         sources = {f"{generated.top}.v": generated.verilog,
                    f"{HARNESS_TOP}.v": make_harness(generated, densities)}
-        build_dir = build(sources, HARNESS_TOP, simulator, build_root, all_public=False)
+        build_dir = build(sources, HARNESS_TOP, simulator, all_public=False)
         start = time.perf_counter()
         plusargs = [f"+cycles={cycles}", f"+stim_seed={seed}", f"+chunk={chunk}",
                     f"+sigfile={run_dir / 'signatures.txt'}"]
