@@ -21,6 +21,7 @@ import pytest
 
 from stochhw.models.checks import ParameterError
 from stochhw.sim.campaigns import regress
+from stochhw.sim.campaigns.sweep import make_sweeps
 from stochhw.sim.cli import main
 from stochhw.sim.core.cache import ROOT_ENV, Cache, cache_key
 from stochhw.sim.core.executor import (
@@ -417,30 +418,47 @@ def _tool_running(pids):
     return any(("yowasp" in c or "vvp" in c or "iverilog" in c) for c in _cmdlines(pids))
 
 
-def _old_set(folder, stem):
+def _old_set(folder, stem, report=None):
+    """A previous run's set of ``stem``: ``report`` (the JSON of the same comparison, which the
+    command then regenerates in place) or ``old`` in every file."""
     folder.mkdir(parents=True, exist_ok=True)
-    for suffix in ("md", "csv", "json", "png"):
+    for suffix in ("md", "csv", "png"):
         (folder / f"{stem}.{suffix}").write_text("old\n")
+    (folder / f"{stem}.json").write_text(report if report is not None else "old\n")
+    return {suffix: (folder / f"{stem}.{suffix}").read_bytes() for suffix in ("md", "csv", "json", "png")}
 
 
-def _one_set(folder, stem):
-    texts = [(folder / f"{stem}.{suffix}").read_bytes() for suffix in ("md", "csv", "json", "png")]
-    old = [t == b"old\n" for t in texts]
+def _one_set(folder, stem, before=None):
+    """The set of ``stem`` in ``folder`` is whole: every file from the run before (``before``),
+    or none of them; with no run before, all four files or none."""
+    paths = [folder / f"{stem}.{suffix}" for suffix in ("md", "csv", "json", "png")]
+    if before is None:
+        present = [p.exists() for p in paths]
+        assert all(present) or not any(present), "a partial output set"
+        return
+    old = [p.read_bytes() == before[p.suffix[1:]] for p in paths]
     assert all(old) or not any(old), "a mixed output set"
 
 
+def _previous_sru_lanes():
+    """The committed sru_lanes report with one count changed: the same comparison, other bytes."""
+    doc = json.loads((Path(__file__).resolve().parent.parent / "synth_reports" / "sru_lanes.json").read_text())
+    doc["rows"][0]["baseline_luts"] += 1
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
 def test_sigkilled_compare_leaves_no_orphans_and_no_mixed_set(tmp_path):
-    _old_set(tmp_path / "out", "sru_lanes")
+    before = _old_set(tmp_path / "out", "sru_lanes", _previous_sru_lanes())
     seen, left = _kill_when_busy([*STOCHHW, "compare", "sru_lanes", "-o", "out", "-j", "2"], tmp_path,
                                  {ROOT_ENV: str(tmp_path / "cache")}, lambda pids: _tool_running(pids) and len(pids) >= 3)
     assert seen and not left, _cmdlines(left)
-    _one_set(tmp_path / "out", "sru_lanes")
+    _one_set(tmp_path / "out", "sru_lanes", before)
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")], "temporary files left"
 
 
 def test_sigkilled_sweep_leaves_no_orphans_and_no_mixed_set(tmp_path):
-    stem = "sru_array_lanes_xilinx"
-    _old_set(tmp_path / "out", stem)
+    (sweep,) = make_sweeps("sru_array", "lanes=32,64,128")
+    stem = sweep.stem
     seen, left = _kill_when_busy([*STOCHHW, "synth", "sru_array", "--sweep", "lanes=32,64,128", "-o", "out",
                                   "-j", "2"], tmp_path, {ROOT_ENV: str(tmp_path / "cache")},
                                  lambda pids: _tool_running(pids) and len(pids) >= 3)

@@ -123,15 +123,21 @@ def write_set(folder, files):
 
 
 def _stale_stages(folder):
-    """Stages (and swapped-out old folders) of ``folder`` whose run is over: nobody holds their
-    lock. Call it holding the parent's lock."""
+    """Stages (and swapped-out old folders) of ``folder`` whose run is over, with their lock
+    files: nobody holds their lock. Call it holding the parent's lock.
+
+    A live run holds a shared lock on ``<stage>.lock``, a file beside its stage (not the stage
+    folder itself, which :func:`write_set` locks while it writes into the stage).
+    """
     prefix = f".{folder.name}.staging-"
     for path in folder.parent.iterdir():
-        if not path.name.startswith(prefix):
+        if not path.name.startswith(prefix) or path.name.endswith(".lock"):
             continue
+        lock = path.with_name(path.name.removesuffix(".old") + ".lock")
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+            fd = os.open(lock, os.O_RDONLY)
         except OSError:
+            yield path                    # no lock file: its run is over
             continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -140,6 +146,19 @@ def _stale_stages(folder):
         finally:
             os.close(fd)
         yield path
+    for lock in folder.parent.glob(f"{prefix}*.lock"):
+        if not lock.with_suffix("").exists():
+            try:
+                fd = os.open(lock, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                lock.unlink(missing_ok=True)
+            except BlockingIOError:
+                pass
+            finally:
+                os.close(fd)
 
 
 @contextlib.contextmanager
@@ -159,7 +178,8 @@ def staged(folder):
             shutil.rmtree(path, ignore_errors=True)
         stage = Path(tempfile.mkdtemp(prefix=f".{folder.name}.staging-", dir=folder.parent))
         # Held until the swap: tells the next run's clean-up that this stage is alive.
-        held = os.open(stage, os.O_RDONLY | os.O_DIRECTORY)
+        lock = stage.with_name(stage.name + ".lock")
+        held = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o644)
         fcntl.flock(held, fcntl.LOCK_SH)
     try:
         os.chmod(stage, 0o755)            # mkdtemp makes 0700; the reports are for everyone
@@ -167,8 +187,9 @@ def staged(folder):
             shutil.copytree(folder, stage, dirs_exist_ok=True)
         yield stage
     except BaseException:
-        os.close(held)
         shutil.rmtree(stage, ignore_errors=True)
+        lock.unlink(missing_ok=True)
+        os.close(held)
         raise
     old = stage.with_name(stage.name + ".old")
     try:
@@ -177,6 +198,7 @@ def staged(folder):
                 os.rename(folder, old)
             os.rename(stage, folder)
     finally:
+        lock.unlink(missing_ok=True)
         os.close(held)
     shutil.rmtree(old, ignore_errors=True)
 
