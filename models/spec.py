@@ -31,6 +31,7 @@ This module is a shared rule of the bottom layer: it imports nothing above
 import dataclasses
 import math
 import numbers
+import os
 
 from stochhw.models.checks import ParameterError, check_bool, check_choice, check_int
 
@@ -96,6 +97,8 @@ class ParamInfo:
                 raise ParameterError(f"{self.name} must be a list of integers or None, not {value!r}")
             return tuple(check_int(self.name, v, self.lo, self.hi) for v in value)
         if self.kind == "path":
+            if isinstance(value, os.PathLike):
+                value = os.fspath(value)
             if not isinstance(value, str) or not value:
                 raise ParameterError(f"{self.name} must be a file path or None, not {value!r}")
             return value
@@ -110,8 +113,12 @@ class ParamInfo:
         if self.resolution is not None:
             steps = value / self.resolution
             if abs(steps - round(steps)) > 1e-9:
-                raise ParameterError(f"{self.name} is held in steps of {self.resolution:g}; "
-                                     f"{value:g} is not one (nearest: {round(steps) * self.resolution:g})")
+                # Both neighbours, written exactly (repr), so either can be pasted back.
+                low, high = math.floor(steps) * self.resolution, math.ceil(steps) * self.resolution
+                raise ParameterError(f"{self.name} is held in steps of {_step(self.resolution)} in "
+                                     f"hardware; {value!r} is not a multiple (nearest allowed: "
+                                     f"{low!r} or {high!r})")
+            value = round(steps) * self.resolution    # exactly the held value, for the manifest
         return value
 
     def parse(self, text):
@@ -159,7 +166,8 @@ class ParamInfo:
         if self.kind == "choice":
             return "|".join(self.choices)
         if self.kind in ("int", "float") and (self.lo is not None or self.hi is not None):
-            return f"{_number(self.lo)}..{_number(self.hi)}" + ("|none" if self.optional else "")
+            step = f" step {_step(self.resolution)}" if self.resolution is not None else ""
+            return f"{_number(self.lo)}..{_number(self.hi)}{step}" + ("|none" if self.optional else "")
         return KINDS[self.kind]
 
     def to_json(self):
@@ -178,6 +186,12 @@ def _number(value):
     if value >= 1 << 20 and (value + 1) & value == 0:
         return f"2^{value.bit_length()}-1"
     return str(value)
+
+
+def _step(resolution):
+    """A resolution as text: ``1/256`` for the reciprocal of an integer, else its repr."""
+    inverse = 1 / resolution
+    return f"1/{round(inverse)}" if abs(inverse - round(inverse)) < 1e-9 else repr(resolution)
 
 
 def _kind_of(default, choices):
