@@ -52,27 +52,27 @@ MAX_LFSR_WIDTH = 32
 # The parameters the SC generators share, declared once here for every SC spec.
 
 def lanes_param(default, doc):
-    """A lane count, 1..4096."""
+    """A lane count parameter."""
     return param(default, doc, lo=1, hi=MAX_LANES)
 
 
 def bits_param(doc):
-    """A comparator width, 1..16 bits (default 8)."""
+    """The ``bits`` parameter: the comparator (random-number) width."""
     return param(8, doc, lo=1, hi=MAX_BITS)
 
 
 def source_param(doc="random numbers: per-generator LFSRs or the entropy port"):
-    """Where the random numbers come from: ``"lfsr"`` (default) or ``"port"``."""
+    """The ``source`` parameter: where the random numbers come from."""
     return param("lfsr", doc, choices=SOURCES)
 
 
 def seed_param():
-    """The master seed of the generators' LFSRs, 0..2^64-1 (default 1)."""
+    """The ``seed`` parameter: the master seed of the generators' LFSRs."""
     return param(1, "master seed; distinct LFSR seeds derived by SplitMix64", lo=0, hi=mask(64))
 
 
 def lfsr_width_param():
-    """The generators' LFSR width, 2..32 (default 16); checked against ``bits`` by
+    """The ``lfsr_width`` parameter; a spec checks it against ``bits`` with
     :func:`check_lfsr_width`."""
     return param(16, "LFSR width (source=lfsr), >= bits, <= 32", lo=2, hi=MAX_LFSR_WIDTH)
 

@@ -66,7 +66,9 @@ class ParamInfo:
         Allowed values of a ``choice``.
     resolution : float or None
         A ``float`` the hardware holds in steps of ``resolution``: a value that is not a
-        multiple of it is refused (the manifest could not record what the hardware does).
+        multiple of it is refused, naming the two allowed neighbours (the manifest could not
+        record what the hardware does); one off a step by rounding noise only is held as
+        that step exactly.
     optional : bool
         ``None`` is allowed (``ints`` and ``path`` always allow it).
     """

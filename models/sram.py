@@ -37,12 +37,12 @@ def address_width(depth):
 # The array's parameters, declared once for sram and faulty_sram.
 
 def depth_param():
-    """Words, 1..65536 (default 512), not necessarily a power of two."""
+    """The ``depth`` parameter: words in the array."""
     return param(512, "words (need not be a power of two)", lo=1, hi=MAX_DEPTH)
 
 
 def width_param():
-    """Bits per word, 1..64 (default 64)."""
+    """The ``width`` parameter: bits per word (one lane of the co-simulation harness)."""
     return param(64, "bits per word", lo=1, hi=MAX_WIDTH)
 
 

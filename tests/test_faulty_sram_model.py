@@ -270,6 +270,8 @@ def test_a_probability_between_hardware_steps_is_refused_naming_its_neighbours(n
     # Either neighbour, pasted back, is accepted as it is.
     for text in (low, high):
         assert getattr(FaultySRAMSpec(**{name: float(text)}), name) == float(text)
+    # stochhw list shows the step with the range.
+    assert FaultySRAMSpec.param(name).describe() == "0..1 step 1/256"
 
 
 def test_a_probability_off_a_step_by_rounding_noise_is_held_exactly():
