@@ -13,14 +13,16 @@ for the time convention):
   The array has no reset: it powers up all zeros, and writes during reset still happen.
 """
 
+import dataclasses
 import typing
 
 import numpy as np
 
 from stochhw.models.bits import mask
-from stochhw.models.checks import check_int
+from stochhw.models.spec import Spec, Specified, param, spec_from
 
-__all__ = ["MAX_DEPTH", "MAX_WIDTH", "address_width", "ReadEvents", "read_events", "SRAMModel"]
+__all__ = ["MAX_DEPTH", "MAX_WIDTH", "address_width", "depth_param", "width_param", "ReadEvents",
+           "read_events", "SRAMSpec", "SRAMModel"]
 
 MAX_DEPTH = 1 << 16
 #: The bulk co-simulation harness carries lanes of up to 64 bits; a word is one lane.
@@ -30,6 +32,18 @@ MAX_WIDTH = 64
 def address_width(depth):
     """Bits of the address ports: ``ceil(log2(depth))``, at least 1."""
     return max(1, (depth - 1).bit_length())
+
+
+# The array's parameters, declared once for sram and faulty_sram.
+
+def depth_param():
+    """The ``depth`` parameter: words in the array."""
+    return param(512, "words (need not be a power of two)", lo=1, hi=MAX_DEPTH)
+
+
+def width_param():
+    """The ``width`` parameter: bits per word (one lane of the co-simulation harness)."""
+    return param(64, "bits per word", lo=1, hi=MAX_WIDTH)
 
 
 class ReadEvents(typing.NamedTuple):
@@ -76,15 +90,25 @@ def read_events(stim, depth, width):
     return ReadEvents(out_cycles, reads, addrs, stored)
 
 
-class SRAMModel:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SRAMSpec(Spec):
+    """Parameters of ``sram`` (:class:`stochhw.hw.sram.SRAM`, :class:`SRAMModel`)."""
+    depth: int = depth_param()
+    width: int = width_param()
+
+    @property
+    def addr_width(self):
+        """Bits of ``w_addr`` and ``r_addr`` (:func:`address_width`)."""
+        return address_width(self.depth)
+
+
+class SRAMModel(Specified):
     """Model of :class:`stochhw.hw.sram.SRAM` (rules: module docstring).
 
     Parameters
     ----------
-    depth : int
-        Words, 1..65536 (default 512).
-    width : int
-        Bits per word, 1..64 (default 64).
+    spec : SRAMSpec, optional
+        Or its fields as keyword arguments (``depth``, ``width``).
 
     Ports (stimulus / result keys)
     ------------------------------
@@ -92,10 +116,8 @@ class SRAMModel:
     r_data : output, latency 1
     """
 
-    def __init__(self, depth=512, width=64):
-        self.depth = check_int("depth", depth, 1, MAX_DEPTH)
-        self.width = check_int("width", width, 1, MAX_WIDTH)
-        self.addr_width = address_width(self.depth)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(SRAMSpec, spec, params)
 
     def run(self, stim):
         events = read_events(stim, self.depth, self.width)
