@@ -305,7 +305,7 @@ def test_profiled_map_loads_from_npz_and_json_and_sets_the_fail_levels(tmp_path)
     ({"flip01": np.zeros((4, 3), int), "flip10": np.zeros((4, 3), int), "x": np.zeros(1)},
      "unexpected x"),
     ({"flip01": np.zeros((4, 2), int), "flip10": np.zeros((4, 3), int)},
-     r"flip01 must have shape \(4, 3\) \(depth, width\), not \(4, 2\)"),
+     r"flip01 must have shape \(4, 3\)( \(depth, width\))?, not \(4, 2\)"),
     ({"flip01": np.zeros((4, 3)), "flip10": np.zeros((4, 3), int)}, "must hold bools or integers"),
     ({"flip01": np.full((4, 3), 16), "flip10": np.zeros((4, 3), int)},
      r"values must be in 0\.\.15 .* found 16"),
@@ -394,7 +394,7 @@ def test_cli_refuses_a_missized_profile(capsys, tmp_path):
     save_profile(path, np.zeros((8, 4), bool), np.zeros((8, 4), bool))
     assert main(["generate", "faulty_sram", "-p", f"profile={path}", "-o", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "flip01 must have shape (512, 64) (depth, width), not (8, 4)" in err
+    assert "flip01 must have shape (512, 64)" in err and "not (8, 4)" in err
 
 
 def test_the_manifest_records_the_probability_the_hardware_holds(tmp_path):
