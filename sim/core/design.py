@@ -1,10 +1,10 @@
 # amaranth: UnusedElaboratable=no
 # (components built here only to read their signature are never elaborated, on purpose)
-"""What a registered design is: its parameters, ports and the hooks every flow uses.
+"""What a registered design is: its spec, ports and the hooks every flow uses.
 
-:class:`Design` ties a hardware component, its golden model, its parameters (:class:`Param`)
-and its latency together. The entries themselves live in :mod:`stochhw.sim.designs` and in the
-topic modules it gathers (``sim/registry_*.py``).
+:class:`Design` ties a hardware component, its golden model, its spec (the one declaration of
+its parameters, :mod:`stochhw.models.spec`) and its latency together. The entries live in the
+topic modules of :mod:`stochhw.sim.designs`.
 """
 
 import dataclasses
@@ -15,7 +15,7 @@ from amaranth.lib import wiring
 
 from stochhw.models.checks import ParameterError
 
-__all__ = ["Param", "Port", "Design", "UnknownDesign", "value_text", "params_text", "MAX_INPUT_BITS",
+__all__ = ["Port", "Design", "UnknownDesign", "value_text", "params_text", "MAX_INPUT_BITS",
            "MAX_PORT_BITS"]
 
 #: Top-level input bits (``clk`` and ``rst`` included) Amaranth 0.5 can convert: it numbers the
@@ -28,66 +28,6 @@ MAX_PORT_BITS = 1 << 16
 
 class UnknownDesign(ParameterError):
     """The name is not a registered design."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Param:
-    """One design parameter.
-
-    ``kind`` decides how text from the command line is parsed: ``int``, ``bool``, ``choice``
-    (one of ``choices``), ``ints`` (a comma-separated list, or ``none`` for None), ``float``
-    or ``path`` (a file path, or ``none`` for None). Range checks are the component's own (it
-    raises :class:`ParameterError` naming the parameter).
-    """
-    name: str
-    kind: str
-    default: object
-    doc: str
-    choices: tuple = ()
-
-    def parse(self, text):
-        """Convert command-line text to the parameter's Python value."""
-        text = text.strip()
-        if text == "":
-            raise ParameterError(f"{self.name} is empty; give a value")
-        if self.kind == "int":
-            try:
-                return int(text, 0)
-            except ValueError:
-                raise ParameterError(f"{self.name} must be an integer, not {text!r}") from None
-        if self.kind == "bool":
-            lowered = text.lower()
-            if lowered in ("1", "true", "yes", "on"):
-                return True
-            if lowered in ("0", "false", "no", "off"):
-                return False
-            raise ParameterError(f"{self.name} must be a boolean (0/1, true/false), not {text!r}")
-        if self.kind == "choice":
-            if text not in self.choices:
-                raise ParameterError(f"{self.name} must be one of {', '.join(self.choices)}; not {text!r}")
-            return text
-        if self.kind == "ints":
-            if text.lower() == "none":
-                return None
-            try:
-                return tuple(int(t, 0) for t in text.split(","))
-            except ValueError:
-                raise ParameterError(f"{self.name} must be a comma-separated list of integers, not {text!r}") from None
-        if self.kind == "float":
-            try:
-                return float(text)
-            except ValueError:
-                raise ParameterError(f"{self.name} must be a number, not {text!r}") from None
-        if self.kind == "path":
-            return None if text.lower() == "none" else text
-        raise AssertionError(f"unknown parameter kind {self.kind!r}")
-
-    def describe(self):
-        """Human-readable domain, for ``stochhw list``."""
-        if self.kind == "choice":
-            return "|".join(self.choices)
-        return {"int": "integer", "bool": "0|1", "ints": "list of integers", "float": "number",
-                "path": "file path|none"}[self.kind]
 
 
 def value_text(value):
@@ -130,8 +70,7 @@ class Design:
         Golden model class, built the same way, with a ``run(stim)`` method.
     spec : type
         The design's :class:`stochhw.models.spec.Spec` subclass: the one declaration of its
-        parameters (kind, default, range, doc) and their rules. (Entries not converted yet give
-        ``params``, a tuple of :class:`Param`, instead.)
+        parameters (kind, default, range, doc) and their rules.
     latency : Callable[[dict], int]
         Cycles from an input to the output it affects.
     lanes_param : str or None
@@ -155,8 +94,7 @@ class Design:
     component: type
     model: type
     latency: Callable[[dict], int]
-    spec: type | None = None
-    params: tuple = ()
+    spec: type
     lanes_param: str | None = None
     lane_ports: tuple = ()
     port_lanes: dict = dataclasses.field(default_factory=dict)
@@ -164,9 +102,10 @@ class Design:
     regress_cases: tuple = ({},)
     stimulus_hints: dict = dataclasses.field(default_factory=dict)
 
-    def __post_init__(self):
-        if self.spec is not None:
-            object.__setattr__(self, "params", self.spec.params())
+    @property
+    def params(self):
+        """Every parameter's :class:`stochhw.models.spec.ParamInfo`, in declaration order."""
+        return self.spec.params()
 
     def param(self, name):
         for p in self.params:
@@ -182,16 +121,9 @@ class Design:
         """Full parameter dict: defaults updated with ``overrides`` (text or Python values),
         checked once against the spec.
         """
-        if self.spec is not None:
-            for name in overrides or {}:
-                self.param(name)              # an unknown name is refused naming the design
-            params = self.spec.from_overrides(overrides).as_dict()
-        else:
-            params = self.defaults()
-            for name, value in (overrides or {}).items():
-                spec = self.param(name)
-                params[name] = spec.parse(value) if isinstance(value, str) else value
-            self.model(**params)
+        for name in overrides or {}:
+            self.param(name)                  # an unknown name is refused naming the design
+        params = self.spec.from_overrides(overrides).as_dict()
         self._check_port_widths(params)
         return params
 
@@ -243,15 +175,11 @@ class Design:
 
     def build(self, params):
         """The Amaranth component for resolved ``params``."""
-        if self.spec is not None:
-            return self.component(self.spec(**params))
-        return self.component(**params)
+        return self.component(self.spec(**params))
 
     def golden(self, params):
         """The golden model for resolved ``params``."""
-        if self.spec is not None:
-            return self.model(self.spec(**params))
-        return self.model(**params)
+        return self.model(self.spec(**params))
 
     def ports(self, params, component=None):
         """Top-level ports (``clk`` excluded, ``rst`` first) in signature order."""
