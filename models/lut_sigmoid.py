@@ -36,7 +36,7 @@ import numpy as np
 
 from stochhw.models.bits import to_signed
 from stochhw.models.checks import ParameterError, check_choice, check_int
-from stochhw.models.clocked import register
+from stochhw.models.clocked import check_lanes, register
 from stochhw.models.sc_quant import quantized_sigmoid
 from stochhw.models.sc_stream import code_width
 
@@ -136,6 +136,8 @@ class LUTSigmoidModel:
             return lut_table(self.levels, self.in_bits, self.in_frac)
         return plan_index(codes, self.levels, self.in_bits, self.in_frac)
 
-    def run(self, stim):
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"s": 1}, "lut_sigmoid")
         y = self.table()[stim["s"][:, 0].astype(np.intp)].astype(np.uint64)[:, None]
-        return {"y": register(y, stim["rst"][:, 0])}
+        return {"y": register(y, stim["rst"][:, 0], state=state, key="y")}

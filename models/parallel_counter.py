@@ -35,7 +35,7 @@ The count is registered: latency 1, reset clears it.
 import numpy as np
 
 from stochhw.models.checks import check_choice, check_int
-from stochhw.models.clocked import register
+from stochhw.models.clocked import check_lanes, register
 
 __all__ = ["METHODS", "MAX_N", "count_width", "exact_count", "approx_count", "pair_ops",
            "approx_error_bounds", "ParallelCounterModel"]
@@ -101,6 +101,8 @@ class ParallelCounterModel:
         """Combinational count of each row of ``x`` (``(cycles, n)`` 0/1)."""
         return (exact_count if self.method == "exact" else approx_count)(x)
 
-    def run(self, stim):
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"x": self.n}, "parallel_counter")
         count = self.counts(stim["x"]).astype(np.uint64)[:, None]
-        return {"count": register(count, stim["rst"][:, 0])}
+        return {"count": register(count, stim["rst"][:, 0], state=state, key="count")}

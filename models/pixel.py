@@ -49,7 +49,7 @@ import numpy as np
 
 from stochhw.models.bits import mask
 from stochhw.models.checks import ParameterError, check_choice, check_int
-from stochhw.models.clocked import register
+from stochhw.models.clocked import check_lanes, register
 
 __all__ = [
     "DISTRIBUTIONS", "MODE_LIMIT", "digits_pixels", "eligible_locations", "target_cdf",
@@ -255,5 +255,8 @@ class PixelExtractorModel:
             self.thresholds = load_thresholds(thresholds, self.lanes, self.bits, self.pixel_width)
         self.source = "dataset" if thresholds is None else str(thresholds)
 
-    def run(self, stim):
-        return {"rnd": register(pixel_numbers(stim["px"], self.thresholds), stim["rst"][:, 0])}
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"px": self.lanes}, "pixel_extractor")
+        return {"rnd": register(pixel_numbers(stim["px"], self.thresholds), stim["rst"][:, 0],
+                                state=state, key="rnd")}

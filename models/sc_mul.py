@@ -9,7 +9,7 @@ Lanes are independent; the product bit is registered (latency 1, reset clears it
 import numpy as np
 
 from stochhw.models.checks import check_choice, check_int
-from stochhw.models.clocked import register
+from stochhw.models.clocked import check_lanes, register
 
 __all__ = ["OPERATIONS", "MAX_LANES", "sc_product", "SCMulModel", "XnorMulModel", "AndMulModel"]
 
@@ -43,8 +43,11 @@ class SCMulModel:
         self.lanes = check_int("lanes", lanes, 1, MAX_LANES)
         self.op = check_choice("op", op, OPERATIONS)
 
-    def run(self, stim):
-        return {"y": register(sc_product(stim["a"], stim["b"], self.op), stim["rst"][:, 0])}
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"a": self.lanes, "b": self.lanes}, f"{self.op}_mul")
+        return {"y": register(sc_product(stim["a"], stim["b"], self.op), stim["rst"][:, 0],
+                              state=state, key="y")}
 
 
 class XnorMulModel(SCMulModel):

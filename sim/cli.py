@@ -99,14 +99,20 @@ def cmd_generate(args):
 
 def cmd_regress(args):
     from stochhw.sim.campaigns.regress import regression_cases, run_cases
+    from stochhw.sim.core.executor import check_scheduler
     from stochhw.sim.flows.cosim import SIMULATORS
     overrides = _parse_overrides(args.param)
     sims = SIMULATORS if args.sim == "all" else (args.sim,)
-    cases = regression_cases(args.designs, overrides)
     if args.waves and args.mode == "bulk":
         raise UsageError("--waves needs --mode percycle (bulk runs record no waveforms)")
+    if args.scheduler is not None:
+        check_scheduler(args.scheduler)
+    if args.junit is not None and Path(args.junit).is_dir():
+        raise UsageError(f"--junit {args.junit!r} is a folder; give a file name")
+    cases = regression_cases(args.designs, overrides, args.verilog, args.top)
     failures = run_cases(cases, sims, cycles=args.cycles, seed=args.seed, mode=args.mode,
-                         waves=args.waves, jobs=args.jobs, out=sys.stdout)
+                         waves=args.waves, jobs=args.jobs, out=sys.stdout,
+                         scheduler=args.scheduler, junit=args.junit)
     return EXIT_FAIL if failures else 0
 
 
@@ -271,16 +277,27 @@ def build_parser():
     p.add_argument("--all", action="store_true", help="every design with its defaults, one folder each")
     p.set_defaults(func=cmd_generate)
 
-    p = sub.add_parser("regress", help="co-simulate RTL against the golden model, cycle by cycle")
+    p = sub.add_parser("regress", help="co-simulate RTL (generated, or your own) against the golden "
+                                       "model, cycle by cycle, bit for bit")
     p.add_argument("designs", nargs="*", metavar="DESIGN", help="default: every design")
     p.add_argument("--sim", choices=SIMULATORS + ("all",), default="all")
     p.add_argument("--cycles", type=_positive, default=DEFAULT_CYCLES)
     p.add_argument("--seed", type=_nonnegative, default=1)
     p.add_argument("--mode", choices=MODES, default="bulk",
-                   help="bulk: harness-generated stimulus + signatures (fast, default); "
-                        "percycle: cocotb drives every cycle (debugging, waveforms)")
-    p.add_argument("--waves", action="store_true", help="dump waveforms into each run folder (percycle)")
-    p.add_argument("-j", "--jobs", type=_positive, default=2)
+                   help="bulk: harness-generated stimulus + signatures (fast, constant memory, "
+                        "default); percycle: cocotb drives every cycle (debugging, waveforms)")
+    p.add_argument("--waves", action="store_true",
+                   help="record waveforms into each run folder (percycle); the line names the file")
+    p.add_argument("--verilog", action="append", metavar="FILE",
+                   help="co-simulate your own Verilog (repeatable) against DESIGN's golden model "
+                        "with the -p parameters; its top module must have DESIGN's ports")
+    p.add_argument("--top", metavar="NAME", help="top module of --verilog (default: the one no "
+                                                 "other module instantiates)")
+    p.add_argument("--junit", metavar="FILE",
+                   help="write one JUnit XML file (xunit2) for the whole regression")
+    p.add_argument("-j", "--jobs", type=_positive, default=2, help="parallel local runs (default: 2)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run the cases on this Dask distributed scheduler (as sweeps do)")
     _add_params(p)
     p.set_defaults(func=cmd_regress)
 

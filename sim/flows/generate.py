@@ -118,7 +118,10 @@ def generate(design_name, overrides=None, top=None, cache_dir=CACHE_DIR):
     # which the key must see: editing the file in place must not serve stale Verilog.
     files = [hashlib.sha256(Path(params[p.name]).read_bytes()).hexdigest()
              for p in design.params if p.kind == "path" and params.get(p.name) is not None]
-    key = hashlib.sha256(json.dumps([_source_digest(), design.name, top, repr(sorted(params.items())),
+    # The key holds a file parameter's contents (above), not its path: the same file gives the
+    # same key on every machine and from every working folder.
+    keyed = {k: ("<file>" if design.param(k).kind == "path" and v is not None else v) for k, v in params.items()}
+    key = hashlib.sha256(json.dumps([_source_digest(), design.name, top, repr(sorted(keyed.items())),
                                      *files]).encode()).hexdigest()[:32]
     cached = Path(cache_dir) / f"{key}.v" if cache_dir is not None else None
     if cached is not None and cached.exists():
