@@ -187,7 +187,10 @@ class _RoundingModel(Specified):
         cycles, lanes = x_raw.shape
         dtype = np.int32 if self.in_width <= 30 else np.int64
         sign = dtype(1 << (self.in_width - 1))
-        low = np.uint64(mask(self.out_width))
+        low = dtype(mask(self.out_width))
+        # Lanes held in a type of exactly in_width bits are two's complement by reinterpretation.
+        signed_view = (x_raw.dtype.kind == "u" and x_raw.dtype.itemsize * 8 == self.in_width
+                       and x_raw.dtype.itemsize < np.dtype(dtype).itemsize)
         y = np.empty((cycles, lanes), dtype=np.uint64)
         y[0] = 0 if state is None else state.get("y", 0)       # register init, or carried
         block = max(1, self.BLOCK * 64 // max(lanes, 1))
@@ -196,15 +199,21 @@ class _RoundingModel(Specified):
         rows = cycles if state is not None else cycles - 1
         for a in range(0, rows, block):
             b = min(a + block, rows)
-            v = x_raw[a:b].astype(dtype)                    # raw bits, < 2^in_width
-            v ^= sign                                       # two's complement:
-            v -= sign                                       #   flip and subtract the sign bit
-            round_in_place(v, rnd_rows(a, b).astype(dtype), self.k, self.out_width, self.saturate)
-            v = v.astype(np.uint64) & low                   # raw bits (wraps)
+            if signed_view:
+                v = x_raw[a:b].view(f"i{x_raw.dtype.itemsize}").astype(dtype)
+            else:
+                v = x_raw[a:b].astype(dtype)                # raw bits, < 2^in_width
+                v ^= sign                                   # two's complement:
+                v -= sign                                   #   flip and subtract the sign bit
+            rnd = rnd_rows(a, b)
+            if rnd.dtype.kind != "u" or rnd.dtype.itemsize >= np.dtype(dtype).itemsize:
+                rnd = rnd.astype(dtype)                     # (narrower unsigned ones add as they are)
+            round_in_place(v, rnd, self.k, self.out_width, self.saturate)
+            inside = min(b, cycles - 1) - a                 # rows whose y lies in this stimulus
+            # Raw bits (wrapping), one cycle later, straight into y.
+            np.bitwise_and(v[:inside], low, out=y[a + 1:a + 1 + inside], casting="unsafe")
             if b == cycles:                                 # the D input at the chunk's last edge
-                state["y"] = v[-1] * np.uint64(not stim["rst"][-1, 0])
-                v = v[:-1]
-            y[a + 1:a + 1 + len(v)] = v                     # one cycle later
+                state["y"] = (v[-1] & low).astype(np.uint64) * np.uint64(not stim["rst"][-1, 0])
         rst = stim["rst"][:, 0].astype(bool)
         y[np.flatnonzero(rst[:-1]) + 1] = 0                 # reset edges clear the register
         return {"y": y}

@@ -31,6 +31,7 @@ Definition (all arithmetic modulo 2^64; :class:`StimulusLayout` holds the number
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -38,7 +39,7 @@ from stochhw.models.seeds import GOLDEN, MIX1, MIX2
 from stochhw.testbench.bus import from_words, word_count
 
 __all__ = ["extremes", "reset_cycles", "density_threshold", "directed_cycles", "PortFields",
-           "StimulusLayout", "make_stimulus", "DENSITY_BITS", "DIRECTED_BITS"]
+           "StimulusLayout", "make_stimulus", "mix64_inplace", "DENSITY_BITS", "DIRECTED_BITS"]
 
 #: Field of a 1-bit lane with a density other than 1/2: its threshold resolution is 2^-16.
 DENSITY_BITS = 16
@@ -160,11 +161,12 @@ def _words(seed, start, stop, total, first, count):
     t = np.arange(start, stop, dtype=np.uint64)
     base = np.uint64(seed) + (t * np.uint64(total) + np.uint64(first + 1)) * np.uint64(GOLDEN)
     z = base[:, None] + np.arange(count, dtype=np.uint64)[None, :] * np.uint64(GOLDEN)
-    return _mix64_inplace(z)
+    return mix64_inplace(z)
 
 
-def _mix64_inplace(z):
-    """:func:`stochhw.models.seeds.mix64` of ``z``, computed in place with one scratch array."""
+def mix64_inplace(z):
+    """:func:`stochhw.models.seeds.mix64` of the ``uint64`` array ``z``, computed in place with
+    one scratch array (a third of the memory traffic of ``mix64``); returns ``z``."""
     scratch = np.empty_like(z)
     np.right_shift(z, np.uint64(30), out=scratch)
     z ^= scratch
@@ -184,7 +186,7 @@ def _extreme_table(width, signed):
     return special[pick.astype(np.intp)]
 
 
-def make_stimulus(ports, cycles, seed, densities=None, *, start=0, stop=None):
+def make_stimulus(ports, cycles, seed, densities=None, *, start=0, stop=None, dtype=np.uint64):
     """Stimulus arrays for every input port, for the whole run or for one chunk of it.
 
     Parameters
@@ -199,41 +201,64 @@ def make_stimulus(ports, cycles, seed, densities=None, *, start=0, stop=None):
     start, stop : int, optional
         Return cycles ``start .. stop-1`` only (default: the whole run). The values are those
         of the whole run's arrays: chunks can be computed one at a time, in any order.
+    dtype : numpy dtype or None
+        Of the arrays (default ``uint64``, the raw-bits form every model takes). ``None``
+        gives each port the narrowest unsigned type that needs no conversion (``uint16`` for
+        16-bit lanes, ``uint8`` for 1-bit ones; ``uint64`` for widths that are no whole
+        number of bytes): the bulk flow's choice, to spare a copy of every value.
 
     Returns
     -------
-    dict of str -> ndarray of uint64, shape (stop - start, lanes)
+    dict of str -> ndarray, shape (stop - start, lanes)
     """
     if cycles < 1:
         raise ValueError(f"cycles must be >= 1, not {cycles}")
     stop = cycles if stop is None else stop
     if not 0 <= start <= stop <= cycles:
         raise ValueError(f"chunk {start}..{stop} is not within the run of {cycles} cycles")
-    layout = StimulusLayout.of(ports, densities)
+    layout = _layout(tuple(ports), tuple(sorted((densities or {}).items())))
     n = stop - start
     directed = min(max(directed_cycles(cycles) - start, 0), n)     # directed rows of this chunk
     stim = {}
     for f in layout.fields:
         port = f.port
-        values = np.empty((n, port.lanes), dtype=np.uint64)
-        if directed:
-            words = _words(seed, start, start + directed, layout.words, f.first_word, f.directed_words)
-            if port.lane_width > 1:
-                fields = from_words(words, port.lanes, f.directed_bits, dtype=np.uint8)
-                np.take(_extreme_table(port.lane_width, port.signed), fields, out=values[:directed],
-                        mode="clip")               # (indices < 256; "raise" is 4x slower)
-            else:
-                values[:directed] = from_words(words, port.lanes, 1)
+        w = port.lane_width
+        kind = dtype or (np.uint8 if w == 1 else _NARROW.get(w, np.uint64))
+        if not directed:                       # one view of the hash words, no copy
+            stim[port.name] = _random(f, _words(seed, start, stop, layout.words, f.first_word,
+                                                f.random_words), kind)
+            continue
+        values = np.empty((n, port.lanes), dtype=kind)
+        words = _words(seed, start, start + directed, layout.words, f.first_word, f.directed_words)
+        if w > 1:
+            fields = from_words(words, port.lanes, f.directed_bits, dtype=None)
+            np.take(_extreme_table(w, port.signed).astype(kind), fields, out=values[:directed],
+                    mode="clip")               # (indices < 256; "raise" is 4x slower)
+        else:
+            values[:directed] = from_words(words, port.lanes, 1, dtype=None)
         if directed < n:
             words = _words(seed, start + directed, stop, layout.words, f.first_word, f.random_words)
-            if f.threshold is not None:
-                fields = from_words(words, port.lanes, f.random_bits, dtype=None)
-                np.less(fields, f.threshold, out=values[directed:], casting="unsafe")
-            else:
-                values[directed:] = from_words(words, port.lanes, f.random_bits, dtype=None)
+            values[directed:] = _random(f, words, None)
         stim[port.name] = values
-    rst = np.zeros((n, 1), dtype=np.uint64)
+    rst = np.zeros((n, 1), dtype=dtype or np.uint8)
     marks = [c - start for c in reset_cycles(cycles) if start <= c < stop]
     rst[marks] = 1
     stim["rst"] = rst
     return stim
+
+
+#: Lane widths whose values are a view of the hash words' bytes.
+_NARROW = {8: np.uint8, 16: np.uint16, 32: np.uint32, 64: np.uint64}
+
+
+def _random(f, words, dtype):
+    """The random-cycle values of port field ``f`` from its hash words."""
+    fields = from_words(words, f.port.lanes, f.random_bits, dtype=None)
+    if f.threshold is not None:
+        fields = fields < f.threshold
+    return fields if dtype is None else fields.astype(dtype, copy=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _layout(ports, densities):
+    return StimulusLayout.of(ports, dict(densities))

