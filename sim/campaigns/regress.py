@@ -198,7 +198,7 @@ def _replay(case, simulator, cycles, seed):
     return replay_command(case.design, case.overrides, simulator, cycles, seed, case.verilog, case.top)
 
 
-def run_cases(cases, simulators, cycles, seed=1, mode="bulk", waves=False, jobs=2, out=sys.stdout,
+def run_cases(cases, simulators, cycles, seed=1, mode="bulk", waves=False, jobs=2, out=None,
               scheduler=None, junit=None, build_root="build"):
     """Run every case on every simulator; print one line per run; return the failed outcomes.
 
@@ -217,7 +217,10 @@ def run_cases(cases, simulators, cycles, seed=1, mode="bulk", waves=False, jobs=
         Write one JUnit XML (xunit2) file for the whole regression.
     build_root : path
         Builds, caches and run folders (relative paths are the workers' own on a cluster).
+    out : file-like, optional
+        Where the lines go (default: ``sys.stdout`` at the time of the call).
     """
+    out = sys.stdout if out is None else out
     validate_cases(cases, simulators, cycles, mode, 1 if scheduler else jobs, build_root)
     work = [(case, sim) for case in cases for sim in simulators]
     outcomes = {}               # index in work -> Outcome

@@ -717,7 +717,7 @@ class _Run:
                 if finished:
                     if not sim.ok() or (model_at >= self.cycles and not check.pending):
                         break
-                    if check.pending and not check.unmatched:
+                    if check.pending and not check.unmatched and check.at_end:
                         break                    # the simulator signed fewer chunks
                 if not progressed:
                     time.sleep(0.02)
@@ -844,6 +844,7 @@ class _SignatureCheck:
         self.bad = 0
         self.first_bad = None      # (chunk index, (a, b, snapshot))
         self._actual = deque()
+        self.at_end = False        # the last read reached the end of the file
         self._file = None
         self._partial = ""
 
@@ -861,8 +862,13 @@ class _SignatureCheck:
             try:
                 self._file = open(self.path)
             except FileNotFoundError:
+                self.at_end = True     # nothing written (yet)
                 return False
-        text = self._partial + self._file.read()
+        # A bounded read: when the simulator runs ahead of the model, its signatures wait in
+        # the file, not in memory.
+        chunk = self._file.read(1 << 20) if len(self._actual) < 65536 else None
+        self.at_end = chunk is not None and len(chunk) < 1 << 20
+        text = self._partial + (chunk or "")
         lines = text.split("\n")
         self._partial = lines.pop()
         for word in lines:
