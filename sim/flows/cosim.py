@@ -697,7 +697,7 @@ class _Run:
         sim = _Simulator(command + plusargs, self.run_dir, log)
         state = {}
         model_at = 0
-        last_print = time.perf_counter()
+        last_print = loop_start = time.perf_counter()
         try:
             while True:
                 progressed = False
@@ -724,7 +724,7 @@ class _Run:
                 now = time.perf_counter()
                 if self.progress is not None and now - last_print >= PROGRESS_EVERY:
                     last_print = now
-                    self._print_progress(sim, check, model_at)
+                    self._print_progress(sim, check, model_at, now - loop_start)
             sim.wait()
         finally:
             sim.stop()
@@ -744,13 +744,14 @@ class _Run:
             self._localise(command, check)
         return self._result("bulk", started, build_seconds, sim.seconds, actual)
 
-    def _print_progress(self, sim, check, model_at):
+    def _print_progress(self, sim, check, model_at, elapsed):
         signed = min(self.cycles, check.signed * self.chunk)
         checked = min(self.cycles, check.verified * self.chunk)
-        rate = signed / sim.elapsed() if sim.elapsed() > 0 else 0
-        eta = f", ETA {(self.cycles - signed) / rate:,.0f} s" if rate > 0 and signed < self.cycles else ""
+        # The run ends when the last chunk is checked: the ETA follows the checking.
+        rate = checked / elapsed if elapsed > 0 else 0
+        eta = f", ETA {(self.cycles - checked) / rate:,.0f} s" if rate > 0 and checked < self.cycles else ""
         print(f"  {self.label}: {signed:,}/{self.cycles:,} cycles simulated "
-              f"({100 * signed / self.cycles:.0f}%), model at {model_at:,}, {checked:,} checked"
+              f"({100 * signed / self.cycles:.0f}%), {checked:,} checked against the model"
               f"{eta}", file=self.progress, flush=True)
 
     def _localise(self, command, check):
