@@ -4,35 +4,42 @@ import numpy as np
 
 from stochhw.models.bits import to_signed
 
-__all__ = ["Mismatch", "compare_outputs"]
+__all__ = ["VerificationFailure", "Mismatch", "compare_outputs"]
 
 
-class Mismatch(AssertionError):
-    """RTL and model disagree; the message names cycle, lane, inputs, expected, actual and seed.
+class VerificationFailure(AssertionError):
+    """A verification run did not pass; the message starts with the run's label.
 
     Attributes
     ----------
     label : str
         Design, parameters, simulator and mode (empty if none was given).
     detail : str
-        The message without the label: how many values differ, over which cycles, the first
-        few of them in full.
+        The message without the label.
     run_dir : str or None
         The run folder (set by :func:`stochhw.sim.flows.cosim.run_cosim`).
     replay : str or None
         The command that replays the run per cycle with waveforms (set by ``run_cosim``).
+    waves : str or None
+        The waveform file of the run, when it recorded one.
     """
 
-    def __init__(self, detail, *, label="", run_dir=None, replay=None):
+    def __init__(self, detail, *, label="", run_dir=None, replay=None, waves=None):
         self.detail, self.label, self.run_dir, self.replay = detail, label, run_dir, replay
+        self.waves = waves
         super().__init__(f"{label}: {detail}" if label else detail)
 
     def __reduce__(self):       # keep the attributes across processes (regress workers)
-        return (_rebuild, (self.detail, self.label, self.run_dir, self.replay))
+        return (_rebuild, (type(self), self.detail, self.label, self.run_dir, self.replay, self.waves))
 
 
-def _rebuild(detail, label, run_dir, replay):
-    return Mismatch(detail, label=label, run_dir=run_dir, replay=replay)
+def _rebuild(kind, detail, label, run_dir, replay, waves):
+    return kind(detail, label=label, run_dir=run_dir, replay=replay, waves=waves)
+
+
+class Mismatch(VerificationFailure):
+    """RTL and model disagree; the message names cycle, lane, inputs, expected, actual and seed
+    (``detail``: how many values differ, over which cycles, the first few in full)."""
 
 
 def _show(value, port):

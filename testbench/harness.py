@@ -84,6 +84,14 @@ endmodule
 """
 
 
+#: Reads ``+cycles=N`` (both harnesses).
+_CYCLES_ARG = f"""    if (!$value$plusargs("cycles=%d", cycles)) begin
+      $display("{HARNESS_TOP}: +cycles=N is required");
+      $finish;
+    end
+"""
+
+
 def output_words(ports):
     """``[(port, first_word, words)]`` of the outputs, and ``K``, the output words per cycle."""
     slots, first = [], 0
@@ -317,11 +325,7 @@ module {HARNESS_TOP}(clk, done);
   endtask
 
   initial begin
-    if (!$value$plusargs("cycles=%d", cycles)) begin
-      $display("{HARNESS_TOP}: +cycles=N is required");
-      $finish;
-    end
-    if (!$value$plusargs("stim_seed=%d", seed)) seed = 64'd0;
+{_CYCLES_ARG}    if (!$value$plusargs("stim_seed=%d", seed)) seed = 64'd0;
     if (!$value$plusargs("chunk=%d", chunk)) chunk = 64'd4096;
     if ($value$plusargs("sigfile=%s", sigfile)) sig_fd = $fopen(sigfile, "w");
     if ($value$plusargs("dumpfile=%s", dumpfile)) begin
@@ -401,11 +405,7 @@ module {HARNESS_TOP}(clk, done{"".join(f", q_{p.name}" for p in data_out)});
   {top} dut({conns});
 
   initial begin
-    if (!$value$plusargs("cycles=%d", cycles)) begin
-      $display("{HARNESS_TOP}: +cycles=N is required");
-      $finish;
-    end
-    if (!$value$plusargs("stim_seed=%d", s)) s = 64'd1;
+{_CYCLES_ARG}    if (!$value$plusargs("stim_seed=%d", s)) s = 64'd1;
     s = s | 64'd1;
   end
 

@@ -27,17 +27,17 @@ from pathlib import Path
 from stochhw.models.checks import ParameterError
 from stochhw.sim.core.executor import make_executor, run_jobs
 from stochhw.sim.core.files import write_atomic
-from stochhw.sim.core.resources import package_file, shown_path
+from stochhw.sim.core.resources import package_file
 from stochhw.sim.core.toolchain import require_simulator
 from stochhw.sim.designs import REGISTRY, get_design
 from stochhw.sim.flows.cosim import (
-    CosimFailed,
     check_memory,
     check_user_top,
+    params_text,
     replay_command,
     run_cosim,
 )
-from stochhw.testbench.check import Mismatch
+from stochhw.testbench.check import Mismatch, VerificationFailure
 
 __all__ = ["Case", "Outcome", "regression_cases", "validate_cases", "run_cases", "write_junit"]
 
@@ -67,7 +67,7 @@ class Case:
     @property
     def params_text(self):
         """``k=v ...`` as typed, package files by their package-relative name."""
-        return " ".join(f"{k}={_cli_value(shown_path(v))}" for k, v in self.overrides.items()) or "(defaults)"
+        return params_text(self.overrides)
 
     def name(self, simulator, mode):
         """The JUnit test name: design, parameters, simulator and mode."""
@@ -100,16 +100,9 @@ class Outcome:
             return (f"PASS {self.label}: {self.cycles} cycles in {self.seconds:.1f} s "
                     f"({rate:.1f} k cycles/s) [{self.run_dir}]{waves}")
         text = self.message.replace("\n", "\n    ")
-        return (f"FAIL {self.label} [{self.run_dir or 'no run folder'}]:\n    {text}\n"
+        waves = f"\n    waves: {self.waves}" if self.waves else ""
+        return (f"FAIL {self.label} [{self.run_dir or 'no run folder'}]:\n    {text}{waves}\n"
                 f"    replay: {self.replay}")
-
-
-def _cli_value(value):
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, (tuple, list)):
-        return ",".join(map(str, value))
-    return "none" if value is None else str(value)
 
 
 def _resolve_files(design, case):
@@ -183,10 +176,10 @@ def _one(case, simulator, cycles, seed, mode, waves, build_root):
                            verilog=list(case.verilog) or None, top=case.top)
         return Outcome(case, simulator, mode, cycles, seed, True, result.seconds, result.run_dir,
                        result.label, waves=result.waves)
-    except (Mismatch, CosimFailed) as exc:
+    except VerificationFailure as exc:
         return Outcome(case, simulator, mode, cycles, seed, False, time.perf_counter() - start,
                        exc.run_dir, exc.label or _label(case, simulator, mode), exc.detail,
-                       exc.replay or _replay(case, simulator, cycles, seed),
+                       exc.replay or _replay(case, simulator, cycles, seed), exc.waves,
                        kind="failure" if isinstance(exc, Mismatch) else "error")
 
 
@@ -205,7 +198,7 @@ def run_cases(cases, simulators, cycles, seed=1, mode="bulk", waves=False, jobs=
     Parameters
     ----------
     cases : list of Case
-        From :func:`regression_cases`.
+        From :func:`regression_cases` (or ``(design, overrides)`` pairs).
     simulators : sequence of str
     cycles, seed, mode, waves
         As for :func:`stochhw.sim.flows.cosim.run_cosim`.
@@ -221,6 +214,7 @@ def run_cases(cases, simulators, cycles, seed=1, mode="bulk", waves=False, jobs=
         Where the lines go (default: ``sys.stdout`` at the time of the call).
     """
     out = sys.stdout if out is None else out
+    cases = [c if isinstance(c, Case) else Case(c[0], dict(c[1])) for c in cases]
     validate_cases(cases, simulators, cycles, mode, 1 if scheduler else jobs, build_root)
     work = [(case, sim) for case in cases for sim in simulators]
     outcomes = {}               # index in work -> Outcome

@@ -54,7 +54,7 @@ from stochhw.sim.core.resources import shown_path
 from stochhw.sim.core.toolchain import require_simulator, tool_env, yosys_command
 from stochhw.sim.designs import get_design
 from stochhw.sim.flows.generate import generate
-from stochhw.testbench.check import Mismatch, compare_outputs
+from stochhw.testbench.check import Mismatch, VerificationFailure, compare_outputs
 from stochhw.testbench.harness import (
     HARNESS_TOP,
     ICARUS_TOP,
@@ -69,7 +69,7 @@ from stochhw.testbench.stimuli import make_stimulus
 
 __all__ = ["SIMULATORS", "MODES", "DEFAULT_CYCLES", "DEFAULT_CHUNK", "CosimResult", "CosimFailed",
            "PortMismatch", "VerilogSource", "run_cosim", "build_bulk", "block_cycles", "check_user_top", "replay_command", "estimate_memory",
-           "check_memory"]
+           "check_memory", "params_text", "cli_value"]
 
 SIMULATORS = ("icarus", "verilator")
 MODES = ("bulk", "percycle")
@@ -88,23 +88,12 @@ AHEAD = 4
 PROGRESS_EVERY = 5.0
 
 
-class CosimFailed(AssertionError):
+class CosimFailed(VerificationFailure):
     """The simulation itself failed (build error, crash, X on an output); names the log.
 
-    Attributes ``label``, ``detail``, ``run_dir`` and ``replay`` as for
-    :class:`stochhw.testbench.check.Mismatch`.
+    Attributes ``label``, ``detail``, ``run_dir``, ``replay`` and ``waves`` as for every
+    :class:`stochhw.testbench.check.VerificationFailure`.
     """
-
-    def __init__(self, detail, *, label="", run_dir=None, replay=None):
-        self.detail, self.label, self.run_dir, self.replay = detail, label, run_dir, replay
-        super().__init__(f"{label}: {detail}" if label else detail)
-
-    def __reduce__(self):       # keep the attributes across processes (regress workers)
-        return (_failed, (self.detail, self.label, self.run_dir, self.replay))
-
-
-def _failed(detail, label, run_dir, replay):
-    return CosimFailed(detail, label=label, run_dir=run_dir, replay=replay)
 
 
 class PortMismatch(ParameterError):
@@ -472,7 +461,7 @@ def replay_command(design_name, overrides, simulator, cycles, seed, verilog=None
     """The ``stochhw regress`` command that replays a run per cycle, with waveforms."""
     words = ["stochhw", "regress", design_name]
     for k, v in (overrides or {}).items():
-        words += ["-p", f"{k}={_cli_value(v)}"]
+        words += ["-p", f"{k}={cli_value(v)}"]
     words += ["--sim", simulator, "--mode", "percycle", "--waves", "--cycles", str(cycles),
               "--seed", str(seed)]
     for f in verilog or ():
@@ -482,7 +471,8 @@ def replay_command(design_name, overrides, simulator, cycles, seed, verilog=None
     return shlex.join(words)
 
 
-def _cli_value(value):
+def cli_value(value):
+    """A parameter value as typed after ``-p K=``."""
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, (tuple, list)):
@@ -490,9 +480,10 @@ def _cli_value(value):
     return "none" if value is None else str(value)
 
 
-def _fmt(params):
-    """``k=v ...`` as typed on the command line; package files by their package-relative name."""
-    return " ".join(f"{k}={_cli_value(shown_path(v))}" for k, v in params.items())
+def params_text(params):
+    """``k=v ...`` as typed on the command line (package files by their package-relative name),
+    or ``(defaults)``."""
+    return " ".join(f"{k}={cli_value(shown_path(v))}" for k, v in params.items()) or "(defaults)"
 
 
 def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CYCLES, seed=1,
@@ -590,14 +581,14 @@ def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CY
     runs = Path(build_root) / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     run_dir = Path(tempfile.mkdtemp(dir=runs, prefix=f"{source.top}-{simulator}-{mode}-")).resolve()
-    label = (f"{design_name} {_fmt(overrides or {}) or '(defaults)'}"
+    label = (f"{design_name} {params_text(overrides or {})}"
              f"{' (' + source.top + ' from --verilog)' if verilog else ''} on {simulator} ({mode})")
     replay = replay_command(design_name, overrides, simulator, cycles, seed,
                             [str(Path(f).resolve()) for f in verilog or ()], top)
     run = _Run(design_name, params, source, model, simulator, cycles, seed, chunk, densities,
                latency, label, run_dir, Path(build_root), progress, own_model)
     write_atomic(run_dir / "run.json", json.dumps({
-        "design": design_name, "params": {k: _cli_value(v) for k, v in params.items()},
+        "design": design_name, "params": {k: cli_value(v) for k, v in params.items()},
         "simulator": simulator, "mode": mode, "cycles": cycles, "seed": seed, "chunk": chunk,
         "top": source.top, "verilog": [str(Path(f).resolve()) for f in verilog or ()],
         "replay": replay}, indent=1) + "\n")
@@ -606,8 +597,10 @@ def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CY
             result = run.percycle(waves, stim if stimulus is not None else None, started)
         else:
             result = run.bulk(dump, started)
-    except (Mismatch, CosimFailed) as exc:
+    except VerificationFailure as exc:
         exc.label, exc.run_dir, exc.replay = label, str(run_dir), replay
+        found = [p for p in (run_dir / "waves.fst", run_dir / "waves.vcd") if p.exists()]
+        exc.waves = str(found[0]) if waves and found else None
         exc.args = (f"{label}: {exc.detail}",)
         raise
     return result
