@@ -34,7 +34,7 @@ import numpy as np
 
 from stochhw.models.seeds import GOLDEN, MIX1, MIX2
 from stochhw.testbench.bus import from_words, to_words, word_count
-from stochhw.testbench.stimuli import DIRECTED_BITS, StimulusLayout, extremes, mix64_inplace
+from stochhw.testbench.stimuli import DIRECTED_BITS, StimulusLayout, extreme_table, mix64_inplace
 
 __all__ = ["HARNESS_TOP", "TESTBENCH_TOP", "OUT_GOLDEN", "MAX_LANE_WIDTH", "VERILATOR_MAIN",
            "ICARUS_TOP", "output_words", "output_signatures", "make_harness", "parse_dump"]
@@ -127,11 +127,17 @@ def output_signatures(ports, outputs, chunk, first_cycle=0):
     parts = [to_words(outputs[p.name], p.lane_width) for p, _, _ in slots]
     words = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
     n = words.shape[0]
-    t = np.arange(first_cycle, first_cycle + n, dtype=np.uint64)[:, None]
-    k = np.arange(1, total + 1, dtype=np.uint64)[None, :]
-    words += (t * np.uint64(total) + k) * np.uint64(OUT_GOLDEN)
-    per_cycle = mix64_inplace(words).sum(axis=1, dtype=np.uint64)   # wraps modulo 2^64, like the harness
-    return np.add.reduceat(per_cycle, np.arange(0, n, chunk))
+    # words[t, k] + (t*K + k + 1) * OUT_GOLDEN: a per-cycle column plus a per-word row.
+    t = np.arange(first_cycle, first_cycle + n, dtype=np.uint64)
+    words += ((t * np.uint64(total) + np.uint64(1)) * np.uint64(OUT_GOLDEN))[:, None]
+    words += (np.arange(total, dtype=np.uint64) * np.uint64(OUT_GOLDEN))[None, :]
+    hashed = mix64_inplace(words)
+    # Sums over whole chunks as one long reduction each (wrapping modulo 2^64, like the harness).
+    whole = n // chunk
+    sums = hashed[:whole * chunk].reshape(whole, chunk * total).sum(axis=1, dtype=np.uint64)
+    if whole * chunk < n:
+        sums = np.append(sums, hashed[whole * chunk:].sum(dtype=np.uint64))
+    return sums
 
 
 def parse_dump(text, ports):
@@ -156,21 +162,15 @@ def _hex(value, width=64):
     return f"{width}'h{value & ((1 << width) - 1):x}"
 
 
-def _extremes_function(name, width, signed):
-    """``name(e)``: the extreme value that the ``DIRECTED_BITS``-bit field ``e`` picks."""
-    values = extremes(width, signed)
-    n = len(values)
-    cases = "\n".join(f"        {i}: {name} = {_hex(int(v), width)};" for i, v in enumerate(values))
-    return (f"  function [{width - 1}:0] {name};\n"
-            f"    input [{DIRECTED_BITS - 1}:0] e;\n"
-            f"    reg [15:0] index;\n"
-            f"    begin\n"
-            f"      index = ({{8'd0, e}} * 16'd{n}) >> {DIRECTED_BITS};\n"
-            f"      case (index)\n{cases}\n"
-            f"        default: {name} = {width}'h0;\n"
-            f"      endcase\n"
-            f"    end\n"
-            f"  endfunction\n")
+def _extremes_table(name, width, signed):
+    """``name``: the table of the extreme value each ``DIRECTED_BITS``-bit field picks, as a
+    memory (declaration, and the statements that fill it at time 0): one array read per lane
+    and directed cycle, no arithmetic."""
+    table = extreme_table(width, signed)
+    size = 1 << DIRECTED_BITS
+    declaration = f"  reg [{width - 1}:0] {name} [0:{size - 1}];\n"
+    fill = "".join(f"    {name}[{e}] = {_hex(int(v), width)};\n" for e, v in enumerate(table))
+    return declaration, fill
 
 
 def _draw(f, words, indent):
@@ -188,9 +188,9 @@ def _stimulus(f):
     if w == 1:
         lines.append(f"        p_{name}_next = r_{name}[{port.lanes - 1}:0];")
     else:
-        func = f"extreme_{w}{'s' if port.signed else 'u'}"
+        table = f"extreme_{w}{'s' if port.signed else 'u'}"
         lines += [f"        p_{name}_next[{i * w + w - 1}:{i * w}] = "
-                  f"{func}(r_{name}[{i * DIRECTED_BITS + DIRECTED_BITS - 1}:{i * DIRECTED_BITS}]);"
+                  f"{table}[r_{name}[{i * DIRECTED_BITS + DIRECTED_BITS - 1}:{i * DIRECTED_BITS}]];"
                   for i in range(port.lanes)]
     lines.append("      end else begin")
     lines += _draw(f, f.random_words, "        ")
@@ -235,12 +235,12 @@ def make_harness(ports, top, densities=None, *, ceiling=False):
         return _ceiling_harness(ports, top)
     layout = StimulusLayout.of(ports, densities)
     slots, total_out = output_words(ports)
-    functions = {}
+    tables = {}
     for f in layout.fields:
         w = f.port.lane_width
         if w > 1:
             name = f"extreme_{w}{'s' if f.port.signed else 'u'}"
-            functions.setdefault(name, _extremes_function(name, w, f.port.signed))
+            tables.setdefault(name, _extremes_table(name, w, f.port.signed))
     data_in = [f.port for f in layout.fields]
     data_out = [p for p, _, _ in slots]
     conns = ", ".join([".clk(clk)", ".rst(rst)"] + [f".{p.name}(p_{p.name})" for p in ports if p.name != "rst"])
@@ -311,7 +311,7 @@ module {HARNESS_TOP}(clk, done);
     end
   endfunction
 
-{"".join(functions.values())}
+{"".join(declaration for declaration, _ in tables.values())}
   // Inputs of cycle tt into the *_next registers; ctr holds seed + (tt*{layout.words} + 1) * GOLDEN.
   task stimulus;
     input [63:0] tt;
@@ -325,7 +325,7 @@ module {HARNESS_TOP}(clk, done);
   endtask
 
   initial begin
-{_CYCLES_ARG}    if (!$value$plusargs("stim_seed=%d", seed)) seed = 64'd0;
+{"".join(fill for _, fill in tables.values())}{_CYCLES_ARG}    if (!$value$plusargs("stim_seed=%d", seed)) seed = 64'd0;
     if (!$value$plusargs("chunk=%d", chunk)) chunk = 64'd4096;
     if ($value$plusargs("sigfile=%s", sigfile)) sig_fd = $fopen(sigfile, "w");
     if ($value$plusargs("dumpfile=%s", dumpfile)) begin

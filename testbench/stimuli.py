@@ -39,7 +39,7 @@ from stochhw.models.seeds import GOLDEN, MIX1, MIX2
 from stochhw.testbench.bus import from_words, word_count
 
 __all__ = ["extremes", "reset_cycles", "density_threshold", "directed_cycles", "PortFields",
-           "StimulusLayout", "make_stimulus", "mix64_inplace", "DENSITY_BITS", "DIRECTED_BITS"]
+           "StimulusLayout", "extreme_table", "make_stimulus", "mix64_inplace", "DENSITY_BITS", "DIRECTED_BITS"]
 
 #: Field of a 1-bit lane with a density other than 1/2: its threshold resolution is 2^-16.
 DENSITY_BITS = 16
@@ -179,11 +179,15 @@ def mix64_inplace(z):
     return z
 
 
-def _extreme_table(width, signed):
-    """The extreme value each :data:`DIRECTED_BITS`-bit field picks: ``(e * n) >> 8``."""
+@functools.lru_cache(maxsize=128)
+def extreme_table(width, signed):
+    """The extreme value each :data:`DIRECTED_BITS`-bit field ``e`` picks:
+    ``extremes(width, signed)[(e * n) >> 8]`` for ``e = 0 .. 255`` (read-only)."""
     special = extremes(width, signed)
     pick = (np.arange(1 << DIRECTED_BITS, dtype=np.uint64) * np.uint64(special.size)) >> np.uint64(DIRECTED_BITS)
-    return special[pick.astype(np.intp)]
+    table = special[pick.astype(np.intp)]
+    table.flags.writeable = False
+    return table
 
 
 def make_stimulus(ports, cycles, seed, densities=None, *, start=0, stop=None, dtype=np.uint64):
@@ -232,7 +236,7 @@ def make_stimulus(ports, cycles, seed, densities=None, *, start=0, stop=None, dt
         words = _words(seed, start, start + directed, layout.words, f.first_word, f.directed_words)
         if w > 1:
             fields = from_words(words, port.lanes, f.directed_bits, dtype=None)
-            np.take(_extreme_table(w, port.signed).astype(kind), fields, out=values[:directed],
+            np.take(extreme_table(w, port.signed).astype(kind), fields, out=values[:directed],
                     mode="clip")               # (indices < 256; "raise" is 4x slower)
         else:
             values[:directed] = from_words(words, port.lanes, 1, dtype=None)

@@ -19,6 +19,11 @@ Subjects, all on the same design (default: 64-lane ``sru_array``, external rando
   each in a fresh process;
 * Yosys synthesis (xilinx), cold (fresh cache) and cached.
 
+Every subject's CPU time (this process and the simulators it ran) is reported beside its wall
+time: on a shared machine the wall time depends on everything else that runs, and a bulk run
+(model and simulator, two processes) and a ceiling run (one) do not suffer alike. The machine's
+load average at the start and the end is part of the report.
+
 Targets (issue 17; benchmark targets, not tests): bulk on Verilator end to end >= 50% of the
 Verilator ceiling; bulk on Icarus >= 5x the per-cycle loop on Icarus; peak memory at 4 M
 cycles <= 1.3x that at 0.4 M.
@@ -28,6 +33,7 @@ one bench run takes minutes, not hours; rates are per second either way.
 """
 
 import multiprocessing
+import os
 import resource
 import statistics
 import subprocess
@@ -44,7 +50,7 @@ from stochhw.testbench.amaranth_sim import run_amaranth
 from stochhw.testbench.harness import output_signatures
 from stochhw.testbench.stimuli import make_stimulus
 
-__all__ = ["run_bench", "format_bench", "TARGETS"]
+__all__ = ["run_bench", "format_bench", "TARGETS", "SUBJECTS"]
 
 #: The issue-17 targets: (what, threshold).
 TARGETS = {
@@ -52,6 +58,11 @@ TARGETS = {
     "icarus_bulk_vs_percycle": 5.0,
     "memory_4m_vs_0m4": 1.3,
 }
+
+#: The subjects, in the order they run and are shown.
+SUBJECTS = ("golden model (chunk by chunk)", "python side of bulk (stimulus, model, signatures)",
+            "amaranth sim", "icarus percycle", "icarus bulk", "icarus design-only ceiling",
+            "verilator percycle", "verilator bulk", "verilator design-only ceiling")
 
 #: Cycles of the two memory measurements.
 MEMORY_CYCLES = (400_000, 4_000_000)
@@ -107,16 +118,20 @@ def _subjects(design_name, overrides, cycles, build_root):
             return time.perf_counter() - start, None
         return run
 
-    subjects["golden model (chunk by chunk)"] = (cycles, python_side(True))
-    subjects["python side of bulk (stimulus, model, signatures)"] = (cycles, python_side(False))
-    subjects["amaranth sim"] = (max(200, cycles // 1000), amaranth)
-    subjects["icarus percycle"] = (max(200, cycles // 500), cosim("icarus", "percycle"))
-    subjects["icarus bulk"] = (max(200, cycles // 50), cosim("icarus", "bulk"))
-    subjects["icarus design-only ceiling"] = (max(200, cycles // 50), ceiling("icarus"))
-    subjects["verilator percycle"] = (max(200, cycles // 50), cosim("verilator", "percycle"))
-    subjects["verilator bulk"] = (cycles, cosim("verilator", "bulk"))
-    subjects["verilator design-only ceiling"] = (cycles, ceiling("verilator"))
+    runs = (python_side(True), python_side(False), amaranth, cosim("icarus", "percycle"),
+            cosim("icarus", "bulk"), ceiling("icarus"), cosim("verilator", "percycle"),
+            cosim("verilator", "bulk"), ceiling("verilator"))
+    shares = (1, 1, 1000, 500, 50, 50, 50, 1, 1)        # slow subjects run a fraction of the cycles
+    for name, run, share in zip(SUBJECTS, runs, shares):
+        subjects[name] = (max(200, cycles // share), run)
     return subjects
+
+
+def _cpu_seconds():
+    """CPU time of this process and of its finished children (simulators): what a subject
+    costs whatever else the machine is doing (its wall time depends on that)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _peak_child(design_name, overrides, cycles, build_root):
@@ -148,6 +163,7 @@ def run_bench(design_name="sru_array", overrides=None, repeats=3, cycles=1_000_0
     yosys_command()
     if overrides is None:
         overrides = {"lanes": lanes, "source": "external"}
+    load = [round(os.getloadavg()[0], 2)]
     subjects = _subjects(design_name, overrides, cycles, build_root)
     lane_count = overrides.get("lanes", 1)
     # Warm-up: builds, first-use compilation of yowasp, imports; not counted.
@@ -157,9 +173,12 @@ def run_bench(design_name="sru_array", overrides=None, repeats=3, cycles=1_000_0
         fn(min(n, 500))
     times = {name: [] for name in subjects}
     sim_times = {name: [] for name in subjects}
+    cpu_times = {name: [] for name in subjects}
     for r in range(repeats):
         for name, (n, fn) in subjects.items():
+            cpu = _cpu_seconds()
             seconds, sim_seconds = fn(n)
+            cpu_times[name].append(_cpu_seconds() - cpu)
             times[name].append(seconds)
             if sim_seconds is not None:
                 sim_times[name].append(sim_seconds)
@@ -174,6 +193,7 @@ def run_bench(design_name="sru_array", overrides=None, repeats=3, cycles=1_000_0
                       "cycles_per_second": round(n / median, 1),
                       "lane_cycles_per_second": round(n * lane_count / median, 1),
                       "seconds": [round(t, 6) for t in times[name]]}
+        rows[name]["cpu_median_seconds"] = round(statistics.median(cpu_times[name]), 6)
         if sim_times[name]:
             rows[name]["simulator_median_seconds"] = round(statistics.median(sim_times[name]), 6)
     for simulator in ("icarus", "verilator"):
@@ -192,6 +212,7 @@ def run_bench(design_name="sru_array", overrides=None, repeats=3, cycles=1_000_0
         report["memory"] = _peak_memory(design_name, overrides, build_root, memory_cycles)
     report["synthesis"] = _bench_synth(design_name, overrides, repeats)
     report["targets"] = _targets(report)
+    report["load_average"] = load + [round(os.getloadavg()[0], 2)]
     return report
 
 
@@ -231,13 +252,15 @@ def format_bench(report):
     """The report as Markdown: the throughput table, the targets, memory and synthesis."""
     lines = [f"Throughput on {report['design']} {report['params']} "
              f"(median of {report['repeats']} runs, measured side by side; co-simulation end to end)", "",
-             "| subject | cycles | median s | cycles/s | lane-cycles/s | vs per-cycle | vs ceiling |",
-             "|---|--:|--:|--:|--:|--:|--:|"]
-    for name, row in report["throughput"].items():
+             "| subject | cycles | median s | CPU s | cycles/s | lane-cycles/s | vs per-cycle | vs ceiling |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|"]
+    order = {name: i for i, name in enumerate(SUBJECTS)}
+    for name, row in sorted(report["throughput"].items(), key=lambda item: order.get(item[0], len(order))):
         ratio, fraction = row.get("speedup_vs_percycle"), row.get("fraction_of_ceiling")
         sim = row.get("simulator_median_seconds")
         shown = name + (f" (simulator alone {sim:.3f} s)" if sim is not None else "")
         lines.append(f"| {shown} | {row['cycles']} | {row['median_seconds']:.3f} | "
+                     f"{row.get('cpu_median_seconds', 0):.3f} | "
                      f"{row['cycles_per_second']:,.0f} | {row['lane_cycles_per_second']:,.0f} | "
                      f"{'' if ratio is None else f'{ratio:.1f}x'} | "
                      f"{'' if fraction is None else f'{100 * fraction:.0f}%'} |")
@@ -256,6 +279,9 @@ def format_bench(report):
         sign = "<=" if name == "memory_4m_vs_0m4" else ">="
         lines.append(f"- {names[name]}: {t['value']:g} (target {sign} {t['target']:g}): "
                      f"{'met' if t['met'] else 'NOT met'}")
+    if "load_average" in report:
+        lines += ["", f"Load average (1 min) at the start and the end: "
+                      f"{report['load_average'][0]:g}, {report['load_average'][1]:g}"]
     s = report["synthesis"]
     lines += ["", f"Synthesis ({s['family']}): cold {s['cold_median_seconds']:.2f} s, cached "
                   f"{s['cached_median_seconds']:.3f} s ({100 * s['cached_fraction_of_cold']:.2f}% of cold)"]
