@@ -18,7 +18,7 @@ import dataclasses
 import numpy as np
 
 from stochhw.models.bits import mask
-from stochhw.models.clocked import register
+from stochhw.models.clocked import check_lanes, register
 from stochhw.models.sc_stream import (
     Generators,
     bits_param,
@@ -84,12 +84,15 @@ class SNGModel(Specified):
     def __init__(self, spec=None, /, **params):
         self.spec = spec_from(SNGSpec, spec, params)
 
-    def randoms(self, stim):
+    def randoms(self, stim, state=None):
         """Random number of every lane in every cycle."""
         if self.source == "port":
             return stim["entropy"]
-        return lfsr_randoms(stim["rst"][:, 0], self.seeds, self.lfsr_width, self.bits)
+        return lfsr_randoms(stim["rst"][:, 0], self.seeds, self.lfsr_width, self.bits, state=state)
 
-    def run(self, stim):
-        bits = compare(self.randoms(stim), sng_thresholds(stim["x"], self.bits, self.encoding))
-        return {"y": register(bits, stim["rst"][:, 0])}
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"x": self.lanes, **({"entropy": self.lanes} if self.source == "port" else {})},
+                    "sng")
+        bits = compare(self.randoms(stim, state), sng_thresholds(stim["x"], self.bits, self.encoding))
+        return {"y": register(bits, stim["rst"][:, 0], state=state, key="y")}
