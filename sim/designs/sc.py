@@ -27,7 +27,7 @@ __all__ = ["DESIGNS", "COMPARISONS"]
 DESIGNS = (
     Design(
         name="sng",
-        summary="comparator stochastic number generators (unipolar/bipolar), LFSR or entropy port",
+        summary="comparator stochastic number generators (unipolar/bipolar), LFSR, Sobol or entropy port",
         component=SNG, model=SNGModel,
         spec=SNGSpec,
         latency=lambda p: 1,
@@ -36,6 +36,7 @@ DESIGNS = (
         regress_cases=(
             {"lanes": 4, "encoding": "unipolar"},
             {"lanes": 3, "bits": 5, "encoding": "bipolar", "source": "port"},
+            {"lanes": 3, "bits": 6, "encoding": "bipolar", "source": "sobol", "seed": 5},
         ),
     ),
     Design(
