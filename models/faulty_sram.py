@@ -88,12 +88,21 @@ import numpy as np
 
 from stochhw.models.bits import mask
 from stochhw.models.checks import ParameterError, check_array_file, check_int
-from stochhw.models.clocked import steps_since_reset
+from stochhw.models.clocked import check_lanes, steps_since_reset
 from stochhw.models.gf2 import MAXIMAL_TAPS
 from stochhw.models.lfsr import lfsr_sequence
 from stochhw.models.seeds import GOLDEN, lane_seeds, mix64, splitmix64
 from stochhw.models.spec import Spec, Specified, param, spec_from
-from stochhw.models.sram import MAX_DEPTH, MAX_WIDTH, address_width, depth_param, read_events, width_param
+from stochhw.models.sram import (
+    MAX_DEPTH,
+    MAX_WIDTH,
+    PORT_LANES,
+    address_width,
+    depth_param,
+    read_events,
+    read_register,
+    width_param,
+)
 
 __all__ = [
     "MODES", "PATTERNS", "MAX_DEPTH", "MAX_WIDTH", "MIN_LEVEL_BITS", "MAX_LEVEL_BITS",
@@ -459,25 +468,29 @@ class FaultySRAMModel(Specified):
 
     # --- cycle-accurate run --------------------------------------------------------------
 
-    def run(self, stim):
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {**PORT_LANES, "level": 1}, "faulty_sram")
         level = stim["level"][:, 0].astype(np.int64)
         if level.size and level.max() > mask(self.level_bits):
             t = int(np.argmax(level > mask(self.level_bits)))
             raise ParameterError(f"level must be in 0..{mask(self.level_bits)} (level_bits="
                                  f"{self.level_bits}), not {int(level[t])} in cycle {t}")
-        events = read_events(stim, self.depth, self.width)
+        cycles = stim["rst"].shape[0]
+        events = read_events(stim, self.depth, self.width, state)
         active = None
         if self.intermittent:
             rst = stim["rst"][:, 0].astype(bool)
             # The LFSRs advance at every read edge and hold between reads, so the state in
-            # output cycle t is the one the shown read left behind.
-            k = steps_since_reset(stim["r_en"][:, 0].astype(bool), rst)[events.cycles]
+            # output cycle t is the one the shown read left behind. Output cycle `cycles`
+            # (after the last edge) sees the count the chunk hands on.
+            counter = {} if state is None else state
+            k = steps_since_reset(stim["r_en"][:, 0].astype(bool), rst, state=counter, key="r_steps")
+            k = np.append(k, counter["r_steps"])[events.cycles]
             active = self.random_bytes(k) < self.p_err_threshold
-        r_data = np.zeros((stim["rst"].shape[0], 1), dtype=np.uint64)
-        if events.cycles.size:
-            r_data[events.cycles, 0] = self.read_faulty(events.stored, events.addrs,
-                                                        level[events.reads], active)
-        return {"r_data": r_data}
+        values = (self.read_faulty(events.stored, events.addrs, level[events.reads], active)
+                  if events.cycles.size else np.zeros(0, dtype=np.uint64))
+        return {"r_data": read_register(events, values, cycles, state)}
 
 
 _CYCLE = None

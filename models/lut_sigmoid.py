@@ -39,7 +39,7 @@ import numpy as np
 
 from stochhw.models.bits import to_signed
 from stochhw.models.checks import ParameterError, check_int
-from stochhw.models.clocked import register
+from stochhw.models.clocked import check_lanes, register
 from stochhw.models.sc_quant import quantized_sigmoid
 from stochhw.models.sc_stream import code_width
 from stochhw.models.spec import Spec, Specified, param, spec_from
@@ -153,6 +153,8 @@ class LUTSigmoidModel(Specified):
     def __init__(self, spec=None, /, **params):
         self.spec = spec_from(LUTSigmoidSpec, spec, params)
 
-    def run(self, stim):
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"s": 1}, "lut_sigmoid")
         y = self.table[stim["s"][:, 0].astype(np.intp)].astype(np.uint64)[:, None]
-        return {"y": register(y, stim["rst"][:, 0])}
+        return {"y": register(y, stim["rst"][:, 0], state=state, key="y")}

@@ -36,7 +36,7 @@ import dataclasses
 
 import numpy as np
 
-from stochhw.models.clocked import register
+from stochhw.models.clocked import check_lanes, register
 from stochhw.models.spec import Spec, Specified, param, spec_from
 
 __all__ = ["METHODS", "MAX_N", "count_width", "exact_count", "approx_count", "pair_ops",
@@ -113,6 +113,8 @@ class ParallelCounterModel(Specified):
         """Combinational count of each row of ``x`` (``(cycles, n)`` 0/1)."""
         return (exact_count if self.method == "exact" else approx_count)(x)
 
-    def run(self, stim):
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"x": self.n}, "parallel_counter")
         count = self.counts(stim["x"]).astype(np.uint64)[:, None]
-        return {"count": register(count, stim["rst"][:, 0])}
+        return {"count": register(count, stim["rst"][:, 0], state=state, key="count")}

@@ -48,7 +48,7 @@ import numpy as np
 
 from stochhw.models.bits import mask
 from stochhw.models.checks import ParameterError, check_array_file, check_int
-from stochhw.models.clocked import register
+from stochhw.models.clocked import check_lanes, register
 from stochhw.models.spec import Spec, Specified, param, spec_from
 
 __all__ = [
@@ -270,5 +270,8 @@ class PixelExtractorModel(Specified):
     def __init__(self, spec=None, /, **params):
         self.spec = spec_from(PixelExtractorSpec, spec, params)
 
-    def run(self, stim):
-        return {"rnd": register(pixel_numbers(stim["px"], self.threshold_table), stim["rst"][:, 0])}
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"px": self.lanes}, "pixel_extractor")
+        return {"rnd": register(pixel_numbers(stim["px"], self.threshold_table), stim["rst"][:, 0],
+                                state=state, key="rnd")}

@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 
-from stochhw.models.clocked import register
+from stochhw.models.clocked import check_lanes, register
 from stochhw.models.sc_stream import MAX_LANES, lanes_param
 from stochhw.models.spec import Spec, Specified, spec_from
 
@@ -64,8 +64,11 @@ class SCMulModel(Specified):
     def __init__(self, spec=None, /, **params):
         self.spec = spec_from(self.SPEC, spec, params)
 
-    def run(self, stim):
-        return {"y": register(sc_product(stim["a"], stim["b"], self.op), stim["rst"][:, 0])}
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"a": self.lanes, "b": self.lanes}, f"{self.op}_mul")
+        return {"y": register(sc_product(stim["a"], stim["b"], self.op), stim["rst"][:, 0],
+                              state=state, key="y")}
 
 
 class XnorMulModel(SCMulModel):

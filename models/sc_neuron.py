@@ -39,7 +39,7 @@ import functools
 
 import numpy as np
 
-from stochhw.models.clocked import register, register_enabled, steps_since_reset
+from stochhw.models.clocked import check_lanes, register, register_enabled, steps_since_reset
 from stochhw.models.lut_sigmoid import sigmoid_index
 from stochhw.models.parallel_counter import METHODS as COUNTERS
 from stochhw.models.parallel_counter import approx_count, exact_count
@@ -169,7 +169,7 @@ class SCNeuronModel(Specified):
     def __init__(self, spec=None, /, **params):
         self.spec = spec_from(SCNeuronSpec, spec, params)
 
-    def streams(self, stim):
+    def streams(self, stim, state=None):
         """``(xs, ws)``: the input and weight bits of every cycle, shape (cycles, N)."""
         if self.source == "port":
             return stim["xs"], stim["ws"]
@@ -177,24 +177,34 @@ class SCNeuronModel(Specified):
         table = padded_table(self.thresholds, self.code_width)
         out = []
         for name, seeds in (("xq", self.seeds[:self.n]), ("wq", self.seeds[self.n:])):
-            rnd = lfsr_randoms(rst, seeds, self.lfsr_width, self.bits)
+            rnd = lfsr_randoms(rst, seeds, self.lfsr_width, self.bits, state=state, key=f"{name}_steps")
             out.append(compare(rnd, table[stim[name].astype(np.intp)]))
         return tuple(out)
 
-    def run(self, stim):
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        ports = ("xs", "ws") if self.source == "port" else ("xq", "wq")
+        check_lanes(stim, {name: self.n for name in ports}, "sc_neuron")
         rst = stim["rst"][:, 0].astype(bool)
-        xs, ws = self.streams(stim)
+        xs, ws = self.streams(stim, state)
         products = ~(xs ^ ws) & np.uint64(1)
         counts = (exact_count if self.counter == "exact" else approx_count)(products)
-        position = steps_since_reset(np.ones(rst.shape, dtype=bool), rst) % self.length
+        position = steps_since_reset(np.ones(rst.shape, dtype=bool), rst, state=state,
+                                     key="frame_cycles") % self.length
         # Running count within each frame, the current cycle's count included: frames start
-        # where position == 0, so subtract the cumulative sum up to the frame's start.
+        # where position == 0, so subtract the cumulative sum up to the frame's start. Rows
+        # of a frame that began in an earlier chunk add the count it had reached there.
         cumulative = np.cumsum(counts)
-        starts = np.maximum.accumulate(np.where(position == 0, np.arange(rst.size), 0))
-        total = cumulative - cumulative[starts] + counts[starts]
+        starts = np.maximum.accumulate(np.where(position == 0, np.arange(rst.size), -1))
+        begun = starts >= 0
+        first = np.maximum(starts, 0)
+        carried = 0 if state is None else state.get("frame_count", 0)
+        total = np.where(begun, cumulative - cumulative[first] + counts[first], cumulative + carried)
+        if state is not None:
+            state["frame_count"] = int(total[-1])
         end = (position == self.length - 1) & ~rst
         # The sigmoid of each distinct count once: far fewer values than cycles.
         values, inverse = np.unique(total, return_inverse=True)
-        state = neuron_sigmoid(values, self.n, self.length, self.levels).astype(np.uint64)[inverse]
-        return {"y": register_enabled(end, state[:, None], rst),
-                "valid": register(end.astype(np.uint64)[:, None], rst)}
+        level = neuron_sigmoid(values, self.n, self.length, self.levels).astype(np.uint64)[inverse]
+        return {"y": register_enabled(end, level[:, None], rst, state=state, key="y"),
+                "valid": register(end.astype(np.uint64)[:, None], rst, state=state, key="valid")}

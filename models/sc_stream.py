@@ -41,7 +41,7 @@ from stochhw.models.bits import mask
 from stochhw.models.checks import ParameterError, check_choice, check_int
 from stochhw.models.clocked import steps_since_reset
 from stochhw.models.gf2 import MAXIMAL_TAPS
-from stochhw.models.lfsr import lfsr_sequence
+from stochhw.models.lfsr import lfsr_states
 from stochhw.models.seeds import lane_seeds
 from stochhw.models.sobol import sobol_points
 from stochhw.models.spec import param
@@ -146,7 +146,7 @@ def check_monotone(name, table):
     return table
 
 
-def lfsr_randoms(rst, seeds, lfsr_width, bits):
+def lfsr_randoms(rst, seeds, lfsr_width, bits, *, state=None, key="steps"):
     """Random numbers of per-lane leap-forward LFSRs: low ``bits`` bits, as seen in every cycle.
 
     Each LFSR leaps ``bits`` steps per cycle and reloads its seed on reset.
@@ -155,15 +155,19 @@ def lfsr_randoms(rst, seeds, lfsr_width, bits):
     ----------
     rst : ndarray of bool, shape (cycles,)
     seeds : sequence of int, length ``lanes``
+    state : dict, optional
+        Chunked runs (:mod:`stochhw.models.clocked`): ``state[key]`` carries the leaps made.
+    key : str
+        The generators' name in ``state``.
 
     Returns
     -------
     ndarray of uint64, shape (cycles, lanes)
     """
     rst = np.asarray(rst, dtype=bool)
-    k = steps_since_reset(np.ones(rst.shape, dtype=bool), rst) * bits
-    seq = lfsr_sequence(seeds, int(k.max(initial=0)), lfsr_width, MAXIMAL_TAPS[lfsr_width], "galois")
-    return seq[k] & np.uint64(mask(bits))
+    k = steps_since_reset(np.ones(rst.shape, dtype=bool), rst, state=state, key=key)
+    states = lfsr_states(seeds, k, lfsr_width, MAXIMAL_TAPS[lfsr_width], "galois", stride=bits)
+    return states & np.uint64(mask(bits))
 
 
 def sobol_randoms(rst, directions, shifts, *, state=None, key="steps"):

@@ -55,7 +55,7 @@ import numpy as np
 
 from stochhw.models.bits import mask
 from stochhw.models.checks import ParameterError, check_choice, check_int
-from stochhw.models.clocked import register_enabled
+from stochhw.models.clocked import check_lanes, register_enabled
 from stochhw.models.sc_stream import (
     Generators,
     bits_param,
@@ -253,7 +253,7 @@ class SMTJModel(Specified):
         """P(1) of a fresh bit for every bias code ``0 .. levels-1``."""
         return np.asarray(self.thresholds, dtype=np.float64) / (1 << self.bits)
 
-    def randoms(self, stim):
+    def randoms(self, stim, state=None):
         """``(r, k)``: redraw and keep random numbers of every lane and cycle (k None if hold = 0)."""
         if self.source == "port":
             e = stim["entropy"]
@@ -261,13 +261,18 @@ class SMTJModel(Specified):
             k = (e >> np.uint64(self.bits)) & np.uint64(mask(HOLD_BITS)) if self.hold else None
             return r, k
         rst = stim["rst"][:, 0]
-        r = lfsr_randoms(rst, self.seeds[:self.lanes], self.lfsr_width, self.bits)
-        k = lfsr_randoms(rst, self.seeds[self.lanes:], self.lfsr_width, HOLD_BITS) if self.hold else None
+        r = lfsr_randoms(rst, self.seeds[:self.lanes], self.lfsr_width, self.bits, state=state,
+                         key="r_steps")
+        k = (lfsr_randoms(rst, self.seeds[self.lanes:], self.lfsr_width, HOLD_BITS, state=state,
+                          key="k_steps") if self.hold else None)
         return r, k
 
-    def run(self, stim):
-        r, k = self.randoms(stim)
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"bias": self.lanes, **({"entropy": self.lanes} if self.source == "port" else {})},
+                    "smtj")
+        r, k = self.randoms(stim, state)
         table = padded_table(self.thresholds, self.code_width)
         fresh = compare(r, table[stim["bias"].astype(np.intp)])
         redraw = np.ones(fresh.shape, dtype=bool) if k is None else k >= np.uint64(self.hold)
-        return {"y": register_enabled(redraw, fresh, stim["rst"][:, 0])}
+        return {"y": register_enabled(redraw, fresh, stim["rst"][:, 0], state=state, key="y")}

@@ -26,7 +26,7 @@ import functools
 import numpy as np
 
 from stochhw.models.bits import mask
-from stochhw.models.clocked import register
+from stochhw.models.clocked import check_lanes, register
 from stochhw.models.sc_stream import (
     Generators,
     bits_param,
@@ -122,10 +122,11 @@ class SNGModel(Specified):
             return stim["entropy"]
         if self.source == "sobol":
             return sobol_randoms(stim["rst"][:, 0], self.directions, self.shifts, state=state)
-        # Chunked LFSR runs come with the co-simulation rewrite (lfsr_randoms(..., state=)).
-        return lfsr_randoms(stim["rst"][:, 0], self.seeds, self.lfsr_width, self.bits)
+        return lfsr_randoms(stim["rst"][:, 0], self.seeds, self.lfsr_width, self.bits, state=state)
 
     def run(self, stim, state=None):
         """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"x": self.lanes, **({"entropy": self.lanes} if self.source == "port" else {})},
+                    "sng")
         bits = compare(self.randoms(stim, state), sng_thresholds(stim["x"], self.bits, self.encoding))
         return {"y": register(bits, stim["rst"][:, 0], state=state, key="y")}

@@ -19,7 +19,6 @@ from stochhw.sim.analyses.topic import nonnegative_int, positive_int
 from stochhw.sim.core.design import params_text, value_text
 from stochhw.sim.core.executor import check_jobs
 from stochhw.sim.core.files import check_writable
-from stochhw.sim.core.limits import check_memory
 from stochhw.sim.core.toolchain import ToolMissing
 
 __all__ = ["main"]
@@ -144,15 +143,22 @@ def cmd_generate(args):
 
 def cmd_regress(args):
     from stochhw.sim.campaigns.regress import regression_cases, run_cases
+    from stochhw.sim.core.executor import check_scheduler
     from stochhw.sim.flows.cosim import SIMULATORS
     overrides = _parse_overrides(args.param)
     sims = SIMULATORS if args.sim == "all" else (args.sim,)
-    cases = regression_cases(args.designs, overrides)
     if args.waves and args.mode == "bulk":
         raise UsageError("--waves needs --mode percycle (bulk runs record no waveforms)")
-    _check_cosim_memory(cases, sims, args.cycles, args.mode, args.jobs)
+    if args.scheduler is not None:
+        check_scheduler(args.scheduler)
+    if args.junit is not None and Path(args.junit).is_dir():
+        raise UsageError(f"--junit {args.junit!r} is a folder; give a file name")
+    # Every case is checked here, and run_cases checks the rest (simulators, the user's top
+    # module, the memory of -j runs at once) before the first run starts.
+    cases = regression_cases(args.designs, overrides, args.verilog, args.top)
     failures = run_cases(cases, sims, cycles=args.cycles, seed=args.seed, mode=args.mode,
-                         waves=args.waves, jobs=args.jobs, out=sys.stdout)
+                         waves=args.waves, jobs=args.jobs, out=sys.stdout,
+                         scheduler=args.scheduler, junit=args.junit)
     return EXIT_FAIL if failures else 0
 
 
@@ -297,8 +303,6 @@ def cmd_utilization(args):
 
 def cmd_bench(args):
     from stochhw.sim.campaigns.bench import run_bench
-    _check_cosim_memory([("sru_array", {"lanes": args.lanes, "source": "external"})], ("verilator",),
-                        args.cycles, "bulk", 1)
     report = run_bench(repeats=args.repeats, cycles=args.cycles, lanes=args.lanes,
                        progress=sys.stderr)
     if args.json:
@@ -312,16 +316,17 @@ def cmd_bench(args):
 def cmd_report(args):
     from stochhw.sim.campaigns.report import run_report
     from stochhw.sim.designs import REGISTRY
-    from stochhw.sim.flows.cosim import SIMULATORS
-    _check_cosim_memory([(name, {}) for name in REGISTRY], SIMULATORS, args.cycles, "bulk", args.jobs)
+    from stochhw.sim.flows.cosim import SIMULATORS, check_cases_memory
+    check_cases_memory([(name, {}) for name in REGISTRY], SIMULATORS, args.cycles, "bulk", args.jobs)
     return run_report(cycles=args.cycles, jobs=args.jobs, out=sys.stdout)
 
 
 def cmd_demo(args):
     from stochhw.sim.campaigns.demo import DEMO_CYCLES, DEMO_DIR, run_demo
     from stochhw.sim.designs import REGISTRY
+    from stochhw.sim.flows.cosim import check_cases_memory
     cycles = args.cycles or DEMO_CYCLES
-    _check_cosim_memory([(name, {}) for name in REGISTRY], ("verilator",), cycles, "bulk", args.jobs)
+    check_cases_memory([(name, {}) for name in REGISTRY], ("verilator",), cycles, "bulk", args.jobs)
     return run_demo(Path(args.output or DEMO_DIR), cycles=cycles, jobs=args.jobs, out=sys.stdout)
 
 
@@ -401,16 +406,27 @@ def build_parser():
     p.add_argument("--all", action="store_true", help="every design with its defaults, one folder each")
     p.set_defaults(func=cmd_generate)
 
-    p = sub.add_parser("regress", help="co-simulate RTL against the golden model, cycle by cycle")
+    p = sub.add_parser("regress", help="co-simulate RTL (generated, or your own) against the golden "
+                                       "model, cycle by cycle, bit for bit")
     p.add_argument("designs", nargs="*", metavar="DESIGN", help="default: every design")
     p.add_argument("--sim", choices=SIMULATORS + ("all",), default="all")
     p.add_argument("--cycles", type=_positive, default=DEFAULT_CYCLES)
     p.add_argument("--seed", type=_nonnegative, default=1)
     p.add_argument("--mode", choices=MODES, default="bulk",
-                   help="bulk: harness-generated stimulus + signatures (fast, default); "
-                        "percycle: cocotb drives every cycle (debugging, waveforms)")
-    p.add_argument("--waves", action="store_true", help="dump waveforms into each run folder (percycle)")
-    p.add_argument("-j", "--jobs", type=_positive, default=2)
+                   help="bulk: harness-generated stimulus + signatures (fast, constant memory, "
+                        "default); percycle: cocotb drives every cycle (debugging, waveforms)")
+    p.add_argument("--waves", action="store_true",
+                   help="record waveforms into each run folder (percycle); the line names the file")
+    p.add_argument("--verilog", action="append", metavar="FILE",
+                   help="co-simulate your own Verilog (repeatable) against DESIGN's golden model "
+                        "with the -p parameters; its top module must have DESIGN's ports")
+    p.add_argument("--top", metavar="NAME", help="top module of --verilog (default: the one no "
+                                                 "other module instantiates)")
+    p.add_argument("--junit", metavar="FILE",
+                   help="write one JUnit XML file (xunit2) for the whole regression")
+    p.add_argument("-j", "--jobs", type=_positive, default=2, help="parallel local runs (default: 2)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run the cases on this Dask distributed scheduler (as sweeps do)")
     _add_params(p)
     p.set_defaults(func=cmd_regress)
 
@@ -525,22 +541,6 @@ def _check_before_work(args):
         check_writable(value, flag)
     if getattr(args, "jobs", None) is not None:
         check_jobs(args.jobs)
-
-
-def _check_cosim_memory(cases, simulators, cycles, mode, jobs):
-    """Refuse ``--cycles`` that the co-simulations of ``cases`` cannot hold in memory."""
-    from stochhw.sim.designs import get_design
-    from stochhw.sim.flows.cosim import memory_estimate
-    estimates = []
-    for name, overrides in cases:
-        design = get_design(name)
-        estimates.append((memory_estimate(design.ports(design.resolve(overrides)), cycles, mode), name))
-    if not estimates:
-        return
-    parallel = min(jobs, len(cases) * len(simulators))
-    need, name = max(estimates)
-    check_memory(need * parallel, f"--cycles {cycles} ({name}{f', {parallel} jobs at once' if parallel > 1 else ''})",
-                 "give fewer --cycles, or fewer -j")
 
 
 def main(argv=None):

@@ -15,6 +15,7 @@ import sys
 import textwrap
 import threading
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -211,7 +212,7 @@ def test_formal_cache_damage(tmp_path, capsys, way):
 @pytest.mark.parametrize("way", DAMAGES)
 def test_simulator_build_cache_damage(isolated_cache, tmp_path, capsys, way):
     run_cosim("lfsr", {"width": 7}, "icarus", cycles=300, build_root=tmp_path)
-    DAMAGES[way](_entry_file(isolated_cache / "sim", "sim.vvp"))
+    DAMAGES[way](_entry_file(isolated_cache / "sim", "bulk.vvp"))
     capsys.readouterr()
     result = run_cosim("lfsr", {"width": 7}, "icarus", cycles=300, build_root=tmp_path)
     _one_damage_line(capsys.readouterr().err, "sim", way)
@@ -330,24 +331,33 @@ def test_a_campaign_runs_every_other_job_then_fails_naming_the_killed_one():
 
 
 def test_a_killed_regression_case_is_named_with_its_folder_and_the_batch_goes_on(tmp_path, monkeypatch):
-    """A worker killed mid-case (the OOM killer, ``kill -9``) fails that case only."""
-    def fake_cosim(name, overrides, simulator, cycles, seed, mode, waves, progress, run_dir):
+    """A worker killed mid-case (the OOM killer, ``kill -9``) fails that case only: its FAIL
+    line names the signal, the run folder and the log, and the JUnit file has it as an error."""
+    def fake_cosim(name, overrides, simulator, cycles, seed, mode, waves, run_dir, **kwargs):
         if name == "sru_free":
-            (Path(run_dir) / "cosim_bulk.log").write_text("started\n")
+            (Path(run_dir) / "simulation.log").write_text("started\n")
             os.kill(os.getpid(), signal.SIGKILL)
-        return CosimResult(name, {}, simulator, mode, cycles, seed, 1.0, str(run_dir))
+        return CosimResult(name, {}, simulator, mode, cycles, seed, 1.0, str(run_dir),
+                           label=f"{name} (defaults) on {simulator} ({mode})")
     monkeypatch.setattr(regress, "run_cosim", fake_cosim)
     monkeypatch.setattr(regress, "require_simulator", lambda sim: None)
-    out = tmp_path / "out.txt"
+    out, junit = tmp_path / "out.txt", tmp_path / "regress.xml"
     with open(out, "w") as f:
         failures = regress.run_cases([("lfsr", {}), ("sru_free", {}), ("sru_lfsr", {})], ("icarus",),
-                                     cycles=100, jobs=2, out=f, build_root=tmp_path)
+                                     cycles=100, jobs=2, out=f, build_root=tmp_path, junit=junit)
     text = out.read_text()
     assert len(failures) == 1 and text.count("PASS ") == 2, text
-    (line,) = failures
-    assert line.startswith("FAIL sru_free (defaults) on icarus (bulk): worker process killed by SIGKILL")
-    assert f"run folder: {tmp_path}" in line and "cosim_bulk.log" in line
-    assert "1 failed" in text
+    (failure,) = failures
+    line = failure.line()
+    assert line.startswith(f"FAIL sru_free (defaults) on icarus (bulk) [{tmp_path}"), line
+    assert "worker process killed by SIGKILL" in line and "simulation.log" in line
+    assert Path(failure.run_dir).parent == tmp_path / "runs"
+    assert "replay: stochhw regress sru_free --sim icarus --mode percycle" in line
+    assert "1 failed" in text and line in text
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "0", "1")
+    (error,) = [t.find("error") for t in suite.iter("testcase") if t.find("error") is not None]
+    assert "worker process killed by SIGKILL" in error.get("message") and failure.run_dir in error.text
 
 
 def test_a_simulator_killed_by_a_signal_names_the_signal_run_folder_and_log(tmp_path, monkeypatch):
@@ -355,11 +365,13 @@ def test_a_simulator_killed_by_a_signal_names_the_signal_run_folder_and_log(tmp_
         def test(self, **kwargs):
             raise RuntimeError("Command failed with return code: -9")
     monkeypatch.setattr(cosim, "_runner", lambda *a, **k: Runner())
+    monkeypatch.setattr(cosim, "build", lambda *a, **k: tmp_path)
     with pytest.raises(CosimFailed) as info:
-        cosim._simulate("icarus", "top", tmp_path, tmp_path, "cosim_bulk")
+        run_cosim("lfsr", {"width": 5}, "icarus", cycles=50, mode="percycle", build_root=tmp_path)
     message = str(info.value)
-    assert "killed by SIGKILL" in message and f"run folder: {tmp_path}" in message
-    assert f"log: {tmp_path / 'cosim_bulk.log'}" in message
+    run_dir = info.value.run_dir
+    assert "killed by SIGKILL" in message and f"run folder: {run_dir}" in message
+    assert f"log: {Path(run_dir) / 'cosim_percycle.log'}" in message
 
 
 # --- SIGKILL: no orphans, no debris, no mixed sets -------------------------------------------------
@@ -399,9 +411,20 @@ def _kill_when_busy(argv, cwd, env, busy, patience=240):
     proc.wait()
     proc.stderr.close()
     deadline = time.monotonic() + 20
-    while _marked(marker) and time.monotonic() < deadline:
+    # A process that is exiting has lost its environment (so it is no longer "marked") a
+    # moment before it closes its files (and releases its locks): wait for the ones seen too.
+    while (_marked(marker) or any(_exiting(p) for p in seen)) and time.monotonic() < deadline:
         time.sleep(0.2)
     return seen, _marked(marker)
+
+
+def _exiting(pid):
+    """True while process ``pid`` exists and is not yet a zombie (it may still hold files)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "State:\tZ" not in status and "State:\tX" not in status
 
 
 def _cmdlines(pids):
@@ -602,7 +625,7 @@ def no_work(monkeypatch):
         raise WorkStarted("work started")
     import stochhw.sim.campaigns.report
     import stochhw.sim.flows.generate
-    for module, name in [(regress, "run_cases"), (stochhw.sim.flows.generate.verilog, "convert"),
+    for module, name in [(regress, "run_cosim"), (stochhw.sim.flows.generate.verilog, "convert"),
                          (stochhw.sim.campaigns.report, "run_report")]:
         monkeypatch.setattr(module, name, started)
 
@@ -617,12 +640,24 @@ def _one_line(capsys, argv, *fragments):
 
 
 @pytest.mark.parametrize("argv", [
-    ["regress", "sru_array", "--cycles", str(10**12)],
-    ["regress", "lfsr", "--cycles", str(10**12), "--mode", "percycle"],
-    ["report", "--cycles", str(10**12)],
+    ["regress", "sru_array", "--cycles", str(10**12), "--mode", "percycle"],
+    ["regress", "lfsr", "--cycles", str(10**12), "--mode", "percycle", "-j", "1"],
 ])
 def test_huge_cycles_are_refused_with_the_estimate_and_a_remedy(capsys, no_work, argv):
-    _one_line(capsys, argv, "needs about", "of memory; this machine has", "fewer --cycles")
+    _one_line(capsys, argv, "needs about", "of memory; this machine has", "fewer --cycles",
+              "use --mode bulk (constant memory)")
+
+
+def test_bulk_runs_hold_the_same_memory_for_any_number_of_cycles():
+    """Bulk runs stream: 10^12 cycles need what 10^5 do, and pass the check."""
+    from stochhw.sim.designs import get_design
+    design = get_design("sru_array")
+    ports = design.ports(design.resolve({"lanes": 64, "source": "external"}))
+    assert cosim.memory_estimate(ports, 10**12) == cosim.memory_estimate(ports, 10**5) < 1 << 30
+    per_cycle = [cosim.memory_estimate(ports, n + 1, "percycle") - cosim.memory_estimate(ports, n, "percycle")
+                 for n in (10**5, 10**9)]
+    assert per_cycle[0] == per_cycle[1] > 8 * 129, "per-cycle runs hold every cycle's values"
+    cosim.check_cases_memory([("sru_array", {"lanes": 64, "source": "external"})], cosim.SIMULATORS, 10**12)
 
 
 def test_huge_randomness_length_is_refused_before_allocating(capsys):
