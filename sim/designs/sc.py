@@ -51,6 +51,7 @@ DESIGNS = (
             {"lanes": 4},
             {"lanes": 3, "levels": 5, "hold": 200, "source": "port"},
             {"lanes": 2, "levels": 4, "table": (250, 180, 40, 3), "hold": 96, "seed": 7},
+            {"lanes": 3, "levels": 11, "spacing": "calibrated", "seed": 3},
         ),
     ),
     Design(
