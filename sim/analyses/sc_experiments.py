@@ -21,7 +21,7 @@ the weight update; s-MTJ states biased through the inverse of the device curve.
 "Method 1" trains without SC (exact pre-activations) and infers without SC and with SC for
 every source and length; "Method 2" trains with the SC forward pass of one source and length
 and infers with it. Method 2 costs a stream simulation per training step, so the full plan
-runs it at the paper's headline point only (QL = 11, L = 100; :attr:`Plan.method2_levels`,
+runs it at the paper's headline points only (QL = 11, L = 100 and 400; :attr:`Plan.method2_levels`,
 :attr:`Plan.method2_lengths`). With ``--mnist DIR`` the paper's own topologies run on the user's MNIST
 files (a subset, see :data:`MNIST_PLAN`).
 
@@ -126,7 +126,7 @@ class Plan:
     sources: tuple = ("ideal", "smtj", "lfsr", "sobol")
     seeds: tuple = (1, 2, 3, 4, 5)
     method2_levels: tuple = (11,)
-    method2_lengths: tuple = (100,)
+    method2_lengths: tuple = (100, 400)
     epochs: int = 40
     batch: int = 16
     lr_decay: float = 0.95
