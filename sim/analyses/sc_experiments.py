@@ -147,8 +147,9 @@ class Plan:
 
 DIGITS_PLAN = Plan()
 QUICK_PLAN = dataclasses.replace(
-    DIGITS_PLAN, lengths=(100,), seeds=(1,), epochs=2, sources=("smtj", "lfsr"), infer_repeats=1, train_limit=400,
-    test_limit=150, rmse_lengths=(10, 100), rmse_trials=2, rmse_shifts=(0, 16), quick=True)
+    DIGITS_PLAN, lengths=(100,), method2_lengths=(100,), seeds=(1,), epochs=2,
+    sources=("smtj", "lfsr"), infer_repeats=1, train_limit=400, test_limit=150,
+    rmse_lengths=(10, 100), rmse_trials=2, rmse_shifts=(0, 16), quick=True)
 #: MNIST: the paper's topologies on a subset (first 6000 training, 2000 test images) with
 #: 10 epochs and one seed: the full grid on all of MNIST would take days in NumPy; even this
 #: takes hours on one core (Method 2 on 784-392-196-98-10 dominates; use ``-j``). Latent
