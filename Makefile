@@ -58,7 +58,8 @@ reports: setup
 	$(STOCHHW) analyze extraction
 	$(STOCHHW) analyze faults
 	$(STOCHHW) analyze robustness
-	$(STOCHHW) analyze sc
+	$(STOCHHW) analyze robustness-energy -j 2
+	$(STOCHHW) analyze sc -j 2
 
 report: reports
 

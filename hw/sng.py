@@ -4,7 +4,7 @@ from amaranth import Cat, Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from stochhw.hw.sc_stream import lfsr_randoms
+from stochhw.hw.sc_stream import lfsr_randoms, sobol_randoms
 from stochhw.models.sng import SNGSpec
 from stochhw.models.spec import Specified, spec_from
 
@@ -24,7 +24,9 @@ class SNG(Specified, wiring.Component):
         Or its fields as keyword arguments (``lanes``, ``bits``, ``encoding``, ``source``,
         ``seed``, ``lfsr_width``; kinds, defaults and ranges are declared once in
         :class:`stochhw.models.sng.SNGSpec`). With ``source="lfsr"`` lane i owns a leap-forward
-        LFSR seeded with ``SNGSpec.seeds[i]``.
+        LFSR seeded with ``SNGSpec.seeds[i]``; with ``source="sobol"`` lane i reads Sobol
+        dimension ``i + 1`` (``SNGSpec.directions[i]``) shifted by ``SNGSpec.shifts[i]``, and
+        the lanes share one ``bits``-bit index counter.
 
     Ports
     -----
@@ -37,7 +39,8 @@ class SNG(Specified, wiring.Component):
 
     Latency
     -------
-    1 cycle. The LFSRs leap ``bits`` steps every cycle; reset reloads their seeds and clears ``y``.
+    1 cycle. The LFSRs leap ``bits`` steps every cycle (the Sobol generators advance one point);
+    reset reloads their seeds (the shifts, and clears the index) and clears ``y``.
     """
 
     def __init__(self, spec=None, /, **params):
@@ -52,6 +55,8 @@ class SNG(Specified, wiring.Component):
         m = Module()
         if self.source == "lfsr":
             randoms = lfsr_randoms(m, self.seeds, self.lfsr_width, self.bits)
+        elif self.source == "sobol":
+            randoms = sobol_randoms(m, self.directions, self.shifts, self.bits)
         else:
             randoms = [self.entropy.word_select(i, self.bits) for i in range(self.lanes)]
         bits = []

@@ -4,7 +4,7 @@ A stochastic bitstream is made one bit per cycle by comparing a threshold ``T`` 
 number ``r`` uniform on ``[0, 2^bits)``: the bit is ``r < T``, so ``P(1) = T / 2^bits``, and
 thresholds ``0 .. 2^bits`` (``bits + 1`` wide) reach both P = 0 and P = 1 exactly.
 
-Random numbers come from one of two sources:
+Random numbers come from one of these sources:
 
 * ``"lfsr"``: each lane owns a Galois LFSR (:mod:`stochhw.models.lfsr`, table taps, ``lfsr_width`` bits)
   that *leaps* ``bits`` steps every cycle (a leap-forward LFSR: the one-step rule applied
@@ -20,6 +20,13 @@ Random numbers come from one of two sources:
   ``P(1) = (T * 2^(w-bits) - 1) / (2^w - 1)`` for T > 0, a bias below ``2^-w`` (1.5e-5 at
   w = 16).
 * ``"port"``: the random numbers arrive on an ``entropy`` port (e.g. from a physical source).
+* ``"sobol"`` (``sng`` only): lane i reads dimension ``i + 1`` of a Sobol low-discrepancy
+  sequence (:mod:`stochhw.models.sobol`), one point per cycle, XORed with a digital shift
+  drawn from ``seed``; all lanes share one index counter, which reset clears. Lanes 0 and 1
+  form a ``(0, m, 2)``-net (other pairs a ``(t, m, 2)``-net with small ``t``), so two streams
+  multiplied by an XNOR or AND gate give the product with an error of order ``log(L) / L``
+  instead of ``1 / sqrt(L)``. Period ``2^bits``: every period visits each number once, so
+  ``P(1) = T / 2^bits`` exactly over it.
 
 Probability tables are indexed by a code port; a code beyond the table saturates to the last
 entry (the table is padded to the code port's ``2^width`` values), so every port value means
@@ -36,12 +43,13 @@ from stochhw.models.clocked import steps_since_reset
 from stochhw.models.gf2 import MAXIMAL_TAPS
 from stochhw.models.lfsr import lfsr_states
 from stochhw.models.seeds import lane_seeds
+from stochhw.models.sobol import sobol_points
 from stochhw.models.spec import param
 
 __all__ = ["SOURCES", "MAX_BITS", "MAX_LANES", "MAX_LFSR_WIDTH", "lanes_param", "bits_param",
            "source_param", "seed_param", "lfsr_width_param", "Generators", "check_source", "check_lfsr_width",
            "code_width", "probability_thresholds", "padded_table", "check_monotone",
-           "lfsr_randoms", "compare"]
+           "lfsr_randoms", "sobol_randoms", "compare"]
 
 SOURCES = ("lfsr", "port")
 MAX_BITS = 16
@@ -61,9 +69,9 @@ def bits_param(doc):
     return param(8, doc, lo=1, hi=MAX_BITS)
 
 
-def source_param(doc="random numbers: per-generator LFSRs or the entropy port"):
-    """The ``source`` parameter: where the random numbers come from."""
-    return param("lfsr", doc, choices=SOURCES)
+def source_param(doc="random numbers: per-generator LFSRs or the entropy port", choices=SOURCES):
+    """The ``source`` parameter: where the random numbers come from (``choices``, LFSR first)."""
+    return param("lfsr", doc, choices=choices)
 
 
 def seed_param():
@@ -160,6 +168,32 @@ def lfsr_randoms(rst, seeds, lfsr_width, bits, *, state=None, key="steps"):
     k = steps_since_reset(np.ones(rst.shape, dtype=bool), rst, state=state, key=key)
     states = lfsr_states(seeds, k, lfsr_width, MAXIMAL_TAPS[lfsr_width], "galois", stride=bits)
     return states & np.uint64(mask(bits))
+
+
+def sobol_randoms(rst, directions, shifts, *, state=None, key="steps"):
+    """Random numbers of Sobol generators sharing one index counter, as seen in every cycle.
+
+    The counter advances every cycle and reset clears it; generator i shows point ``k`` of its
+    sequence XOR ``shifts[i]`` (:func:`stochhw.models.sobol.sobol_points`).
+
+    Parameters
+    ----------
+    rst : ndarray of bool, shape (cycles,)
+    directions : ndarray of int, shape (lanes, bits)
+        Direction numbers of each generator's dimension.
+    shifts : sequence of int, length ``lanes``
+    state : dict, optional
+        Chunked runs (:mod:`stochhw.models.clocked`): ``state[key]`` carries the counter.
+    key : str
+        The counter's name in ``state``.
+
+    Returns
+    -------
+    ndarray of uint64, shape (cycles, lanes)
+    """
+    rst = np.asarray(rst, dtype=bool)
+    k = steps_since_reset(np.ones(rst.shape, dtype=bool), rst, state=state, key=key)
+    return sobol_points(k, directions, shifts)
 
 
 def compare(rnd, thresholds):

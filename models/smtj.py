@@ -3,13 +3,23 @@
 An s-MTJ is a superparamagnetic junction whose free layer flips between its parallel and
 antiparallel states by thermal agitation; a bias voltage tilts the energy landscape, so the
 probability of reading "1" follows a sigmoid of the bias (the paper's Fig. 2c: below 5% at
--1 V, above 95% at +1 V). :func:`smtj_p_one` gives that curve as a logistic function and
-:func:`bias_levels` the bias voltages used to make 5 or 11 probabilities.
+-1 V, above 95% at +1 V). :func:`smtj_p_one` gives that curve as a logistic function,
+:func:`smtj_bias` its inverse, and :func:`bias_levels` the bias voltages used to make 5 or 11
+probabilities, in one of two spacings:
+
+* ``"linear"``: evenly spaced over [-1 V, +1 V]. The curve is a sigmoid, so evenly spaced
+  voltages give unevenly spaced probabilities: at the default width code ``c`` of 11 carries
+  the bipolar value ``2 P(1) - 1`` = -0.931, -0.870, ..., not -1, -0.8, ...;
+* ``"calibrated"``: code ``c`` is biased at ``smtj_bias(c / (levels - 1))``, the voltage at
+  which the curve gives the code's target probability, clipped to the device's [-1 V, +1 V].
+  Every code whose target the curve reaches inside that range is exact (up to the table's
+  ``2^-bits``); only the end codes (P = 0 and 1, out of any s-MTJ's reach) stay at the curve's
+  value at +-1 V (0.034 and 0.966 at the default width).
 
 The emulator (:class:`SMTJModel`, hardware :class:`stochhw.hw.smtj.SMTJ`), per lane and cycle:
 
 * **bias table.** A bias code ``c`` (``0 .. levels-1``; larger codes saturate at ``levels-1``)
-  selects the voltage ``bias_levels(levels)[c]``, and the table holds the comparator threshold
+  selects the voltage ``bias_levels(levels, spacing)[c]``, and the table holds the comparator threshold
   ``T[c] = round_half_up(2^bits * smtj_p_one(V, v_half, v_scale))``, so a fresh bit is 1 with
   probability ``p = T[c] / 2^bits``. A user table (``table``, thresholds ``0 .. 2^bits``) replaces
   the curve; it must be monotone (either direction), as a device curve is.
@@ -44,7 +54,7 @@ import math
 import numpy as np
 
 from stochhw.models.bits import mask
-from stochhw.models.checks import ParameterError, check_int
+from stochhw.models.checks import ParameterError, check_choice, check_int
 from stochhw.models.clocked import check_lanes, register_enabled
 from stochhw.models.sc_stream import (
     Generators,
@@ -63,8 +73,8 @@ from stochhw.models.sc_stream import (
 )
 from stochhw.models.spec import Spec, Specified, param, spec_from
 
-__all__ = ["DEFAULT_V_SCALE", "HOLD_BITS", "MAX_LEVELS", "smtj_p_one", "bias_levels", "hold_for",
-           "bias_thresholds", "SMTJSpec", "SMTJModel"]
+__all__ = ["DEFAULT_V_SCALE", "HOLD_BITS", "MAX_LEVELS", "SPACINGS", "V_RANGE", "smtj_p_one",
+           "smtj_bias", "bias_levels", "hold_for", "bias_thresholds", "SMTJSpec", "SMTJModel"]
 
 #: Width of the keep decision's random number: ``q = hold / 2^HOLD_BITS``.
 HOLD_BITS = 8
@@ -73,6 +83,10 @@ MAX_LEVELS = 256
 #: Width of the logistic in volts. 0.3 V gives P(1) = 0.966 at +1 V and 0.034 at -1 V,
 #: inside the paper's ">95% one way at -1 V, >95% the other at +1 V".
 DEFAULT_V_SCALE = 0.3
+#: Bias voltages of the codes: evenly spaced, or through the inverse of the device curve.
+SPACINGS = ("linear", "calibrated")
+#: The device's bias range, +-1 V (the paper's Fig. 2c).
+V_RANGE = 1.0
 
 
 def smtj_p_one(volts, v_half=0.0, v_scale=DEFAULT_V_SCALE):
@@ -103,10 +117,32 @@ def smtj_p_one(volts, v_half=0.0, v_scale=DEFAULT_V_SCALE):
     return p if p.ndim else float(p)
 
 
-def bias_levels(levels):
-    """The ``levels`` bias voltages, evenly spaced over [-1 V, +1 V] (5 or 11 in the paper)."""
+def smtj_bias(p, v_half=0.0, v_scale=DEFAULT_V_SCALE):
+    """The bias voltage at which :func:`smtj_p_one` gives ``p``: ``v_half + v_scale logit(p)``.
+
+    ``p`` in [0, 1]; ``p = 0`` and ``1`` give infinite voltages (no junction reaches them).
+    """
+    p = np.asarray(p, dtype=np.float64)
+    if not np.all((p >= 0) & (p <= 1)):
+        raise ParameterError(f"p must lie in [0, 1], not {p!r}")
+    smtj_p_one(0.0, v_half, v_scale)                # the same checks of v_half and v_scale
+    with np.errstate(divide="ignore"):
+        v = v_half + v_scale * (np.log(p) - np.log1p(-p))
+    return v if v.ndim else float(v)
+
+
+def bias_levels(levels, spacing="linear", v_half=0.0, v_scale=DEFAULT_V_SCALE):
+    """The ``levels`` bias voltages of the codes (5 or 11 in the paper), in volts.
+
+    ``"linear"``: evenly spaced over [-1 V, +1 V]; ``"calibrated"``: code ``c`` at
+    ``smtj_bias(c / (levels - 1))`` clipped to [-1 V, +1 V] (see the module docstring).
+    """
     levels = check_int("levels", levels, lo=2)
-    return np.linspace(-1.0, 1.0, levels)
+    check_choice("spacing", spacing, SPACINGS)
+    if spacing == "linear":
+        return np.linspace(-V_RANGE, V_RANGE, levels)
+    targets = np.arange(levels) / (levels - 1)
+    return np.clip(smtj_bias(targets, v_half, v_scale), -V_RANGE, V_RANGE)
 
 
 def hold_for(clock_period, relaxation_time):
@@ -121,9 +157,10 @@ def hold_for(clock_period, relaxation_time):
     return min((1 << HOLD_BITS) - 1, math.floor((1 << HOLD_BITS) * math.exp(-clock_period / relaxation_time) + 0.5))
 
 
-def bias_thresholds(levels, bits, v_half=0.0, v_scale=DEFAULT_V_SCALE):
+def bias_thresholds(levels, bits, v_half=0.0, v_scale=DEFAULT_V_SCALE, spacing="linear"):
     """Comparator thresholds of the ``levels`` bias codes from the device curve."""
-    return probability_thresholds(smtj_p_one(bias_levels(levels), v_half, v_scale), bits)
+    volts = bias_levels(levels, spacing, v_half, v_scale)
+    return probability_thresholds(smtj_p_one(volts, v_half, v_scale), bits)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -131,10 +168,12 @@ class SMTJSpec(Generators, Spec):
     """Parameters of ``smtj`` (:class:`stochhw.hw.smtj.SMTJ`, :class:`SMTJModel`).
 
     The bias table in use is :attr:`thresholds`: ``table`` when given, else the device curve
-    (:func:`bias_thresholds` of ``v_half`` and ``v_scale``).
+    (:func:`bias_thresholds` of ``v_half``, ``v_scale`` and ``spacing``).
     """
     lanes: int = lanes_param(1, "junctions")
     levels: int = param(11, "bias codes over -1..+1 V", lo=2, hi=MAX_LEVELS)
+    spacing: str = param("linear", "bias voltages: linear over -1..+1 V, or calibrated (the curve's "
+                                   "inverse at P = c/(levels-1), clipped to +-1 V)", choices=SPACINGS)
     bits: int = bits_param("P(1) resolution 2^-bits")
     v_half: float = param(0.0, "bias (V) of P(1)=1/2")
     v_scale: float = param(DEFAULT_V_SCALE, "logistic width (V), nonzero; <0 flips the curve")
@@ -166,7 +205,8 @@ class SMTJSpec(Generators, Spec):
         bias code ``c``; ``table``, or the device curve's."""
         if self.table is not None:
             return self.table
-        return tuple(int(t) for t in bias_thresholds(self.levels, self.bits, self.v_half, self.v_scale))
+        return tuple(int(t) for t in bias_thresholds(self.levels, self.bits, self.v_half, self.v_scale,
+                                                     self.spacing))
 
     @property
     def table_source(self):
@@ -196,8 +236,8 @@ class SMTJModel(Specified):
     Parameters
     ----------
     spec : SMTJSpec, optional
-        Or its fields as keyword arguments (``lanes``, ``levels``, ``bits``, ``v_half``,
-        ``v_scale``, ``table``, ``hold``, ``source``, ``seed``, ``lfsr_width``).
+        Or its fields as keyword arguments (``lanes``, ``levels``, ``spacing``, ``bits``,
+        ``v_half``, ``v_scale``, ``table``, ``hold``, ``source``, ``seed``, ``lfsr_width``).
 
     Ports (stimulus / result keys)
     ------------------------------

@@ -10,10 +10,18 @@ Each lane compares its probability code ``x`` with a random number ``r`` uniform
   ``v = -1`` (all zeros) is exact; ``v = +1`` would need ``T = 2^bits`` and is one LSB out of
   reach, as in every bipolar SNG with a ``bits``-bit code.
 
-The output bit is registered: latency 1; reset clears it and reloads the LFSRs.
+Random numbers come from per-lane leap-forward LFSRs (``source="lfsr"``), the ``entropy``
+port (``"port"``) or a Sobol low-discrepancy sequence (``"sobol"``: lane i reads dimension
+``i + 1``, digitally shifted by ``SNGSpec.shifts[i]``; at most
+:data:`stochhw.models.sobol.MAX_DIMENSION` lanes). :mod:`stochhw.models.sc_stream` documents
+each.
+
+The output bit is registered: latency 1; reset clears it, reloads the LFSRs and clears the
+Sobol index.
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -28,13 +36,17 @@ from stochhw.models.sc_stream import (
     lfsr_randoms,
     lfsr_width_param,
     seed_param,
+    sobol_randoms,
     source_param,
 )
+from stochhw.models.sobol import check_dimensions, direction_numbers, sobol_shifts
 from stochhw.models.spec import Spec, Specified, param, spec_from
 
-__all__ = ["ENCODINGS", "SNGSpec", "SNGModel", "sng_thresholds"]
+__all__ = ["ENCODINGS", "SNG_SOURCES", "SNGSpec", "SNGModel", "sng_thresholds"]
 
 ENCODINGS = ("unipolar", "bipolar")
+#: Random-number sources of ``sng``: the shared ones and the Sobol sequence.
+SNG_SOURCES = ("lfsr", "port", "sobol")
 
 
 def sng_thresholds(x_raw, bits, encoding):
@@ -50,18 +62,37 @@ class SNGSpec(Generators, Spec):
     bits: int = bits_param("code and random-number width")
     encoding: str = param("unipolar", "unipolar: P(1)=x/2^bits; bipolar: x signed, "
                                       "P(1)=(1+x/2^(bits-1))/2", choices=ENCODINGS)
-    source: str = source_param()
+    source: str = source_param("random numbers: per-lane LFSRs, the entropy port, or one Sobol "
+                               "dimension per lane", choices=SNG_SOURCES)
     seed: int = seed_param()
     lfsr_width: int = lfsr_width_param()
 
     def validate(self):
         check_lfsr_width(self.lfsr_width, self.bits)
+        if self.source == "sobol":
+            check_dimensions(self.lanes)
         self.seeds                    # refuses more lanes than distinct lfsr_width-bit seeds
 
     @property
     def generators(self):
         """One LFSR per lane (``source="lfsr"``): lane i's seed is ``seeds[i]``."""
         return self.lanes
+
+    @functools.cached_property
+    def directions(self):
+        """``source="sobol"``: direction numbers of lane i (dimension ``i + 1``), one row per
+        lane (:func:`stochhw.models.sobol.direction_numbers`); else None."""
+        if self.source != "sobol":
+            return None
+        return tuple(direction_numbers(i + 1, self.bits) for i in range(self.lanes))
+
+    @functools.cached_property
+    def shifts(self):
+        """``source="sobol"``: digital shift of lane i, the reset value of its point register
+        (:func:`stochhw.models.sobol.sobol_shifts` of ``seed``); else None."""
+        if self.source != "sobol":
+            return None
+        return sobol_shifts(self.seed, self.lanes, self.bits)
 
 
 class SNGModel(Specified):
@@ -72,7 +103,8 @@ class SNGModel(Specified):
     spec : SNGSpec, optional
         Or its fields as keyword arguments. With ``source="lfsr"`` lane i owns a leap-forward
         Galois LFSR (``bits`` steps per cycle, :mod:`stochhw.models.sc_stream`) seeded with
-        ``SNGSpec.seeds[i]``; with ``"port"`` its numbers come on ``entropy``.
+        ``SNGSpec.seeds[i]``; with ``"port"`` its numbers come on ``entropy``; with
+        ``"sobol"`` it reads Sobol dimension ``i + 1`` shifted by ``SNGSpec.shifts[i]``.
 
     Ports (stimulus / result keys)
     ------------------------------
@@ -88,6 +120,8 @@ class SNGModel(Specified):
         """Random number of every lane in every cycle."""
         if self.source == "port":
             return stim["entropy"]
+        if self.source == "sobol":
+            return sobol_randoms(stim["rst"][:, 0], self.directions, self.shifts, state=state)
         return lfsr_randoms(stim["rst"][:, 0], self.seeds, self.lfsr_width, self.bits, state=state)
 
     def run(self, stim, state=None):

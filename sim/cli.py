@@ -488,8 +488,11 @@ def build_parser():
             "write the report (.md, .json) into this folder (default: none, print only)"))
         topic.configure(t)
         defaults = vars(t.parse_args([]))     # every topic option at its default
+        # Where the jobs run (-j, --scheduler) does not change a result (the executor returns
+        # results in plan order), so it does not make a run partial.
         t.set_defaults(func=cmd_analyze, folder=topic.folder, topic_defaults={
-            dest: value for dest, value in defaults.items() if dest not in ("json", "out")})
+            dest: value for dest, value in defaults.items()
+            if dest not in ("json", "out", "jobs", "scheduler")})
 
     p = sub.add_parser("bench", help="throughput of model, simulators and synthesis, side by side")
     p.add_argument("--json", action="store_true")

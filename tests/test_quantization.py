@@ -45,7 +45,10 @@ def ref_bits(value, m, lo, hi, encoding, rounding, w_max):
     delta = (hi - lo) / (2 ** m - 2)
     zero = (hi + lo) / 2
     x = (value - zero) / delta
-    code = math.floor(x + 0.5 + TOLERANCE) if rounding == "round" else math.floor(x + TOLERANCE)
+    if rounding == "trunc":
+        code = math.trunc(x + math.copysign(TOLERANCE, x))
+    else:
+        code = math.floor(x + 0.5 + TOLERANCE) if rounding == "round" else math.floor(x + TOLERANCE)
     top = 2 ** (m - 1) - 1
     code = max(-top, min(top, code))
     stored = code + 2 ** (m - 1) if encoding == "unsigned" else code % 2 ** m
@@ -82,6 +85,21 @@ def test_quantize_matches_element_by_element_reference(m, scheme, w_max):
         values = [(hi + lo) / 2 + (hi - lo) / (2 ** m - 2) * ref_value(b, m, s.encoding)
                   for b in want]
         np.testing.assert_allclose(q.dequantize().ravel(), values, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("m", BITS)
+def test_truncation_rounds_towards_zero(m):
+    """normal_trunc: the error has the sign of w, is below one step, and (-Δ, Δ) maps to 0."""
+    w = np.random.default_rng(10 + m).normal(0, 1, 20000)
+    q = quantize(w, m, "normal_trunc")
+    err = w - q.dequantize()
+    inside = np.abs(w) < q.delta * (2 ** (m - 1) - 1)            # not saturated
+    assert np.all(err[inside] * np.sign(w[inside]) >= -1e-12)
+    assert np.all(np.abs(err[inside]) < q.delta)
+    assert np.all(q.codes[np.abs(w) < q.delta * (1 - 1e-6)] == 0)
+    floor = quantize(w, m, "normal")
+    assert np.any(floor.codes[w < 0] != q.codes[w < 0])        # floor and trunc differ below 0
+    np.testing.assert_array_equal(floor.codes[w > 0], q.codes[w > 0])
 
 
 @pytest.mark.parametrize("m", BITS)

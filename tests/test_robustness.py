@@ -9,8 +9,9 @@ from stochhw.models.checks import ParameterError
 from stochhw.models.ml.bit_errors import Chips, MemoryLayout, chip_seeds
 from stochhw.models.ml.quantization import decode
 from stochhw.models.ml.robust_training import RobustConfig, evaluate, memory_image, split_image, train_robust
-from stochhw.models.ml.training import load_digits_split
+from stochhw.models.ml.training import load_digits_fold, load_digits_split
 from stochhw.sim.analyses.robustness import report_files
+from stochhw.sim.analyses.robustness_energy import _largest_rate
 from stochhw.sim.cli import main
 
 TINY = dict(hidden=(16,), epochs=4)
@@ -105,7 +106,43 @@ def test_randbet_injects_only_below_the_loss_threshold():
     assert 1 <= losses_before < default.steps
 
 
+def test_pattbet_injects_the_pattern_chips_errors():
+    """At p = 1 every cell of any chip fails, so PattBET and RandBET flip the same (all) bits
+    and train identically; below 1 the fixed pattern and the fresh errors differ."""
+    fixed = dict(loss_threshold=100.0, **TINY)
+    patt = train_robust(RobustConfig(p_train=1.0, pattern=7, **fixed))
+    rand = train_robust(RobustConfig(p_train=1.0, **fixed))
+    for a, b in zip(patt.weights, rand.weights):
+        np.testing.assert_array_equal(a, b)
+    patt = train_robust(RobustConfig(p_train=0.3, pattern=7, **fixed))
+    rand = train_robust(RobustConfig(p_train=0.3, **fixed))
+    assert patt.injected_steps == rand.injected_steps == patt.steps - 1
+    assert any(not np.array_equal(a, b) for a, b in zip(patt.weights, rand.weights))
+
+
+def test_folds_partition_the_digits_and_train_on_their_fold():
+    tests = [load_digits_fold(k)[3] for k in range(5)]
+    assert sum(t.size for t in tests) == 1797
+    x_all = np.concatenate([load_digits_fold(k)[2] for k in range(5)])
+    assert np.unique(x_all, axis=0).shape[0] == np.unique(load_digits_split()[0].tolist() +
+                                                          load_digits_split()[2].tolist(),
+                                                          axis=0).shape[0]
+    model = train_robust(RobustConfig(fold=2, **TINY))
+    n_train = load_digits_fold(2)[0].shape[0]
+    assert model.steps == 4 * (n_train // 32)
+
+
+def test_largest_rate_interpolates_in_log_p():
+    ps = np.array([0.001, 0.01, 0.1])
+    assert _largest_rate(ps, np.array([0.02, 0.03, 0.05]), 0.01) is None
+    assert _largest_rate(ps, np.array([0.0, 0.005, 0.009]), 0.01) == 0.1
+    # Halfway in excess between 0.01 (0.0) and 0.1 (0.02): halfway in log p, sqrt(0.001).
+    assert _largest_rate(ps, np.array([0.0, 0.0, 0.02]), 0.01) == pytest.approx(10 ** -1.5)
+
+
 @pytest.mark.parametrize("changes,fragment", [
+    (dict(pattern=3), "pattern needs p_train > 0"),
+    (dict(fold=5), "fold must be"),
     (dict(m=5), "m must be one of"),
     (dict(scheme="nope"), "scheme must be one of"),
     (dict(p_train=1.5), "p_train must be a probability"),
@@ -186,3 +223,23 @@ def test_cli_bad_input_is_one_line_and_exit_2(capsys, argv, fragment):
     assert status == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("stochhw: error: ") and fragment in lines[0]
+
+
+def test_cli_robustness_energy_quick_writes_its_report(capsys, tmp_path):
+    assert main(["analyze", "robustness-energy", "--quick", "--json", "--out", str(tmp_path)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "energy.png", "robustness_energy.json", "robustness_energy.md"]
+    assert result["config"]["quick"] is True
+    runs = {r["name"]: r for r in result["runs"]}
+    # PattBET is measured on its own pattern chip too; every run has one RErr per rate.
+    assert runs["PATTBET m8"]["pattern_ps"] == [0.01, 0.025]
+    for r in result["runs"]:
+        assert all(len(v) == len(r["ps"]) for v in r["rerr"]["random"])
+        assert len(r["clean"]) == result["config"]["runs"]
+    for row in result["energy"]:
+        for per_run in row["thresholds"].values():
+            for e in per_run:
+                assert 0.0 <= e["saved"] < 1.0 and e["voltage"] <= 1.0
+    md = (tmp_path / "robustness_energy.md").read_text()
+    assert "Quick run" in md and "## PattBET" in md

@@ -23,12 +23,13 @@ from stochhw.models.ml.sc_sources import (
 from stochhw.models.sc_quant import level_values, quantize_index, quantized_sigmoid
 from stochhw.models.seeds import lane_seeds
 from stochhw.models.smtj import bias_levels, smtj_p_one
+from stochhw.models.sobol import direction_numbers, sobol_points
 
 
-def random_net(layers, levels, seed=0):
+def random_net(layers, levels, seed=0, bias_node=False):
     rng = np.random.default_rng(seed)
-    return SCANN(layers, levels, [rng.uniform(-1, 1, (i + 1, j))
-                                  for i, j in zip(layers[:-1], layers[1:])])
+    return SCANN(layers, levels, [rng.uniform(-1, 1, (i + bias_node, j))
+                                  for i, j in zip(layers[:-1], layers[1:])], bias_node=bias_node)
 
 
 # ------------------------------------------------------------------------------------------
@@ -40,42 +41,63 @@ def test_p_one_of_each_source():
     np.testing.assert_array_equal(p_one(5, "lfsr"), [0, 0.25, 0.5, 0.75, 1])
     np.testing.assert_array_equal(lfsr_thresholds(11), np.floor(
         (1 + np.arange(-5, 6) / 5) / 2 * 65536 + 0.5))
-    np.testing.assert_array_equal(p_one(11, "smtj"), smtj_p_one(bias_levels(11)))
-    enc = encoded_values(5, "smtj")
-    # The device curve: symmetric, inside (-1, 1), the extremes beyond 0.9 (paper's Fig. 2c).
-    np.testing.assert_allclose(enc, -enc[::-1], atol=1e-12)
-    assert 0.9 < enc[-1] < 1 and enc[2] == 0
+    np.testing.assert_array_equal(p_one(11, "smtj_linear"), smtj_p_one(bias_levels(11)))
+    np.testing.assert_array_equal(p_one(11, "smtj"), smtj_p_one(bias_levels(11, "calibrated")))
+    np.testing.assert_array_equal(p_one(5, "sobol"), p_one(5, "lfsr"))
+    # Calibrated: every state the curve reaches inside +-1 V is exact; the ends stay at +-1 V.
+    np.testing.assert_allclose(p_one(11, "smtj")[1:-1], p_one(11, "ideal")[1:-1], atol=1e-12)
+    assert p_one(11, "smtj")[-1] == smtj_p_one(1.0)
+    for source in ("smtj", "smtj_linear"):
+        enc = encoded_values(5, source)
+        # The device curve: symmetric, inside (-1, 1), the extremes beyond 0.9 (paper's Fig. 2c).
+        np.testing.assert_allclose(enc, -enc[::-1], atol=1e-12)
+        assert 0.9 < enc[-1] < 1 and enc[2] == 0
+    # Evenly spaced voltages carry the state 0.5 as the curve's value at 0.5 V, far from 0.5.
+    assert abs(encoded_values(5, "smtj_linear")[3] - (2 * smtj_p_one(0.5) - 1)) < 1e-12
 
 
 # ------------------------------------------------------------------------------------------
 # Bit-exact SC counts
 # ------------------------------------------------------------------------------------------
 
-def test_lfsr_forward_is_the_documented_bit_level_computation():
-    """One layer (3 inputs + bias, 2 neurons) rebuilt by hand from the documented seed layout."""
+@pytest.mark.parametrize("source,bias_node,inputs", [
+    ("lfsr", True, "bipolar"), ("lfsr", False, "unit"), ("sobol", False, "unit")])
+def test_comparator_forward_is_the_documented_bit_level_computation(source, bias_node, inputs):
+    """One layer (3 inputs, + bias in the variant, 2 neurons) rebuilt by hand from the
+    documented seed layout: node generators first, then weight generators in C order; Sobol
+    nodes on dimension 1, weights on dimension 2, each lane shifted by its seed."""
     levels, length, seed = 5, 77, 9
-    net = random_net((3, 2), levels, seed=1)
+    net = random_net((3, 2), levels, seed=1, bias_node=bias_node)
     x = np.random.default_rng(2).uniform(0, 1, (6, 3))
-    x_levels = input_levels(x, levels)
-    z = net.forward(x_levels, SCConfig("lfsr", length, seed=seed)).z[0]
-    seeds = lane_seeds(seed, 4 + 4 * 2, 16)     # 4 node LFSRs, then 4x2 weight LFSRs (C order)
-    r = lfsr_sequence(seeds, length - 1, 16, MAXIMAL_TAPS[16], "galois").astype(np.int64)
+    x_levels = input_levels(x, levels, inputs)
+    z = net.forward(x_levels, SCConfig(source, length, seed=seed)).z[0]
+    n = 3 + bias_node
+    seeds = lane_seeds(seed, n + n * 2, 16)
+    if source == "lfsr":
+        r = lfsr_sequence(seeds, length - 1, 16, MAXIMAL_TAPS[16], "galois").astype(np.int64)
+    else:
+        idx = np.arange(length)
+        r = np.concatenate([
+            np.stack([sobol_points(idx, direction_numbers(1, 16), int(s)) for s in seeds[:n]], 1),
+            np.stack([sobol_points(idx, direction_numbers(2, 16), int(s)) for s in seeds[n:]], 1)],
+            axis=1).astype(np.int64)
     t = np.floor((1 + level_values(levels)) / 2 * 65536 + 0.5).astype(np.int64)
     w = quantize_index(net.weights[0], levels)
     for s in range(x.shape[0]):
-        a = list(quantize_index(2 * x[s] - 1, levels)) + [levels - 1]
+        a = list(quantize_index(x[s] if inputs == "unit" else 2 * x[s] - 1, levels))
+        a += [levels - 1] * bias_node
         for j in range(2):
-            count = sum(int(np.sum((r[:, i] < t[a[i]]) == (r[:, 4 + 2 * i + j] < t[w[i, j]])))
-                        for i in range(4))
-            assert z[s, j] == 2 * count / length - 4, (s, j)
+            count = sum(int(np.sum((r[:, i] < t[a[i]]) == (r[:, n + 2 * i + j] < t[w[i, j]])))
+                        for i in range(n))
+            assert z[s, j] == 2 * count / length - n, (s, j)
 
 
-@pytest.mark.parametrize("levels", [5, 11])
-def test_lfsr_table_counts_equal_explicit_bits(levels):
+@pytest.mark.parametrize("levels,source", [(5, "lfsr"), (11, "lfsr"), (11, "sobol")])
+def test_pair_table_counts_equal_explicit_bits(levels, source):
     net = random_net((64, 12, 10), levels)
     x_levels = input_levels(np.random.default_rng(3).uniform(0, 1, (40, 64)), levels)
-    by_table = net.forward(x_levels, SCConfig("lfsr", 150, seed=4))
-    by_bits = net.forward(x_levels, SCConfig("lfsr", 150, seed=4, counts="bits"))
+    by_table = net.forward(x_levels, SCConfig(source, 150, seed=4))
+    by_bits = net.forward(x_levels, SCConfig(source, 150, seed=4, counts="bits"))
     for a, b in zip(by_table.z, by_bits.z):
         np.testing.assert_array_equal(a, b)
 
@@ -106,11 +128,11 @@ def test_exact_forward_matches_a_plain_loop():
     fwd = net.forward(input_levels(x, levels))
     v = level_values(levels)
     for s in range(5):
-        a = np.append(v[quantize_index(2 * x[s] - 1, levels)], 1.0)
-        z0 = [sum(a[i] * v[quantize_index(net.weights[0][i, j], levels)] for i in range(65))
+        a = v[quantize_index(x[s], levels)]
+        z0 = [sum(a[i] * v[quantize_index(net.weights[0][i, j], levels)] for i in range(64))
               for j in range(8)]
-        h = np.append(quantized_sigmoid(np.array(z0), levels), 1.0)
-        z1 = [sum(h[i] * v[quantize_index(net.weights[1][i, j], levels)] for i in range(9))
+        h = quantized_sigmoid(np.array(z0), levels)
+        z1 = [sum(h[i] * v[quantize_index(net.weights[1][i, j], levels)] for i in range(8))
               for j in range(10)]
         np.testing.assert_allclose(fwd.z[0][s], z0, atol=1e-12)
         np.testing.assert_allclose(fwd.z[1][s], z1, atol=1e-12)
@@ -150,7 +172,7 @@ def test_independent_sc_forward_is_unbiased_for_encoded_values():
     net = random_net((64, 6, 10), levels, seed=12)
     x_levels = input_levels(np.random.default_rng(13).uniform(0, 1, (3, 64)), levels)
     e = encoded_values(levels, "smtj")
-    a = np.concatenate([x_levels, np.full((3, 1), levels - 1)], axis=1)
+    a = x_levels
     w = quantize_index(net.weights[0], levels)
     want = e[a] @ e[w]
     var = ((1 - (e[a][:, :, None] * e[w][None]) ** 2).sum(axis=1)) / length
@@ -179,14 +201,38 @@ def test_ste_gradient_matches_finite_differences_at_fine_quantization():
         fwd = network.forward(x_levels)
         return network.backward(fwd, targets)[1]
 
-    grads, _ = net.backward(net.forward(x_levels), targets)
+    grads, _ = net.backward(net.forward(x_levels), targets, rule="backprop")
     h = 2e-3
-    for layer, (i, j) in [(0, (0, 0)), (0, (5, 3)), (1, (2, 1)), (1, (4, 2))]:
+    for layer, (i, j) in [(0, (0, 0)), (0, (4, 3)), (1, (2, 1)), (1, (3, 2))]:
         up, down = [SCANN(layers, levels, net.weights) for _ in range(2)]
         up.weights[layer][i, j] += h
         down.weights[layer][i, j] -= h
         numeric = (cost(up) - cost(down)) / (2 * h)
         assert abs(numeric - grads[layer][i, j]) < 0.02 * max(abs(numeric), 1e-3), (layer, i, j)
+
+
+def test_paper_rule_is_eq_4_to_7_as_written():
+    """Eq. 5-7 by hand for a 2-layer net: e_out = o - t, e_hidden = e_out @ W1^T (no f'),
+    dW_l = a_(l-1)^T (e_l f'(z_l)) / batch; the output layer agrees with backprop."""
+    levels = 11
+    net = random_net((5, 4, 3), levels, seed=16)
+    rng = np.random.default_rng(17)
+    x_levels = input_levels(rng.uniform(0, 1, (7, 5)), levels)
+    targets = np.eye(3)[rng.integers(0, 3, 7)]
+    fwd = net.forward(x_levels)
+    paper, _ = net.backward(fwd, targets)
+    exact, _ = net.backward(fwd, targets, rule="backprop")
+    v = level_values(levels)
+    sig = lambda z: 1 / (1 + np.exp(-z))                      # noqa: E731
+    w1 = v[quantize_index(net.weights[1], levels)]
+    o = sig(fwd.z[1])
+    e_out = o - targets
+    e_hidden = e_out @ w1.T
+    s0 = sig(fwd.z[0])
+    np.testing.assert_allclose(paper[1], v[fwd.nodes[1]].T @ (e_out * o * (1 - o)) / 7)
+    np.testing.assert_allclose(paper[0], v[fwd.nodes[0]].T @ (e_hidden * s0 * (1 - s0)) / 7)
+    np.testing.assert_allclose(paper[1], exact[1])
+    assert not np.allclose(paper[0], exact[0])
 
 
 def test_training_learns_the_digits():

@@ -16,7 +16,8 @@ from stochhw.sim.analyses.sc_experiments import Plan, multiplication_rmse, run_e
 from stochhw.sim.cli import main
 from stochhw.sim.core.reportkit import write_report
 
-TINY = Plan(topologies=((1, (64, 6, 10)),), levels=(5,), lengths=(20, 40), sources=("smtj", "lfsr"),
+TINY = Plan(topologies=((1, (64, 6, 10)),), levels=(5,), lengths=(20, 40), sources=("smtj", "sobol"),
+            method2_levels=(5,), method2_lengths=(20, 40),
             seeds=(1,), epochs=1, learning_rates=((1, 4.0),), infer_repeats=1, train_limit=120,
             test_limit=60, rmse_lengths=(8,), rmse_trials=1, rmse_shifts=(0,))
 
@@ -32,7 +33,7 @@ def rmse_study():
     return multiplication_rmse(levels=5, lengths=(16, 128), trials=400, shifts=(0, 1), seed=3)
 
 
-@pytest.mark.parametrize("source", ["smtj", "ideal"])
+@pytest.mark.parametrize("source", ["smtj", "smtj_linear", "ideal"])
 def test_independent_rmse_matches_theory(rmse_study, source):
     """Measured MSE within 5 standard errors of mean((1 - z^2) / N).
 
@@ -52,11 +53,21 @@ def test_independent_rmse_matches_theory(rmse_study, source):
 
 
 def test_smtj_device_curve_shows_as_a_systematic_error(rmse_study):
-    smtj = rmse_study["cases"]["smtj"]
-    e, v = encoded_values(5, "smtj"), level_values(5)
+    smtj = rmse_study["cases"]["smtj_linear"]
+    e, v = encoded_values(5, "smtj_linear"), level_values(5)
     systematic = math.sqrt(np.mean((np.outer(e, e) - np.outer(v, v)) ** 2))
     # Against the nominal product the error cannot fall below the curve's own distortion.
     assert smtj["rmse_vs_nominal"][-1] > 0.9 * systematic > smtj["rmse"][-1]
+    # Calibrated voltages leave only the end states' distortion: far below the even spacing's.
+    e = encoded_values(5, "smtj")
+    assert math.sqrt(np.mean((np.outer(e, e) - np.outer(v, v)) ** 2)) < 0.6 * systematic
+
+
+def test_sobol_pairs_beat_independent_streams(rmse_study):
+    """A dimension-1/dimension-2 Sobol pair is a (0, m, 2)-net at N = 2^m: the product count
+    errs by O(log N), so at N = 128 the RMSE is far below the independent streams' theory."""
+    sobol = rmse_study["cases"]["sobol"]
+    assert sobol["rmse"][-1] < 0.3 * sobol["theory"][-1]
 
 
 def test_shared_uniform_source_computes_one_minus_twice_the_distance(rmse_study):
@@ -100,7 +111,7 @@ def test_tiny_plan_result(tiny_result, tmp_path):
     # Method 1: no SC + 2 sources x 2 lengths; Method 2: 2 sources x 2 lengths.
     assert len(rows) == 5 + 4
     assert {(r["method"], r["source"], r["length"]) for r in rows} == (
-        {(1, None, None)} | {(m, s, n) for m in (1, 2) for s in ("smtj", "lfsr") for n in (20, 40)})
+        {(1, None, None)} | {(m, s, n) for m in (1, 2) for s in ("smtj", "sobol") for n in (20, 40)})
     assert all(0 <= r["accuracy"] <= 1 for r in rows)
     assert tiny_result["data"] == {"name": "digits", "train_samples": 120, "test_samples": 60,
                                    "inputs": 64}
@@ -116,12 +127,15 @@ def test_tiny_plan_result(tiny_result, tmp_path):
 def test_mnist_folder_runs_through_the_same_experiment(tmp_path):
     write_mnist(tmp_path)
     plan = dataclasses.replace(TINY, dataset="mnist", topologies=((1, (784, 4, 10)),),
-                               lengths=(10,), train_limit=None, test_limit=None)
+                               lengths=(10,), method2_lengths=(10,), train_limit=None,
+                               test_limit=None)
     result = run_experiments(plan, mnist=tmp_path)
     assert result["data"] == {"name": "mnist", "train_samples": 50, "test_samples": 20,
                               "inputs": 784}
     with pytest.raises(ParameterError, match="784 inputs, but the topology 64-6-10"):
         run_experiments(TINY, mnist=tmp_path)
+    with pytest.raises(ParameterError, match="method2_lengths must be among the lengths"):
+        run_experiments(dataclasses.replace(TINY, method2_lengths=(30,)))
 
 
 def test_cli_quick_run(tmp_path, capsys):

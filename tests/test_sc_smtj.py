@@ -30,6 +30,21 @@ def test_default_bias_table_follows_the_curve_from_below_5_to_above_95_percent(l
     assert p[0] < 0.05 and p[-1] > 0.95 and np.all(np.diff(p) > 0)
 
 
+@pytest.mark.parametrize("levels", [5, 11])
+def test_calibrated_bias_table_gives_each_code_its_target_probability(levels):
+    """spacing=calibrated: voltages through the inverse curve, so every code but the two ends
+    (P = 0 and 1, beyond +-1 V) has P(1) = c / (levels - 1) to the table's 2^-8."""
+    model = SMTJModel(levels=levels, spacing="calibrated")
+    p = model.probabilities()
+    target = np.arange(levels) / (levels - 1)
+    np.testing.assert_allclose(p[1:-1], target[1:-1], atol=0.5 / 256)
+    np.testing.assert_allclose(p[[0, -1]], smtj_p_one([-1.0, 1.0]), atol=0.5 / 256)
+    volts = bias_levels(levels, "calibrated")
+    assert volts[0] == -1 and volts[-1] == 1 and np.all(np.diff(volts) > 0)
+    # The even spacing misses the inner targets by far more than a table step.
+    assert np.max(np.abs(SMTJModel(levels=levels).probabilities()[1:-1] - target[1:-1])) > 0.05
+
+
 def _telegraph_run(levels, hold, bias_codes, cycles, seed, source="port"):
     lanes = len(bias_codes)
     model = SMTJModel(lanes=lanes, levels=levels, hold=hold, source=source, seed=seed)
@@ -98,6 +113,7 @@ def test_hold_for_maps_the_relaxation_time_to_q():
     ({"v_half": float("nan")}, r"^v_half must be a finite number"),
     ({"hold": 3, "bits": 4, "lfsr_width": 6}, r"^lfsr_width must be >= bits = 8"),
     ({"lanes": 0}, r"^lanes must be"),
+    ({"spacing": "log"}, r"^spacing must be one of"),
 ])
 def test_bad_parameters_name_themselves(override, pattern):
     with pytest.raises(ParameterError, match=pattern):

@@ -101,3 +101,76 @@ def test_thresholds_tables_and_monotone_check():
 def test_bad_parameters_name_themselves(override, pattern):
     with pytest.raises(ParameterError, match=pattern):
         get_design("sng").resolve(override)
+
+
+# --- source=sobol -----------------------------------------------------------------------------
+
+def test_sobol_points_are_scipys_unscrambled_sobol_in_every_dimension():
+    qmc = pytest.importorskip("scipy.stats.qmc")
+    from stochhw.models.sobol import MAX_DIMENSION, direction_numbers, sobol_points
+    bits = 10
+    reference = qmc.Sobol(d=MAX_DIMENSION, scramble=False, bits=bits).random(1 << bits)
+    directions = [direction_numbers(d, bits) for d in range(1, MAX_DIMENSION + 1)]
+    ours = sobol_points(np.arange(1 << bits), directions)
+    np.testing.assert_array_equal(ours, np.rint(reference * (1 << bits)).astype(np.uint64))
+
+
+def test_sobol_generator_steps_by_one_xor_and_has_period_2_to_bits():
+    from stochhw.models.sobol import direction_numbers, sobol_points, trailing_ones
+    bits = 6
+    v = direction_numbers(7, bits)
+    n = np.arange(3 << bits)
+    x = [0x2A]
+    for c in trailing_ones(n[:-1], bits):                  # x_(n+1) = x_n ^ v[c(n)]
+        x.append(x[-1] ^ v[c])
+    np.testing.assert_array_equal(np.array(x, dtype=np.uint64), sobol_points(n, v, 0x2A))
+    # Every period visits each 6-bit value exactly once.
+    assert sorted(x[:1 << bits]) == list(range(1 << bits)) and x[1 << bits:2 << bits] == x[:1 << bits]
+
+
+def test_the_first_two_sobol_lanes_form_a_net_one_point_per_dyadic_box():
+    # The first 2^m points of dimensions 1 and 2 put exactly one point in every box of area
+    # 2^-m (a (0, m, 2)-net), for every split of m into column and row bits and any shift.
+    from stochhw.models.sobol import direction_numbers, sobol_points, sobol_shifts
+    bits, m = 8, 6
+    for seed in (1, 2, 3):
+        x = sobol_points(np.arange(1 << m), [direction_numbers(1, bits), direction_numbers(2, bits)],
+                         sobol_shifts(seed, 2, bits)).astype(np.int64)
+        for cols in range(m + 1):
+            box = (x[:, 0] >> (bits - cols)) * (1 << (m - cols)) + (x[:, 1] >> (bits - m + cols))
+            assert sorted(box.tolist()) == list(range(1 << m)), (seed, cols)
+
+
+def test_sobol_sng_probability_over_one_period_is_exact():
+    bits = 5
+    codes = np.arange(1 << bits)
+    lanes = 4
+    model = SNGModel(lanes=lanes, bits=bits, source="sobol", seed=9)
+    period = 1 << bits
+    for start in range(0, codes.size, lanes):
+        x = np.tile(codes[start:start + lanes], (period + 1, 1))
+        y = model.run(_stim(period + 1, x=x))["y"][1:]
+        np.testing.assert_array_equal(y.mean(axis=0), codes[start:start + lanes] / period)
+
+
+def test_sobol_sng_runs_in_chunks_and_reset_restarts_the_index():
+    model = SNGModel(lanes=3, bits=4, source="sobol", seed=2, encoding="bipolar")
+    rng = np.random.default_rng(5)
+    stim = _stim(90, x=rng.integers(0, 16, (90, 3)))
+    stim["rst"][[17, 40, 41]] = 1
+    whole = model.run(stim)["y"]
+    state = {}
+    parts = [model.run({k: v[a:b] for k, v in stim.items()}, state)["y"]
+             for a, b in ((0, 17), (17, 41), (41, 60), (60, 90))]
+    np.testing.assert_array_equal(np.concatenate(parts), whole)
+    # The reset edge at 41 clears the index: from cycle 42 the run is a fresh run's from cycle 0
+    # (the output register shows it one cycle later).
+    fresh = model.run(_stim(48, x=stim["x"][42:90]))["y"]
+    np.testing.assert_array_equal(whole[43:90], fresh[1:48])
+
+
+def test_sobol_lanes_are_limited_to_the_tabulated_dimensions():
+    from stochhw.models.sobol import MAX_DIMENSION
+    get_design("sng").resolve({"lanes": MAX_DIMENSION, "source": "sobol"})
+    with pytest.raises(ParameterError, match=rf"^lanes must be <= {MAX_DIMENSION} with source=sobol"):
+        get_design("sng").resolve({"lanes": MAX_DIMENSION + 1, "source": "sobol"})

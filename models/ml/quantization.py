@@ -18,12 +18,15 @@ schemes differ in the range ``[lo, hi]``, the rounding ``R`` and the bit encodin
 3. **Step and centre**: ``Δ = (hi - lo) / (2^m - 2)``, ``z = (hi + lo) / 2``. For a symmetric range
    this is the paper's Eq. (1), ``Δ = q_max / (2^(m-1) - 1)``, ``z = 0``.
 4. **Code**: ``c = clamp(R((w - z) / Δ), -(2^(m-1) - 1), 2^(m-1) - 1)`` with ``R = floor``
-   (integer conversion, the baseline) or ``R(x) = floor(x + 1/2)`` (rounding). The quantization
-   error ``w - (z + cΔ)`` is in ``[0, Δ)`` for floor and ``[-Δ/2, Δ/2)`` for rounding. The codes are
+   (integer conversion, the baseline), ``R(x) = floor(x + 1/2)`` (rounding) or ``R = trunc``
+   (towards zero, a C cast: the authors' signed path). The quantization error
+   ``w - (z + cΔ)`` is in ``[0, Δ)`` for floor, ``[-Δ/2, Δ/2)`` for rounding and ``(-Δ, Δ)``
+   with the sign of ``w - z`` for trunc, which maps ``(-Δ, Δ)`` to the one code 0. The codes are
    symmetric: ``-2^(m-1)`` is never produced, but can be read back after a bit error.
    ``(w - z) / Δ`` is computed in float64 and can land a hair below an integer it equals
    mathematically (``hi`` itself gives 126.99999999999999 instead of 127): ``TOLERANCE`` (1e-9
-   steps) is added before either rounding, so such values count as on the step.
+   steps) is added before floor and rounding (and away from zero before trunc), so such values
+   count as on the step.
 5. **Encoding** of the stored ``m``-bit pattern ``b``:
 
    * ``signed``: two's complement, ``b = c mod 2^m``; read back as ``c = b - 2^m [b >= 2^(m-1)]``;
@@ -39,7 +42,9 @@ Offset binary is two's complement with the most significant bit inverted
 of the paper) the two encodings give exactly the same faulty weights; they differ only under
 biased errors (stuck-at cells). In the authors' public code the signed path converts with a C cast,
 which truncates towards zero, while the unsigned path adds the offset first, so that there the
-"unsigned" step also turns truncation into floor; here both use the floor of step 4.
+"unsigned" step also turns truncation into floor; here both use the floor of step 4, and
+``normal_trunc`` is NORMAL with the authors' truncation (a variant, to test whether it explains
+the signed/unsigned difference of their Table 1).
 
 Named schemes (:data:`SCHEMES`), the rows of the paper's Table 1:
 
@@ -51,6 +56,7 @@ name                      range      symmetric   encoding  rounding
 ``asymmetric``            per layer  no          signed    floor
 ``asymmetric_unsigned``   per layer  no          unsigned  floor
 ``rquant`` (RQUANT)       per layer  no          unsigned  round
+``normal_trunc``          per layer  yes         signed    trunc
 ========================  =========  ==========  ========  ========
 """
 
@@ -73,7 +79,7 @@ BITS = (8, 4, 3, 2)
 EPSILON = 1e-3
 #: Added to ``(w - z) / Δ`` (in steps) before rounding, against float division landing just short.
 TOLERANCE = 1e-9
-ROUNDINGS = ("floor", "round")
+ROUNDINGS = ("floor", "round", "trunc")
 ENCODINGS = ("signed", "unsigned")
 
 
@@ -95,6 +101,7 @@ SCHEMES = {s.name: s for s in (
     Scheme("asymmetric_unsigned", per_layer=True, symmetric=False, encoding="unsigned",
            rounding="floor"),
     Scheme("rquant", per_layer=True, symmetric=False, encoding="unsigned", rounding="round"),
+    Scheme("normal_trunc", per_layer=True, symmetric=True, encoding="signed", rounding="trunc"),
 )}
 
 
@@ -244,7 +251,10 @@ def quantize_tensor(w, m, lo, hi, encoding="signed", rounding="round"):
     delta = (hi - lo) / ((1 << m) - 2)
     zero = (hi + lo) / 2
     scaled = (np.asarray(w, dtype=np.float64) - zero) / delta
-    codes = np.floor(scaled + (0.5 + TOLERANCE if rounding == "round" else TOLERANCE))
+    if rounding == "trunc":
+        codes = np.trunc(scaled + np.copysign(TOLERANCE, scaled))
+    else:
+        codes = np.floor(scaled + (0.5 + TOLERANCE if rounding == "round" else TOLERANCE))
     top = (1 << (m - 1)) - 1
     codes = np.clip(codes, -top, top).astype(np.int64)
     return QuantizedTensor(encode(codes, m, encoding), m, encoding, float(delta), float(zero))

@@ -18,9 +18,14 @@ This follows Stutz et al. (MLSys 2021) at the scale of scikit-learn's 8x8 digits
   once the clean loss is below ``loss_threshold``: a step injects iff the previous step's clean
   loss was below the threshold and, if that step injected too, the mean of its clean and
   perturbed losses was not above it (the curriculum of the authors' public example).
+* **PattBET** (the paper's Sec. 5.3 baseline, ``pattern`` set): as RandBET, but every injection
+  uses the *same* bit errors: those of the chip with seed ``pattern`` at rate ``p_train``
+  (:class:`stochhw.models.ml.bit_errors.Chips`), the errors of one fixed low-voltage chip.
 
 Clean error and robust error (RErr, :func:`chip_errors`) are measured on the fixed held-out
-450 digits of :func:`stochhw.models.ml.training.load_digits_split`. Everything is deterministic for a given
+450 digits of :func:`stochhw.models.ml.training.load_digits_split`, or with ``fold`` set on the
+held-out part of that fold of :func:`stochhw.models.ml.training.load_digits_fold` (five folds
+test every one of the 1797 digits once). Everything is deterministic for a given
 seed: the seed sets initialization, shuffling and training bit errors; chips have their own seeds.
 """
 
@@ -40,7 +45,7 @@ from stochhw.models.ml.bit_errors import (
     weight_masks,
 )
 from stochhw.models.ml.quantization import check_bits, check_scheme, check_w_max, dequantize, quantize
-from stochhw.models.ml.training import TRAIN_SAMPLES, load_digits_split
+from stochhw.models.ml.training import DIGITS_FOLDS, TRAIN_SAMPLES, load_digits_fold, load_digits_split
 
 __all__ = ["RobustConfig", "RobustModel", "train_robust", "memory_image", "split_image",
            "forward", "chip_errors", "evaluate"]
@@ -63,6 +68,12 @@ class RobustConfig:
         RandBET bit error rate (0: no bit error training).
     loss_threshold : float
         RandBET starts injecting once the clean loss is below this.
+    pattern : int or None
+        PattBET: the chip seed whose bit errors at ``p_train`` every injection uses (None:
+        fresh random errors, RandBET).
+    fold : int or None
+        Train and test on fold ``fold`` of :func:`stochhw.models.ml.training.load_digits_fold`
+        (None: :func:`stochhw.models.ml.training.load_digits_split`).
     hidden : tuple of int
     epochs, batch : int
     learning_rate, momentum, weight_decay : float
@@ -73,6 +84,8 @@ class RobustConfig:
     w_max: float = None
     p_train: float = 0.0
     loss_threshold: float = 1.75
+    pattern: int = None
+    fold: int = None
     hidden: tuple = (64,)
     epochs: int = 60
     batch: int = 32
@@ -86,6 +99,12 @@ class RobustConfig:
         check_scheme(self.scheme)
         check_w_max(self.w_max)
         check_probability("p_train", self.p_train)
+        if self.pattern is not None:
+            check_int("pattern", self.pattern, 0)
+            if self.p_train == 0:
+                raise ParameterError("pattern needs p_train > 0 (the rate of the fixed pattern)")
+        if self.fold is not None:
+            check_int("fold", self.fold, 0, DIGITS_FOLDS - 1)
         hidden = tuple(self.hidden)
         for width in hidden:
             check_int("hidden", width, 1, 4096)
@@ -103,6 +122,10 @@ class RobustConfig:
     def layers(self):
         """Layer widths, input first."""
         return (64, *self.hidden, 10)
+
+    def data(self):
+        """``(x_train, y_train, x_test, y_test)`` of this run (the split, or the fold)."""
+        return load_digits_split() if self.fold is None else load_digits_fold(self.fold)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -199,7 +222,8 @@ def train_robust(config=RobustConfig()):
     """
     if not isinstance(config, RobustConfig):
         raise ParameterError(f"config must be a RobustConfig, not {type(config).__name__}")
-    x_train, y_train, x_test, y_test = load_digits_split()
+    x_train, y_train, x_test, y_test = config.data()
+    n_train = x_train.shape[0]
     init_seq, shuffle_seq, error_seq = np.random.SeedSequence(config.seed).spawn(3)
     init_rng = np.random.default_rng(init_seq)
     shuffle_rng = np.random.default_rng(shuffle_seq)
@@ -216,14 +240,18 @@ def train_robust(config=RobustConfig()):
     def quantized_of(weights):
         return quantize(weights, config.m, config.scheme, config.w_max)
 
-    steps_per_epoch = TRAIN_SAMPLES // config.batch
+    steps_per_epoch = n_train // config.batch
     milestones = [steps_per_epoch * (config.epochs * k // 5) for k in (2, 3, 4)]
     n_weights = sum(p.size for p in params)
     layout = MemoryLayout(n_weights, config.m)
+    if config.pattern is not None:
+        # One chip's cells at p_train: the same masks at every injection.
+        flip01, flip10 = Chips.for_layout([config.pattern], layout).cell_maps(config.p_train)
+        pattern_masks = weight_masks(flip01[0], layout), weight_masks(flip10[0], layout)
     step, injected, first_injection, inject_next = 0, 0, None, False
     epoch_loss = []
     for _ in range(config.epochs):
-        order = shuffle_rng.permutation(TRAIN_SAMPLES)
+        order = shuffle_rng.permutation(n_train)
         losses = []
         for b in range(steps_per_epoch):
             batch = order[b * config.batch:(b + 1) * config.batch]
@@ -233,10 +261,15 @@ def train_robust(config=RobustConfig()):
             losses.append(loss)
             perturbed_loss = None
             if inject_next:
-                # Fresh random bit errors every step: every bit of every weight flips iff u <= p.
-                flips = (1.0 - error_rng.random((layout.rows, layout.row_bits))) <= config.p_train
-                masks = weight_masks(flips, layout)
-                image = apply_masks(memory_image(quantized), masks, masks, config.m)
+                if config.pattern is None:
+                    # Fresh random bit errors every step: every bit of every weight flips iff
+                    # u <= p.
+                    flips = (1.0 - error_rng.random((layout.rows, layout.row_bits))) <= config.p_train
+                    both = weight_masks(flips, layout)
+                    masks = both, both
+                else:
+                    masks = pattern_masks
+                image = apply_masks(memory_image(quantized), *masks, config.m)
                 perturbed = dequantize(quantized, split_image(quantized, image))
                 perturbed_loss, perturbed_grads = _loss_and_grads(perturbed, xb, yb)
                 grads = [(g + gp) / 2 for g, gp in zip(grads, perturbed_grads)]
@@ -306,6 +339,7 @@ def evaluate(model, ps, chips, fault_model=FaultModel(), row_bits=64):
         Fraction of stored weight bits that read back changed.
     """
     image = memory_image(model.quantized)
+    _, _, x_test, y_test = model.config.data()
     layout = MemoryLayout(image.size, model.config.m, row_bits)
     if not isinstance(chips, Chips):
         chips = Chips.for_layout(chips, layout)
@@ -316,5 +350,5 @@ def evaluate(model, ps, chips, fault_model=FaultModel(), row_bits=64):
                              model.config.m)
         changed = np.unpackbits((faulty ^ image)[..., None], axis=-1).sum(axis=(-1, -2))
         rates.append(changed / (image.size * model.config.m))
-        errors.append(chip_errors(model.quantized, faulty))
+        errors.append(chip_errors(model.quantized, faulty, x_test, y_test))
     return np.array(errors), np.array(rates)

@@ -9,19 +9,25 @@ sum as ``2 C / L - n``. For independent streams the count of one product is bino
 two encoded values, so the estimate has variance ``(1 - z^2) / L``.
 
 Only the QL quantization states ever become streams (:mod:`stochhw.models.sc_quant`), so a source is
-described by its probability of a 1 for each state index. Three sources:
+described by its probability of a 1 for each state index. Five sources:
 
 ``"ideal"``
     Independent Bernoulli bits with exactly ``p = (1 + v) / 2`` (a comparator fed by a perfect
     uniform random number generator).
 ``"smtj"``
     Independent Bernoulli bits of a stochastic magnetic tunnel junction biased at the state's
-    voltage: state ``k`` of QL is biased at ``bias_levels(QL)[k]`` volts (``-1 .. 1``) and
-    gives ``P(1) = smtj_p_one(volts)`` (:mod:`stochhw.models.smtj`, default curve). The junction's P(1)
-    is a sigmoid of the voltage, so the encoded value ``2 P(1) - 1`` is not the state's
-    value: at the default 0.3 V width the extreme states carry +-0.93 rather than +-1 and
-    the state 0.5 carries 0.68. Successive bits are taken as independent (the junction read
-    slower than it relaxes; ``hold = 0`` of the ``smtj`` emulator).
+    voltage, calibrated: state ``k`` of QL is biased at ``bias_levels(QL, "calibrated")[k]``,
+    the inverse of the device curve at the state's probability ``(1 + v) / 2``, clipped to the
+    device's -1 .. +1 V (:mod:`stochhw.models.smtj`, default curve), and gives
+    ``P(1) = smtj_p_one(volts)``. Every state is exact except the two ends, which no junction
+    reaches: at the default 0.3 V width they carry +-0.931 rather than +-1. Successive bits are
+    taken as independent (the junction read slower than it relaxes; ``hold = 0`` of the
+    ``smtj`` emulator).
+``"smtj_linear"``
+    The same junction biased at evenly spaced voltages (``bias_levels(QL, "linear")``). The
+    curve is a sigmoid, so the encoded value ``2 P(1) - 1`` is not the state's value: state
+    0.5 of QL = 5 carries 0.682, state 0.2 of QL = 11 carries 0.322. Kept to show what the
+    calibration is worth.
 ``"lfsr"``
     A comparator per stream fed by its own Galois LFSR (:mod:`stochhw.models.sc_stream`'s
     convention, as in the ``sng`` and ``sc_neuron`` designs): each cycle the low ``bits``
@@ -32,6 +38,15 @@ described by its probability of a 1 for each state index. Three sources:
     m-sequence. The LFSRs restart from their seeds at every inference (each sample sees the
     same random numbers), which makes the SC output a deterministic function of the input,
     as in hardware that reloads the seeds per inference.
+``"sobol"``
+    Comparators fed by Sobol low-discrepancy sequences (:mod:`stochhw.models.sobol`, the
+    ``sng`` design's ``source=sobol``), ``bits`` = 16 like the LFSR source: in every layer the
+    input nodes' comparators read dimension 1 and the weights' comparators dimension 2, each
+    stream XORing its own digital shift (:func:`sobol_numbers`; shifts are the network's
+    distinct LFSR seeds, so one seed serves both sources). Each (node, weight) pair that an
+    XNOR multiplies is thus a pair of dimensions 1 and 2, a ``(0, m, 2)``-net, whose product
+    count errs by ``O(log L)`` rather than ``O(sqrt(L))``. Like the LFSRs, the generators
+    restart at every inference.
 
 Ways to get counts, each exact for what it models:
 
@@ -40,8 +55,9 @@ Ways to get counts, each exact for what it models:
   of a layer come from one matrix product of +-1 bits (``sum(a'b') = 2 C - n L`` for
   ``a' = 2a - 1``). For the independent sources this models one stream per input node
   fanned out to every neuron.
-* **LFSR pair table** (:func:`lfsr_pair_table`, :func:`table_counts`): because the LFSRs
-  restart every inference, the XNOR count of input node i and weight (i, j) depends only on
+* **pair table** (:func:`lfsr_pair_table`, :func:`table_counts`), for the LFSR and Sobol
+  sources: because the generators restart every inference, the XNOR count of input node i
+  and weight (i, j) depends only on
   the pair of states; the table of those counts is formed once from the explicit bits of
   every state pair, and a layer's count is ``sum_i table[i, j, a_i, w_ij]``. Identical to
   :func:`sc_dot` on the explicit bits (tested), at a fraction of the cost.
@@ -64,15 +80,19 @@ from stochhw.models.sc_quant import check_levels, level_values
 from stochhw.models.sc_stream import probability_thresholds
 from stochhw.models.seeds import lane_seeds
 from stochhw.models.smtj import bias_levels, smtj_p_one
+from stochhw.models.sobol import direction_numbers, sobol_points
 
-__all__ = ["SOURCES", "INDEPENDENT_SOURCES", "MAX_LENGTH", "COMPARATOR_BITS", "check_length",
-           "check_source", "lfsr_thresholds", "p_one", "encoded_values", "lfsr_width_for",
-           "network_lfsr_seeds", "lfsr_numbers", "lfsr_bits", "bernoulli_bits", "xnor_count",
-           "bipolar_estimate", "sc_dot", "lfsr_pair_table", "table_counts", "binomial_counts"]
+__all__ = ["SOURCES", "INDEPENDENT_SOURCES", "RESTARTED_SOURCES", "MAX_LENGTH", "COMPARATOR_BITS",
+           "check_length", "check_source", "lfsr_thresholds", "p_one", "encoded_values",
+           "lfsr_width_for", "network_lfsr_seeds", "lfsr_numbers", "sobol_numbers", "lfsr_bits",
+           "bernoulli_bits", "xnor_count", "bipolar_estimate", "sc_dot", "lfsr_pair_table",
+           "table_counts", "binomial_counts"]
 
-SOURCES = ("smtj", "lfsr", "ideal")
+SOURCES = ("ideal", "smtj", "smtj_linear", "lfsr", "sobol")
 #: Sources whose bits are independent Bernoulli draws.
-INDEPENDENT_SOURCES = ("smtj", "ideal")
+INDEPENDENT_SOURCES = ("ideal", "smtj", "smtj_linear")
+#: Comparator sources whose generators restart at every inference (deterministic SC output).
+RESTARTED_SOURCES = ("lfsr", "sobol")
 #: Longest bitstream accepted: far beyond the paper's 100-500 bits.
 MAX_LENGTH = 1 << 20
 #: Comparator width of the LFSR source: thresholds in steps of 2^-16.
@@ -99,17 +119,19 @@ def lfsr_thresholds(levels, bits=COMPARATOR_BITS):
 def p_one(levels, source, bits=COMPARATOR_BITS):
     """Probability of a 1 in the stream of each of the QL states, for ``source``.
 
-    For ``"lfsr"`` the nominal ``T / 2^bits`` (an LFSR never gives the number 0, which moves
-    the full-period value by less than ``2^-bits``); for ``"smtj"``
-    :func:`stochhw.models.smtj.smtj_p_one` at the state's bias voltage (default device curve).
+    For ``"lfsr"`` and ``"sobol"`` the nominal ``T / 2^bits`` (an LFSR never gives the number 0,
+    which moves the full-period value by less than ``2^-bits``; a Sobol period gives it
+    exactly); for ``"smtj"`` and ``"smtj_linear"`` :func:`stochhw.models.smtj.smtj_p_one` at the
+    state's calibrated or evenly spaced bias voltage (default device curve).
     """
     levels = check_levels(levels)
     source = check_source(source)
     if source == "ideal":
         return (1.0 + level_values(levels)) / 2.0
-    if source == "lfsr":
+    if source in RESTARTED_SOURCES:
         return lfsr_thresholds(levels, bits) / float(1 << bits)
-    return np.asarray(smtj_p_one(bias_levels(levels)), dtype=np.float64)
+    spacing = "calibrated" if source == "smtj" else "linear"
+    return np.asarray(smtj_p_one(bias_levels(levels, spacing)), dtype=np.float64)
 
 
 def encoded_values(levels, source, bits=COMPARATOR_BITS):
@@ -151,6 +173,15 @@ def lfsr_numbers(seeds, length, width, bits=COMPARATOR_BITS):
         states = lfsr_sequence(block, length - 1, width, MAXIMAL_TAPS[width], "galois")
         out[:, start:start + block.size] = states & low
     return out
+
+
+def sobol_numbers(shifts, length, dimension, bits=COMPARATOR_BITS):
+    """Comparator random numbers of Sobol generators of ``dimension`` with digital ``shifts``:
+    shape ``(length, lanes)``, row t the point of index t (row 0: the shift itself), ``uint32``."""
+    length = check_length(length)
+    v = direction_numbers(dimension, bits)
+    shifts = np.asarray(shifts, dtype=np.uint64).ravel() & np.uint64((1 << bits) - 1)
+    return sobol_points(np.arange(length)[:, None], v, shifts[None, :]).astype(np.uint32)
 
 
 def lfsr_bits(numbers, thresholds):

@@ -40,6 +40,9 @@ that draws on :func:`~stochhw.sim.core.reportkit.figure` and returns
 ``extraction``  the paper's comparisons of extracted random numbers (``reports/randomness/``)
 ``faults``      low-voltage SRAM bit error rates and fault maps (``reports/faults/``)
 ``robustness``  RErr of quantized weights under bit errors (``reports/robustness/``)
+``robustness-energy``
+                the energy trade-off over voltage, PattBET, RandBET in the small-network
+                regime, NORMAL with truncation (``reports/robustness_energy/``)
 ``sc``          SC-ANN accuracy and SC multiplication error (``reports/sc/``)
 =============== ===================================================================================
 
@@ -91,6 +94,15 @@ def _robustness(p):
                    help="chips per bit error rate (default 50; 5 with --quick)")
 
 
+def _robustness_energy(p):
+    p.add_argument("--quick", action="store_true",
+                   help="tiny network, 2 runs, 3 chips, few rates (a smoke test)")
+    p.add_argument("--chips", type=positive_int, metavar="N",
+                   help="chips per bit error rate (default 25; 3 with --quick)")
+    p.add_argument("-j", "--jobs", type=positive_int, default=1,
+                   help="parallel trainings (default 1: this process)")
+
+
 def _sc(p):
     p.add_argument("--quick", action="store_true",
                    help="smoke test: 2 epochs on a few hundred samples, L = 100 only (seconds)")
@@ -122,6 +134,10 @@ TOPICS = {t.name: t for t in (
           _faults, "stochhw.sim.analyses.faults:run", "reports/faults"),
     Topic("robustness", "bit error robustness of quantized weights: RErr tables and plots",
           _robustness, "stochhw.sim.analyses.robustness:run", "reports/robustness"),
+    Topic("robustness-energy", "bit error robustness: lowest voltage and energy saved per method, "
+          "PattBET, small-network RandBET, NORMAL with truncation",
+          _robustness_energy, "stochhw.sim.analyses.robustness_energy:run",
+          "reports/robustness_energy"),
     Topic("sc", "quantized SC-ANN accuracy (Method 1/2, QL, L, depth) and SC multiplication error",
           _sc, "stochhw.sim.analyses.sc:run", "reports/sc"),
 )}

@@ -8,21 +8,29 @@ and runs them with 100-500-bit s-MTJ bitstreams. Here, on scikit-learn's 8x8 dig
 inputs), the same shapes are scaled to the smaller input:
 
 * 3 hidden layers: the paper halves the width at every layer starting from half the input
-  (784 -> 392 -> 196 -> 98); at 64 inputs that is **64-32-16-8-10**. Unlike the paper's 98,
-  the last hidden layer (8) is narrower than the 10 classes: a bottleneck of the scaling.
+  (784 -> 392 -> 196 -> 98). Halving from 64 would end at 8, narrower than the 10 classes (a
+  bottleneck the paper's 98 does not have), so the widths fall from 3/4 of the input instead:
+  **64-48-32-16-10**, every hidden layer wider than the output as in the paper.
 * 1 hidden layer: the paper's 128 is 16% of 784; 16% of 64 is 10, as wide as the output,
-  so the 1-hidden network keeps the 3-hidden network's first layer: **64-32-10**.
+  so the 1-hidden network is **64-32-10**.
+
+The network, inputs and training are the paper's (:mod:`stochhw.models.ml.sc_ann`): pixels
+``X / max X`` in [0, 1], no bias node, Gaussian initialisation, Eq. 4-7 with ``f'`` only in
+the weight update; s-MTJ states biased through the inverse of the device curve.
 
 "Method 1" trains without SC (exact pre-activations) and infers without SC and with SC for
 every source and length; "Method 2" trains with the SC forward pass of one source and length
-and infers with it. With ``--mnist DIR`` the paper's own topologies run on the user's MNIST
+and infers with it. Method 2 costs a stream simulation per training step, so the full plan
+runs it at the paper's headline points only (QL = 11, L = 100 and 400; :attr:`Plan.method2_levels`,
+:attr:`Plan.method2_lengths`). With ``--mnist DIR`` the paper's own topologies run on the user's MNIST
 files (a subset, see :data:`MNIST_PLAN`).
 
 **SC multiplication error** (:func:`multiplication_rmse`). The RMSE of the XNOR product of two
 bipolar streams against the stream length N, for every pair of the 11 states: independent
-s-MTJ and ideal streams (theory ``sqrt((1 - z^2) / N)``), comparators on LFSRs with distinct
-seeds, and two comparators sharing one random source (an ideal uniform one, or one LFSR
-with the second comparator reading it ``shift`` cycles later): the correlation failure.
+ideal and s-MTJ streams (calibrated and evenly spaced voltages; theory ``sqrt((1 - z^2) / N)``),
+comparators on LFSRs with distinct seeds, comparators on a Sobol dimension-1/dimension-2 pair,
+and two comparators sharing one random source (an ideal uniform one, or one LFSR with the
+second comparator reading it ``shift`` cycles later): the correlation failure.
 
 Jobs go through :mod:`stochhw.sim.core.executor` (``jobs=1``: this process). Results are assembled in
 plan order, so the report bytes do not depend on the executor.
@@ -39,6 +47,8 @@ from stochhw.models.checks import ParameterError, check_int
 from stochhw.models.ml.idx import load_mnist
 from stochhw.models.ml.sc_ann import SCANNConfig, SCConfig, input_levels, train
 from stochhw.models.ml.sc_sources import (
+    INDEPENDENT_SOURCES,
+    RESTARTED_SOURCES,
     SOURCES,
     bernoulli_bits,
     check_length,
@@ -48,6 +58,7 @@ from stochhw.models.ml.sc_sources import (
     lfsr_thresholds,
     network_lfsr_seeds,
     p_one,
+    sobol_numbers,
 )
 from stochhw.models.ml.training import load_digits_split
 from stochhw.models.sc_quant import check_levels, level_values, sigmoid_states
@@ -58,16 +69,18 @@ __all__ = ["Plan", "DIGITS_PLAN", "QUICK_PLAN", "MNIST_PLAN", "MNIST_QUICK_PLAN"
            "load_dataset", "sigmoid_tables", "accuracy_jobs", "run_training_job",
            "multiplication_rmse", "run_experiments"]
 
-#: The paper's reported MNIST accuracies (%), s-MTJ bitstreams, training with SC (abstract).
+#: The paper's reported MNIST accuracies (%), s-MTJ bitstreams, training with SC (Method 2).
+#: The body gives these at QL = 11; the abstract quotes them without QL.
 PAPER = {
-    "dataset": "MNIST (784 inputs), topologies 784-128-10 and 784-392-196-98-10",
+    "dataset": "MNIST (784 inputs, 60000 training / 10000 test images), topologies 784-128-10 "
+               "and 784-392-196-98-10, experimentally measured s-MTJ bitstreams",
     "results": [
-        {"hidden_layers": 1, "length": 100, "accuracy": 92.0,
+        {"hidden_layers": 1, "levels": 11, "length": 100, "accuracy": 92.0,
          "note": "highest accuracy at the shortest stream, 1 hidden layer"},
-        {"hidden_layers": 3, "length": 100, "accuracy": 96.0,
+        {"hidden_layers": 3, "levels": 11, "length": 100, "accuracy": 96.0,
          "note": "'over 96%' at the shortest stream, 3 hidden layers"},
-        {"hidden_layers": 3, "length": 400, "accuracy": 96.82,
-         "note": "peak of the whole study (QL not stated in the abstract)"},
+        {"hidden_layers": 3, "levels": 11, "length": 400, "accuracy": 96.82,
+         "note": "peak of the whole study"},
     ],
     "claims": ["training with SC (Method 2) gave better accuracy than training without SC "
                "(Method 1) in all cases",
@@ -87,11 +100,14 @@ class Plan:
         ``(hidden_layers, layers)`` pairs.
     levels, lengths, sources, seeds : tuple
         QL values, bitstream lengths L, SC sources, training seeds.
+    method2_levels, method2_lengths : tuple
+        The (QL, L) at which Method 2 networks are trained (every source and seed).
     epochs, batch, lr_decay, init_scale :
-        Training (:class:`stochhw.models.ml.sc_ann.SCANNConfig`).
+        Training (:class:`stochhw.models.ml.sc_ann.SCANNConfig`; Gaussian initialisation of
+        standard deviation ``init_scale``, the paper's rule).
     learning_rates : tuple of (int, float)
-        Learning rate per number of hidden layers (chosen by a sweep over 2, 4, 8, 16 on the
-        digits; deeper sigmoid networks need larger steps).
+        Learning rate per number of hidden layers (chosen by a sweep over 0.1, 0.25, 0.5, 1,
+        2, 4 on the digits' 3-hidden network without SC).
     infer_repeats : int
         Independent-stream inferences averaged per trained network (fresh draws each).
     train_limit, test_limit : int or None
@@ -104,16 +120,18 @@ class Plan:
     """
 
     dataset: str = "digits"
-    topologies: tuple = ((1, (64, 32, 10)), (3, (64, 32, 16, 8, 10)))
+    topologies: tuple = ((1, (64, 32, 10)), (3, (64, 48, 32, 16, 10)))
     levels: tuple = (5, 11)
     lengths: tuple = (100, 200, 300, 400, 500)
-    sources: tuple = ("smtj", "lfsr")
-    seeds: tuple = (1, 2)
+    sources: tuple = ("ideal", "smtj", "lfsr", "sobol")
+    seeds: tuple = (1, 2, 3, 4, 5)
+    method2_levels: tuple = (11,)
+    method2_lengths: tuple = (100, 400)
     epochs: int = 40
     batch: int = 16
     lr_decay: float = 0.95
-    init_scale: float = 1.0
-    learning_rates: tuple = ((1, 4.0), (3, 16.0))
+    init_scale: float = 0.5
+    learning_rates: tuple = ((1, 0.5), (3, 0.5))
     infer_repeats: int = 5
     train_limit: int = None
     test_limit: int = None
@@ -129,8 +147,9 @@ class Plan:
 
 DIGITS_PLAN = Plan()
 QUICK_PLAN = dataclasses.replace(
-    DIGITS_PLAN, lengths=(100,), seeds=(1,), epochs=2, infer_repeats=1, train_limit=400,
-    test_limit=150, rmse_lengths=(10, 100), rmse_trials=2, rmse_shifts=(0, 16), quick=True)
+    DIGITS_PLAN, lengths=(100,), method2_lengths=(100,), seeds=(1,), epochs=2,
+    sources=("smtj", "lfsr"), infer_repeats=1, train_limit=400, test_limit=150,
+    rmse_lengths=(10, 100), rmse_trials=2, rmse_shifts=(0, 16), quick=True)
 #: MNIST: the paper's topologies on a subset (first 6000 training, 2000 test images) with
 #: 10 epochs and one seed: the full grid on all of MNIST would take days in NumPy; even this
 #: takes hours on one core (Method 2 on 784-392-196-98-10 dominates; use ``-j``). Latent
@@ -138,10 +157,12 @@ QUICK_PLAN = dataclasses.replace(
 #: every sigmoid. Not tuned (no MNIST files on the machine this was written on).
 MNIST_PLAN = dataclasses.replace(
     DIGITS_PLAN, dataset="mnist", topologies=((1, (784, 128, 10)), (3, (784, 392, 196, 98, 10))),
-    seeds=(1,), epochs=10, init_scale=0.1, infer_repeats=2, train_limit=6000, test_limit=2000)
+    seeds=(1,), epochs=10, init_scale=0.1, infer_repeats=2, method2_levels=(5, 11),
+    method2_lengths=(100, 200, 300, 400, 500), train_limit=6000, test_limit=2000)
 MNIST_QUICK_PLAN = dataclasses.replace(MNIST_PLAN, train_limit=300, test_limit=100,
+                                       method2_lengths=(100,),
                                        **{k: getattr(QUICK_PLAN, k) for k in (
-                                           "lengths", "seeds", "epochs", "infer_repeats",
+                                           "lengths", "seeds", "sources", "epochs", "infer_repeats",
                                            "rmse_lengths", "rmse_trials", "rmse_shifts",
                                            "quick")})
 
@@ -232,8 +253,8 @@ def run_training_job(spec):
             infer = [(spec["source"], spec["length"])]
         sc_rows = []
         for source, length in infer:
-            if spec["method"] == 2 and source == "lfsr":
-                # The hardware's LFSR seeds are the ones the network was trained with.
+            if spec["method"] == 2 and source in RESTARTED_SOURCES:
+                # The hardware's LFSR seeds / Sobol shifts are the ones the network was trained with.
                 seeds = [spec["seed"]]
             else:
                 seeds = [_inference_seed(spec["seed"], r) for r in range(spec["infer_repeats"])]
@@ -256,8 +277,10 @@ def accuracy_jobs(plan, dataset_key):
                 jobs.append(((hidden, ql, 1, None, None, seed),
                              {**base, "seed": seed, "method": 1,
                               "infer": [[s, n] for s in plan.sources for n in plan.lengths]}))
+            if ql not in plan.method2_levels:
+                continue
             for source in plan.sources:
-                for length in plan.lengths:
+                for length in plan.method2_lengths:
                     for seed in plan.seeds:
                         jobs.append(((hidden, ql, 2, source, length, seed),
                                      {**base, "seed": seed, "method": 2, "source": source,
@@ -281,8 +304,10 @@ def _accuracy_rows(plan, results):
                 mean, std = mean_std(accs)
                 rows.append({**common, "method": 1, "train": "exact", "source": source,
                              "length": length, "accuracy": mean, "std": std, "per_seed": accs})
+            if ql not in plan.method2_levels:
+                continue
             for source in plan.sources:
-                for length in plan.lengths:
+                for length in plan.method2_lengths:
                     runs = [results[(hidden, ql, 2, source, length, s)] for s in plan.seeds]
                     accs = [r["sc"][0][2] for r in runs]
                     mean, std = mean_std(accs)
@@ -310,11 +335,15 @@ def multiplication_rmse(levels=11, lengths=(10, 20, 50, 100, 200, 500, 1000), tr
     Every ordered pair of the ``levels`` states is multiplied ``trials`` times with fresh
     streams (fresh draws, or LFSR seeds never used before) for each case:
 
-    * ``smtj``, ``ideal``: independent Bernoulli streams (:mod:`stochhw.models.ml.sc_sources`); the
-      reference ``z`` is the product of the encoded values, ``theory`` is
-      ``sqrt(mean((1 - z^2) / N))``; for ``smtj`` the RMSE against the *nominal* product is
-      given too (the device curve's systematic error);
+    * ``ideal``, ``smtj``, ``smtj_linear``: independent Bernoulli streams
+      (:mod:`stochhw.models.ml.sc_sources`); the reference ``z`` is the product of the encoded
+      values, ``theory`` is ``sqrt(mean((1 - z^2) / N))``; for the s-MTJs the RMSE against the
+      *nominal* product is given too (the device curve's systematic error: the end states only
+      when calibrated, every state with evenly spaced voltages);
     * ``lfsr``: a comparator on its own 16-bit Galois LFSR per stream, distinct seeds;
+    * ``sobol``: comparators on Sobol dimension 1 (first stream) and 2 (second), each with
+      its own digital shift (the ``sng`` design's ``source=sobol``); ``theory`` is the
+      independent-stream value, which a low-discrepancy pair beats;
     * ``shared-uniform``: both comparators read the same ideal uniform numbers;
     * ``lfsr-shift-k``: both read one LFSR, the second ``k`` cycles later (k = 0: the same
       numbers).
@@ -348,13 +377,13 @@ def multiplication_rmse(levels=11, lengths=(10, 20, 50, 100, 200, 500, 1000), tr
             entry["rmse_vs_nominal"] = [float(v) for v in np.sqrt(np.mean(err0 ** 2, axis=(1, 2)))]
         cases[name] = entry
 
-    for source in ("smtj", "ideal"):
+    for source in INDEPENDENT_SOURCES:
         p = p_one(levels, source)
         enc = encoded_values(levels, source)
         a = bernoulli_bits(np.repeat(p[ia][:, None], trials, axis=1), n_max, rng)
         b = bernoulli_bits(np.repeat(p[ib][:, None], trials, axis=1), n_max, rng)
         record(source, _prefix_estimates(a, b, lengths), enc[ia] * enc[ib], theory=True,
-               nominal_z=nominal[ia] * nominal[ib] if source == "smtj" else None)
+               nominal_z=nominal[ia] * nominal[ib] if source != "ideal" else None)
 
     thresholds = lfsr_thresholds(levels)
     enc = 2.0 * thresholds / 65536.0 - 1.0
@@ -365,6 +394,13 @@ def multiplication_rmse(levels=11, lengths=(10, 20, 50, 100, 200, 500, 1000), tr
     a = lfsr_bits(numbers[0], thresholds[ia][:, None, None])
     b = lfsr_bits(numbers[1], thresholds[ib][:, None, None])
     record("lfsr", _prefix_estimates(a, b, lengths), z, theory=True)
+    # Sobol: the first stream on dimension 1, the second on dimension 2 (as a node and its
+    # weight in the network), each with its own digital shift; fresh shifts for every trial.
+    first = sobol_numbers(seeds[:streams], n_max, 1).T.reshape(pairs, trials, n_max)
+    second = sobol_numbers(seeds[streams:2 * streams], n_max, 2).T.reshape(pairs, trials, n_max)
+    a = lfsr_bits(first, thresholds[ia][:, None, None])
+    b = lfsr_bits(second, thresholds[ib][:, None, None])
+    record("sobol", _prefix_estimates(a, b, lengths), z, theory=True)
 
     u = rng.random((pairs, trials, n_max))
     p = (1.0 + nominal) / 2.0
@@ -413,6 +449,11 @@ def run_experiments(plan=DIGITS_PLAN, mnist=None, seed=1, jobs=1, scheduler=None
     """
     if not isinstance(plan, Plan):
         raise ParameterError(f"plan must be a Plan, not {type(plan).__name__}")
+    for name, subset, full in (("method2_levels", plan.method2_levels, plan.levels),
+                               ("method2_lengths", plan.method2_lengths, plan.lengths)):
+        if not set(subset) <= set(full):
+            raise ParameterError(f"{name} must be among the {name.split('_')[1]} {list(full)}, "
+                                 f"not {list(subset)}")
     dataset_key = "digits" if mnist is None else str(mnist)
     x_train, y_train, x_test, y_test = load_dataset(dataset_key, plan.train_limit, plan.test_limit)
     for _, layers in plan.topologies:

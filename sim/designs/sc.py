@@ -27,7 +27,7 @@ __all__ = ["DESIGNS", "COMPARISONS"]
 DESIGNS = (
     Design(
         name="sng",
-        summary="comparator stochastic number generators (unipolar/bipolar), LFSR or entropy port",
+        summary="comparator stochastic number generators (unipolar/bipolar), LFSR, Sobol or entropy port",
         component=SNG, model=SNGModel,
         spec=SNGSpec,
         latency=lambda p: 1,
@@ -36,6 +36,7 @@ DESIGNS = (
         regress_cases=(
             {"lanes": 4, "encoding": "unipolar"},
             {"lanes": 3, "bits": 5, "encoding": "bipolar", "source": "port"},
+            {"lanes": 3, "bits": 6, "encoding": "bipolar", "source": "sobol", "seed": 5},
         ),
     ),
     Design(
@@ -50,6 +51,7 @@ DESIGNS = (
             {"lanes": 4},
             {"lanes": 3, "levels": 5, "hold": 200, "source": "port"},
             {"lanes": 2, "levels": 4, "table": (250, 180, 40, 3), "hold": 96, "seed": 7},
+            {"lanes": 3, "levels": 11, "spacing": "calibrated", "seed": 3},
         ),
     ),
     Design(

@@ -25,6 +25,7 @@ from stochhw.models.sc_neuron import SCNeuronSpec, neuron_sigmoid
 from stochhw.models.sc_stream import padded_table
 from stochhw.models.seeds import lane_seeds
 from stochhw.models.smtj import HOLD_BITS, SMTJSpec
+from stochhw.models.sng import SNGSpec
 from stochhw.sim.flows.formal import Proof, lanes, popcount, registered
 
 __all__ = ["PROOFS"]
@@ -78,6 +79,19 @@ def _sng_compares(bench):
     codes = lanes(bench.past(dut.x), p["lanes"], bits)
     if p["source"] == "port":
         randoms = lanes(bench.past(dut.entropy), p["lanes"], bits)
+    elif p["source"] == "sobol":
+        # Reference: the closed form x_n = shift ^ XOR of v_j over the bits of gray(n), from a
+        # plain counter (not the hardware's one XOR per step).
+        spec = SNGSpec(**p)
+        index = Signal(bits, name="ref_index")
+        bench.m.d.sync += index.eq(index + 1)
+        gray = index ^ (index >> 1)
+        randoms = []
+        for row, shift in zip(spec.directions, spec.shifts):
+            point = Const(shift, bits)
+            for j, v in enumerate(row):
+                point = point ^ Mux(gray[j], Const(v, bits), 0)
+            randoms.append(bench.past(point))
     else:
         # Reference LFSRs stepped `bits` times per cycle by the documented Galois rule.
         mask = galois_mask(MAXIMAL_TAPS[p["lfsr_width"]])
@@ -134,6 +148,15 @@ PROOFS = (
           "holds last cycle's inputs, so every reachable state is reached within 8 cycles",
           _sng_compares, mode="bmc", depth=10,
           cases=({"lanes": 2, "bits": 2, "lfsr_width": 3, "seed": 5},)),
+    Proof("sng", "compares_sobol",
+          "source=sobol: lane i compares x with point n of Sobol dimension i+1 XOR its shift, n "
+          "the cycles since reset mod 2^bits, written in closed form (the XOR of the direction "
+          "numbers selected by the Gray code of n). Bounded check of 10 cycles: the index has "
+          "period 8 at bits=3 and every other register holds last cycle's inputs, so every "
+          "reachable state is reached within 9 cycles",
+          _sng_compares, mode="bmc", depth=10,
+          cases=({"lanes": 3, "bits": 3, "source": "sobol", "seed": 5},
+                 {"lanes": 2, "bits": 3, "encoding": "bipolar", "source": "sobol"})),
     Proof("smtj", "telegraph_port",
           "source=port: y keeps its previous value when the keep number k < hold and otherwise "
           "loads (r < table[bias]) of the previous cycle, with the model's (padded) bias table, "
