@@ -152,6 +152,22 @@ def test_numbers_from_uniform_codes_are_unbiased():
     assert source.passes_per_step == pytest.approx(n * k / 60_000)
 
 
+def test_repeat_fraction_compares_each_rounding_with_the_previous_steps():
+    source = ExtractedSource(4, kind="weight", layer=0, code_bits=8, method="direct", lanes=2)
+    codes = _codes(40, 3)
+    changed = codes.copy()
+    changed[[1, 4, 7]] ^= 1                   # three of the ten words read change their LSB
+    for step, memory in enumerate((codes, codes, changed)):
+        source.observe("weight", 0, memory)
+        source.start_step(step)
+        source.numbers_for(np.zeros(6))
+        source.numbers_for(np.zeros(4))        # whole cycles: words 0..9 are all read
+    source.start_step(3)
+    # Steps 0 and 1 read the same memory: all 10 numbers repeat; steps 1 and 2: 7 of 10.
+    assert source.repeat_fraction == pytest.approx((10 + 7) / 20)
+    assert math.isnan(ExtractedSource(4, kind="weight", layer=0).repeat_fraction)
+
+
 def test_closed_loop_spec_builds_and_checks():
     config = TrainingConfig(hidden=(32, 32))
     source = ClosedLoop().build(config)

@@ -89,17 +89,40 @@ def layer_index(layer, n_layers):
 
 
 class _CountingSource(RandomSource):
-    """A source that counts what it hands out (:attr:`histogram`); it never draws blindly."""
+    """A source that counts what it hands out; it never draws blindly.
+
+    :attr:`histogram` counts every number handed out. :attr:`repeat_fraction` is the share of
+    roundings that got the same number as the same rounding (same tensor, same element) of the
+    previous step: ``2^-bits`` for a source without memory, near 1 for numbers that hardly
+    change from step to step, which then round every element the same way step after step.
+    """
 
     def __init__(self, bits):
         super().__init__(bits)
         self.histogram = np.zeros(1 << self.bits, dtype=np.int64)
+        self._this_step, self._last_step = [], None
+        self._repeats = self._compared = 0
 
     def _hand_out(self, numbers):
         numbers = numbers.astype(np.int64)
         self.histogram += np.bincount(numbers, minlength=self.histogram.size)
         self.drawn += numbers.size
+        self._this_step.append(numbers)
         return numbers
+
+    def start_step(self, step):
+        if self._this_step:
+            numbers = np.concatenate(self._this_step)
+            if self._last_step is not None and self._last_step.size == numbers.size:
+                self._repeats += int(np.count_nonzero(numbers == self._last_step))
+                self._compared += numbers.size
+            self._last_step, self._this_step = numbers, []
+
+    @property
+    def repeat_fraction(self):
+        """Share of roundings whose number equals the previous step's at the same position
+        (over the completed steps; ``nan`` before two steps have completed)."""
+        return self._repeats / self._compared if self._compared else float("nan")
 
     def draw(self, n):
         raise ParameterError(f"{type(self).__name__} gives numbers only to the roundings of a "
@@ -171,6 +194,7 @@ class ExtractedSource(_CountingSource):
             self._latest = np.array(codes, dtype=np.int8).ravel()
 
     def start_step(self, step):
+        super().start_step(step)
         self._close_step()
         self._counted = self._latest is not None
         if self._latest is None:
