@@ -8,33 +8,35 @@ from amaranth.lib.wiring import In, Out
 
 from stochhw.hw.lsb_extractor import LSBExtractorCore
 from stochhw.hw.sru_array import SRUArray
-from stochhw.models.extractor import GFRoundingModel
+from stochhw.models.extractor import GFRoundingSpec
+from stochhw.models.spec import Specified, spec_from
 
 __all__ = ["GFRounding"]
 
 
-class GFRounding(wiring.Component):
+class GFRounding(Specified, wiring.Component):
     """Stochastic rounding whose random numbers are extracted from data, with no generator.
 
     Parameters
     ----------
-    lanes : int
-        Number of rounding lanes, 1..4096 (default 16).
-    in_width, out_width, saturate
-        As for ``sru_array``; ``k = in_width - out_width`` is the extracted number's width.
-    method, routing, mapping, seed
-        As for :class:`stochhw.hw.lsb_extractor.LSBExtractor`, with ``bits = k``.
-    reuse : bool
-        As for :class:`stochhw.hw.lsb_extractor.LSBExtractor`, but on by default: on its own x bus
-        ``multi_lsb`` has ``lanes`` LSBs for ``lanes * k`` bits, so every LSB feeds k bits (of
-        k different lanes while ``lanes > k``; below that a lane repeats words). Off is
-        refused there when ``k > 1`` (``ParameterError`` naming ``reuse``).
-    source_bus : str
-        ``"x"`` (default): the source words are the ``x`` lanes themselves (``sources =
-        lanes``, ``src_width = in_width``; the two parameters below are unused). ``"port"``:
-        they arrive on a separate ``src`` input.
-    sources, src_width : int
-        Size of ``src`` with ``source_bus="port"`` (defaults 64 and 16).
+    spec : GFRoundingSpec, optional
+        Or its fields as keyword arguments (kinds, ranges and defaults are declared there):
+
+        ``lanes``, ``in_width``, ``out_width``, ``saturate``
+            As for ``sru_array``; ``k = in_width - out_width`` is the extracted number's width.
+        ``method``, ``routing``, ``mapping``, ``seed``
+            As for :class:`stochhw.hw.lsb_extractor.LSBExtractor`, with ``bits = k``.
+        ``reuse``
+            As for :class:`stochhw.hw.lsb_extractor.LSBExtractor`, but on by default: on its
+            own x bus ``multi_lsb`` has ``lanes`` LSBs for ``lanes * k`` bits, so every LSB
+            feeds k bits (of k different lanes while ``lanes > k``; below that a lane repeats
+            words). Off is refused there when ``k > 1`` (``ParameterError`` naming ``reuse``).
+        ``source_bus``
+            ``"x"``: the source words are the ``x`` lanes themselves (``sources = lanes``,
+            ``src_width = in_width``; the two parameters below are unused). ``"port"``: they
+            arrive on a separate ``src`` input.
+        ``sources``, ``src_width``
+            Size of ``src`` with ``source_bus="port"``.
 
     Ports
     -----
@@ -60,39 +62,30 @@ class GFRounding(wiring.Component):
     documents the rule). Runtime writes may route a lane to itself: that is the user's call.
     """
 
-    def __init__(self, lanes=16, in_width=16, out_width=8, saturate=True, method="multi_lsb",
-                 routing="static", mapping=None, seed=1, reuse=True, source_bus="x",
-                 sources=64, src_width=16):
-        # The model owns the parameter rules; reuse them rather than restate them.
-        self.model = GFRoundingModel(lanes, in_width, out_width, saturate, method, routing,
-                                     mapping, seed, reuse, source_bus, sources, src_width)
-        self.spec = spec = self.model.spec
-        ports = {"x": In(self.model.lanes * self.model.in_width)}
-        if self.model.source_bus == "port":
-            ports["src"] = In(spec.sources * spec.src_width)
-        if spec.routing == "runtime":
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(GFRoundingSpec, spec, params)
+        extractor = self.extractor
+        ports = {"x": In(self.lanes * self.in_width)}
+        if self.source_bus == "port":
+            ports["src"] = In(extractor.sources * extractor.src_width)
+        if self.routing == "runtime":
             ports["cfg_en"] = In(1)
-            ports["cfg_addr"] = In(spec.addr_width)
-            ports["cfg_data"] = In(spec.data_width)
-        ports["y"] = Out(self.model.lanes * self.model.out_width)
+            ports["cfg_addr"] = In(extractor.addr_width)
+            ports["cfg_data"] = In(extractor.data_width)
+        ports["y"] = Out(self.lanes * self.out_width)
         super().__init__(ports)
 
     def elaborate(self, platform):
         m = Module()
-        spec, model = self.spec, self.model
-        m.submodules.extractor = extractor = LSBExtractorCore(
-            spec.sources, spec.src_width, spec.lanes, spec.bits, spec.method, spec.routing,
-            spec.mapping, spec.seed, spec.reuse, bits_label="k", avoid_own=spec.avoid_own)
-        m.submodules.array = array = SRUArray(lanes=model.lanes, source="external",
-                                              in_width=model.in_width, out_width=model.out_width,
-                                              saturate=model.saturate)
+        m.submodules.extractor = extractor = LSBExtractorCore(self.extractor)
+        m.submodules.array = array = SRUArray(self.array)
         m.d.comb += [
-            extractor.src.eq(self.x if model.source_bus == "x" else self.src),
+            extractor.src.eq(self.x if self.source_bus == "x" else self.src),
             array.x.eq(self.x),
             array.rnd.eq(extractor.rnd),
             self.y.eq(array.y),
         ]
-        if spec.routing == "runtime":
+        if self.routing == "runtime":
             m.d.comb += [extractor.cfg_en.eq(self.cfg_en), extractor.cfg_addr.eq(self.cfg_addr),
                          extractor.cfg_data.eq(self.cfg_data)]
         return m

@@ -11,20 +11,21 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from stochhw.models.extractor import check_extractor
+from stochhw.models.extractor import LSBExtractorSpec
+from stochhw.models.spec import Specified, spec_from
 
 __all__ = ["LSBExtractorCore", "LSBExtractor"]
 
 
-class LSBExtractorCore(wiring.Component):
+class LSBExtractorCore(Specified, wiring.Component):
     """Combinational extractor: ``rnd`` follows ``src`` in the same cycle.
 
     Parameters
     ----------
-    sources, src_width, lanes, bits, method, routing, mapping, seed, reuse
-        As for :class:`LSBExtractor`.
-    bits_label, avoid_own
-        As for :func:`stochhw.models.extractor.check_extractor` (``gf_rounding`` on its own x bus).
+    spec : LSBExtractorSpec, optional
+        Or its fields as keyword arguments, as for :class:`LSBExtractor`. ``gf_rounding``
+        passes a :class:`stochhw.models.extractor.GFExtractorSpec` (its circulant assignment
+        on its own x bus).
 
     Ports
     -----
@@ -34,11 +35,8 @@ class LSBExtractorCore(wiring.Component):
     rnd : Out(lanes * bits), combinational.
     """
 
-    def __init__(self, sources=128, src_width=16, lanes=16, bits=8, method="multi_lsb",
-                 routing="static", mapping=None, seed=1, reuse=False, *, bits_label="bits",
-                 avoid_own=False):
-        self.spec = check_extractor(sources, src_width, lanes, bits, method, routing, mapping,
-                                    seed, reuse, bits_label=bits_label, avoid_own=avoid_own)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(LSBExtractorSpec, spec, params)
         super().__init__(_signature(self.spec))
 
     def elaborate(self, platform):
@@ -47,7 +45,7 @@ class LSBExtractorCore(wiring.Component):
         words = [self.src.word_select(j, spec.src_width) for j in range(spec.sources)]
         if spec.routing == "static":
             # Pure wiring: rnd bit b of lane i is src bit route[i][b].
-            route = spec.static_routing().tolist()
+            route = spec.static_routing.tolist()
             numbers = [Cat(*(self.src[p] for p in route[i])) for i in range(spec.lanes)]
         else:
             selects = self._select_registers(m)
@@ -75,7 +73,7 @@ class LSBExtractorCore(wiring.Component):
     def _select_registers(self, m):
         """The select registers and their write logic (swap without reuse, plain with)."""
         spec = self.spec
-        init = spec.static_selects().tolist()
+        init = spec.static_selects.tolist()
         selects = [Signal(spec.data_width, init=init[s], name=f"sel{s}") for s in range(spec.selects)]
         addr, data = self.cfg_addr, self.cfg_data
         # Out-of-range writes are ignored. When the select or source count is a power of two
@@ -95,38 +93,37 @@ class LSBExtractorCore(wiring.Component):
         return selects
 
 
-class LSBExtractor(wiring.Component):
+class LSBExtractor(Specified, wiring.Component):
     """Generator-free random numbers for ``lanes`` lanes, from the LSBs of ``sources`` words.
 
     Parameters
     ----------
-    sources : int
-        Number of source words on ``src``, 1..4096 (default 128).
-    src_width : int
-        Bits per source word, 1..64 (default 16).
-    lanes : int
-        Number of output numbers, 1..4096 (default 16).
-    bits : int
-        Bits k per number, 1..32 (default 8).
-    method : str
-        ``"multi_lsb"`` (default): bit b of lane i is bit 0 of source word ``sel[i*k + b]``
-        (the paper's Method #2). ``"direct"``: lane i is the k low bits of word ``sel[i]``
-        (Method #1).
-    routing : str
-        ``"static"`` (default): ``sel`` is fixed wiring, the seeded assignment of
-        :func:`stochhw.models.extractor.seeded_permutation`, no logic at all
-        (:func:`stochhw.models.extractor.static_routing` lists every wire). ``"runtime"``: ``sel`` are
-        registers written through the ``cfg_*`` port (reset: the static assignment).
-    mapping : sequence of int or None
-        A permutation of ``0 .. 2^k - 1`` applied to every number (``rnd = mapping[number]``),
-        ``bits <= 12``; None (default) for none.
-    seed : int
-        Seed of the static assignment, 0..2^64-1 (default 1).
-    reuse : bool
-        Off (default): no source bit feeds two lanes or two bits of one lane; configurations
-        that would need it are refused (``ParameterError`` naming ``sources``) and runtime
-        writes swap (below). On: the static assignment wraps around the sources (each word
-        used once before any is used twice) and runtime writes are plain writes.
+    spec : LSBExtractorSpec, optional
+        Or its fields as keyword arguments (kinds, ranges and defaults are declared there):
+
+        ``sources``, ``src_width``
+            Source words on ``src`` and their width.
+        ``lanes``, ``bits``
+            Output numbers and their width k.
+        ``method``
+            ``"multi_lsb"``: bit b of lane i is bit 0 of source word ``sel[i*k + b]`` (the
+            paper's Method #2). ``"direct"``: lane i is the k low bits of word ``sel[i]``
+            (Method #1).
+        ``routing``
+            ``"static"``: ``sel`` is fixed wiring, the seeded assignment of
+            :func:`stochhw.models.extractor.seeded_permutation`, no logic at all
+            (``LSBExtractorSpec.static_routing`` lists every wire). ``"runtime"``: ``sel``
+            are registers written through the ``cfg_*`` port (reset: the static assignment).
+        ``mapping``
+            A permutation of ``0 .. 2^k - 1`` applied to every number (``rnd =
+            mapping[number]``), or None.
+        ``seed``
+            Seed of the static assignment.
+        ``reuse``
+            Off: no source bit feeds two lanes or two bits of one lane; configurations that
+            would need it are refused (``ParameterError`` naming ``sources``) and runtime
+            writes swap (below). On: the static assignment wraps around the sources (each
+            word used once before any is used twice) and runtime writes are plain writes.
 
     Ports
     -----
@@ -151,20 +148,15 @@ class LSBExtractor(wiring.Component):
     changes the selects from cycle t+1, hence ``rnd`` from cycle t+2.
     """
 
-    def __init__(self, sources=128, src_width=16, lanes=16, bits=8, method="multi_lsb",
-                 routing="static", mapping=None, seed=1, reuse=False):
-        self.spec = check_extractor(sources, src_width, lanes, bits, method, routing, mapping,
-                                    seed, reuse)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(LSBExtractorSpec, spec, params)
         super().__init__(_signature(self.spec))
 
     def elaborate(self, platform):
         m = Module()
-        spec = self.spec
-        m.submodules.core = core = LSBExtractorCore(
-            spec.sources, spec.src_width, spec.lanes, spec.bits, spec.method, spec.routing,
-            spec.mapping, spec.seed, spec.reuse)
+        m.submodules.core = core = LSBExtractorCore(self.spec)
         m.d.comb += core.src.eq(self.src)
-        if spec.routing == "runtime":
+        if self.routing == "runtime":
             m.d.comb += [core.cfg_en.eq(self.cfg_en), core.cfg_addr.eq(self.cfg_addr),
                          core.cfg_data.eq(self.cfg_data)]
         m.d.sync += self.rnd.eq(core.rnd)

@@ -10,12 +10,13 @@ from amaranth import C, Cat, Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from stochhw.models.pixel import PixelExtractorModel
+from stochhw.models.pixel import PixelExtractorSpec
+from stochhw.models.spec import Specified, spec_from
 
 __all__ = ["PixelExtractor", "at_least", "thermometer_to_binary"]
 
 
-class PixelExtractor(wiring.Component):
+class PixelExtractor(Specified, wiring.Component):
     """Threshold comparators turning each lane's pixel into an n-bit number.
 
     Lane i compares its pixel ``p`` with its ``2^n - 1`` sorted constant thresholds and outputs
@@ -28,19 +29,13 @@ class PixelExtractor(wiring.Component):
 
     Parameters
     ----------
-    lanes : int
-        Pixel locations used (default 16); lane i watches
-        ``stochhw.models.pixel.eligible_locations(pixel_width)[i]`` for dataset thresholds.
-    bits : int
-        Bits n per number (default 3).
-    pixel_width : int
-        Pixel bits (default 8).
-    distribution : str
-        Target: ``uniform`` (default), ``gauss`` or ``beta``.
-    sigma, alpha, beta : float
-        Shape of ``gauss`` (default 1/3) and ``beta`` (default 2, 2).
-    thresholds : path or None
-        ``.json``/``.npy`` file of shape (lanes, 2^bits - 1) instead of the dataset.
+    spec : PixelExtractorSpec, optional
+        Or its fields as keyword arguments (kinds, ranges and defaults are declared there):
+        ``lanes`` (lane i watches ``stochhw.models.pixel.eligible_locations(pixel_width)[i]``
+        with dataset thresholds), ``bits`` (n: ``2^n - 1`` thresholds per lane),
+        ``pixel_width``, the target ``distribution`` with its shape (``sigma`` for ``gauss``,
+        ``alpha`` and ``beta`` for ``beta``) or a ``thresholds`` file instead of the dataset.
+        The comparators are built from ``spec.threshold_table``.
 
     Ports
     -----
@@ -54,13 +49,8 @@ class PixelExtractor(wiring.Component):
     1 cycle (``rnd`` is registered; reset clears it to 0).
     """
 
-    def __init__(self, lanes=16, bits=3, pixel_width=8, distribution="uniform", sigma=1 / 3,
-                 alpha=2.0, beta=2.0, thresholds=None):
-        # The model owns the parameter rules and computes the thresholds.
-        spec = PixelExtractorModel(lanes, bits, pixel_width, distribution, sigma, alpha, beta,
-                                   thresholds)
-        self.lanes, self.bits, self.pixel_width = spec.lanes, spec.bits, spec.pixel_width
-        self.thresholds = spec.thresholds.tolist()
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(PixelExtractorSpec, spec, params)
         super().__init__({
             "px": In(self.lanes * self.pixel_width),
             "rnd": Out(self.lanes * self.bits),
@@ -68,7 +58,7 @@ class PixelExtractor(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        for i, row in enumerate(self.thresholds):
+        for i, row in enumerate(self.threshold_table.tolist()):
             p = self.px.word_select(i, self.pixel_width)
             # Sorted thresholds: reached[j] = (p >= t_{j+1}) is a thermometer code (all ones,
             # then all zeros) and the number is how many ones it has.

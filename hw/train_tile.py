@@ -7,12 +7,13 @@ from amaranth.lib.wiring import In, Out
 
 from stochhw.hw.gf_rounding import GFRounding
 from stochhw.hw.sru_array import SRUArray
-from stochhw.models.train_tile import ACC_WIDTH, LFSR_WIDTH, OPERAND_WIDTH, OUT_WIDTH, TrainTileModel
+from stochhw.models.spec import Specified, spec_from
+from stochhw.models.train_tile import ACC_WIDTH, OPERAND_WIDTH, OUT_WIDTH, TrainTileSpec
 
 __all__ = ["TrainTile"]
 
 
-class TrainTile(wiring.Component):
+class TrainTile(Specified, wiring.Component):
     """Output-stationary systolic array of 8 x 8-bit MAC PEs, rounded to 8 bits stochastically.
 
     ::
@@ -33,21 +34,23 @@ class TrainTile(wiring.Component):
 
     Parameters
     ----------
-    rows : int
-        PE rows, 1..16 (default 4).
-    cols : int
-        PE columns, 1..16, or 0 (default) for a square tile, ``cols = rows``.
-    rounding : str
-        ``"lfsr"`` (default): the rounding stage is :class:`stochhw.hw.sru_array.SRUArray` with
-        ``source="lfsr"``, one 16-bit LFSR per PE (the conventional RNG array).
-        ``"generator_free"``: it is :class:`stochhw.hw.gf_rounding.GFRounding` on the accumulator
-        bus (``multi_lsb``, ``reuse``): each PE's 8 random bits are the LSBs of other PEs'
-        accumulators (the circulant assignment of ``gf_rounding``; at least 2 PEs).
-    routing : str
-        ``"static"`` (default) or ``"runtime"`` (``generator_free`` only; adds the ``cfg_*``
-        port of ``gf_rounding``, whose cost grows as (rows * cols)^2).
-    seed : int
-        LFSR lane seeds (``lfsr``) or static assignment (``generator_free``), default 1.
+    spec : TrainTileSpec, optional
+        Or its fields as keyword arguments (kinds, ranges and defaults are declared there):
+
+        ``rows``, ``cols``
+            PE rows and columns (``cols=0``: a square tile, ``cols = rows``).
+        ``rounding``
+            ``"lfsr"``: the rounding stage is :class:`stochhw.hw.sru_array.SRUArray` with
+            ``source="lfsr"``, one 16-bit LFSR per PE (the conventional RNG array).
+            ``"generator_free"``: it is :class:`stochhw.hw.gf_rounding.GFRounding` on the
+            accumulator bus (``multi_lsb``, ``reuse``): each PE's 8 random bits are the LSBs of
+            other PEs' accumulators (the circulant assignment of ``gf_rounding``; at least 2
+            PEs). Either is built from ``spec.stage``.
+        ``routing``
+            ``"static"`` or ``"runtime"`` (``generator_free`` only; adds the ``cfg_*`` port of
+            ``gf_rounding``, whose cost grows as (rows * cols)^2).
+        ``seed``
+            LFSR lane seeds (``lfsr``) or static assignment (``generator_free``).
 
     Ports
     -----
@@ -84,18 +87,16 @@ class TrainTile(wiring.Component):
     number takes fewer than 256 values.
     """
 
-    def __init__(self, rows=4, cols=0, rounding="lfsr", routing="static", seed=1):
-        # The model owns the parameter rules; reuse them rather than restate them.
-        self.model = TrainTileModel(rows, cols, rounding, routing, seed)
-        self.spec = spec = self.model.spec
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec = spec_from(TrainTileSpec, spec, params)
         ports = {
             "a": In(spec.rows * OPERAND_WIDTH),
-            "b": In(spec.cols * OPERAND_WIDTH),
+            "b": In(spec.columns * OPERAND_WIDTH),
             "clr": In(1),
             "en": In(1),
         }
         if spec.routing == "runtime":
-            extractor = self.model.rounder.spec
+            extractor = spec.stage.extractor
             ports["cfg_en"] = In(1)
             ports["cfg_addr"] = In(extractor.addr_width)
             ports["cfg_data"] = In(extractor.data_width)
@@ -105,7 +106,7 @@ class TrainTile(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         spec = self.spec
-        rows, cols = spec.rows, spec.cols
+        rows, cols = spec.rows, spec.columns
 
         clr = [Signal(name=f"clr_d{d}") for d in range(spec.diagonals)]
         en = [Signal(name=f"en_d{d}") for d in range(spec.diagonals)]
@@ -136,13 +137,9 @@ class TrainTile(wiring.Component):
                     m.d.sync += acc[i][j].eq(base)
 
         if spec.rounding == "lfsr":
-            m.submodules.rounding = rounding = SRUArray(
-                lanes=spec.lanes, source="lfsr", seed=spec.seed, in_width=ACC_WIDTH, out_width=OUT_WIDTH,
-                lfsr_width=LFSR_WIDTH, saturate=True)
+            m.submodules.rounding = rounding = SRUArray(spec.stage)
         else:
-            m.submodules.rounding = rounding = GFRounding(
-                spec.lanes, ACC_WIDTH, OUT_WIDTH, True, "multi_lsb", spec.routing, None,
-                spec.seed, True, "x")
+            m.submodules.rounding = rounding = GFRounding(spec.stage)
             if spec.routing == "runtime":
                 m.d.comb += [rounding.cfg_en.eq(self.cfg_en), rounding.cfg_addr.eq(self.cfg_addr),
                              rounding.cfg_data.eq(self.cfg_data)]

@@ -22,6 +22,8 @@ with ``routing="runtime"``)::
 
 :func:`seeded_permutation` is a Fisher-Yates shuffle driven by SplitMix64
 (:mod:`stochhw.models.seeds`); it is written out below so that anyone can reproduce it.
+:attr:`LSBExtractorSpec.static_selects` holds the result and
+:attr:`LSBExtractorSpec.static_routing` every wire it gives.
 
 No-sharing rule: within one cycle no source bit may feed two lanes, or two bits of one lane.
 Without ``reuse`` this means ``lanes * bits <= sources`` (``multi_lsb``) or ``lanes <=
@@ -52,19 +54,30 @@ same cycle and registers only ``y`` (latency 1, as ``sru_array``).
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 
 from stochhw.models.bits import mask
-from stochhw.models.checks import ParameterError, check_bool, check_choice, check_int
+from stochhw.models.checks import ParameterError, check_choice, check_int
 from stochhw.models.clocked import register
 from stochhw.models.seeds import splitmix64
-from stochhw.models.sru import MAX_LANES, SOURCES, _RoundingModel, check_widths
+from stochhw.models.spec import Spec, Specified, param, spec_from
+from stochhw.models.sru import (
+    MAX_LANES,
+    SOURCES,
+    SRUArraySpec,
+    _in_width,
+    _out_width,
+    _RoundingModel,
+    _RoundingSpec,
+    _saturate,
+)
 
 __all__ = [
     "METHODS", "ROUTINGS", "SOURCE_BUSES", "MAX_SOURCES", "MAX_SRC_WIDTH", "MAX_BITS",
-    "MAX_MAPPING_BITS", "seeded_permutation", "ExtractorSpec", "check_extractor",
-    "static_routing", "extract_numbers", "runtime_selects", "LSBExtractorModel",
+    "MAX_MAPPING_BITS", "seeded_permutation", "LSBExtractorSpec", "GFExtractorSpec",
+    "GFRoundingSpec", "extract_numbers", "runtime_selects", "LSBExtractorModel",
     "GFRoundingModel", "check_mapping", "stream_sources", "extract_stream",
 ]
 
@@ -98,19 +111,67 @@ def seeded_permutation(n, seed):
     return np.array(perm, dtype=np.int64)
 
 
-@dataclasses.dataclass(frozen=True)
-class ExtractorSpec:
-    """Validated extractor parameters (build with :func:`check_extractor`)."""
-    sources: int
-    src_width: int
-    lanes: int
-    bits: int
-    method: str
-    routing: str
-    mapping: tuple | None
-    seed: int
-    reuse: bool
-    avoid_own: bool = False
+def _frozen(array):
+    """``array``, read-only: a spec's derived tables are shared by everyone who reads them."""
+    array.flags.writeable = False
+    return array
+
+
+# The parameters lsb_extractor and gf_rounding share, declared once.
+def _method():
+    return param("multi_lsb", "multi_lsb: LSBs of k words; direct: k low bits of one word",
+                 choices=METHODS)
+
+
+def _routing():
+    return param("static", "static: seeded wiring; runtime: select registers on cfg_*",
+                 choices=ROUTINGS)
+
+
+def _mapping(bits):
+    return param(None, f"permutation of 0..2^{bits}-1 applied to each number ({bits} <= "
+                       f"{MAX_MAPPING_BITS}); none", kind="ints", lo=0, hi=mask(MAX_MAPPING_BITS))
+
+
+def _seed():
+    return param(1, "seed of the static assignment", lo=0, hi=mask(64))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LSBExtractorSpec(Spec):
+    """Parameters of ``lsb_extractor`` (:class:`stochhw.hw.lsb_extractor.LSBExtractor`,
+    :class:`LSBExtractorModel`), with the wiring they give (rules in the module docstring)."""
+    sources: int = param(128, "source words on src", lo=1, hi=MAX_SOURCES)
+    src_width: int = param(16, "bits per source word", lo=1, hi=MAX_SRC_WIDTH)
+    lanes: int = param(16, "output numbers", lo=1, hi=MAX_LANES)
+    bits: int = param(8, "bits k per number", lo=1, hi=MAX_BITS)
+    method: str = _method()
+    routing: str = _routing()
+    mapping: tuple = _mapping("bits")
+    seed: int = _seed()
+    reuse: bool = param(False, "allow one source bit to feed several bits (wrap around)")
+
+    #: How messages name the number width (``gf_rounding`` calls it k).
+    BITS = "bits"
+    #: The circulant assignment for a bus of the lanes' own values (:class:`GFExtractorSpec`).
+    avoid_own = False
+
+    def validate(self):
+        bits = self.BITS
+        if self.method == "direct" and self.bits > self.src_width:
+            raise ParameterError(f"src_width must be >= {bits} = {self.bits} for method=direct (a "
+                                 f"number is the low {bits} bits of one source word), not {self.src_width}")
+        if not self.reuse:
+            if self.method == "multi_lsb" and self.lanes * self.bits > self.sources:
+                raise ParameterError(
+                    f"sources must be >= lanes * {bits} = {self.lanes * self.bits} for method=multi_lsb "
+                    f"without reuse (every bit takes the LSB of its own source word), not {self.sources}; "
+                    f"add sources, lower lanes or {bits}, or set reuse=1")
+            if self.method == "direct" and self.lanes > self.sources:
+                raise ParameterError(
+                    f"sources must be >= lanes = {self.lanes} for method=direct without reuse (every lane "
+                    f"takes its own source word), not {self.sources}; add sources, lower lanes, or set reuse=1")
+        _check_permutation(self.mapping, self.bits, bits)
 
     @property
     def selects(self):
@@ -127,8 +188,9 @@ class ExtractorSpec:
         """Width of ``cfg_addr``."""
         return max(1, (self.selects - 1).bit_length())
 
+    @functools.cached_property
     def static_selects(self):
-        """Source word index of every select in the static assignment (int64 array)."""
+        """Source word index of every select in the static assignment (read-only int64 array)."""
         if self.avoid_own:
             # Circulant: bit b of lane i reads word (i + offset[b]) mod lanes, offsets nonzero.
             offsets = 1 + seeded_permutation(self.lanes - 1, self.seed)
@@ -139,98 +201,108 @@ class ExtractorSpec:
                 # Offset lanes/2 would pair lanes i and i + lanes/2 on each other's word: both
                 # round up exactly when f_i + f_j >= 2^k, one decision for two lanes.
                 picks = offsets[(2 * offsets != self.lanes) | (self.lanes == 2)][:1][None, :]
-            return ((lane + picks) % self.lanes).reshape(-1)
+            return _frozen(((lane + picks) % self.lanes).reshape(-1))
         perm = seeded_permutation(self.sources, self.seed)
-        return perm[np.arange(self.selects) % self.sources]
+        return _frozen(perm[np.arange(self.selects) % self.sources])
 
+    @functools.cached_property
     def static_routing(self):
-        """``route[i, b]``: the ``src`` bus bit that drives bit b of lane i (before mapping)."""
-        sel = self.static_selects()
+        """``route[i, b]``: the ``src`` bus bit (``word * src_width + bit``) that drives bit b of
+        lane i's number before ``mapping`` in the static assignment: for ``multi_lsb`` always
+        bit 0 of a word, for ``direct`` bit b of one word per lane (read-only int64 array,
+        shape (lanes, bits)). This is the wiring of ``routing="static"``."""
+        sel = self.static_selects
         if self.method == "multi_lsb":
-            return sel.reshape(self.lanes, self.bits) * self.src_width
-        return sel[:, None] * self.src_width + np.arange(self.bits)[None, :]
+            return _frozen(sel.reshape(self.lanes, self.bits) * self.src_width)
+        return _frozen(sel[:, None] * self.src_width + np.arange(self.bits)[None, :])
 
 
-def check_extractor(sources, src_width, lanes, bits, method, routing, mapping, seed, reuse,
-                    bits_label="bits", avoid_own=False):
-    """Validate extractor parameters; return an :class:`ExtractorSpec`.
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GFExtractorSpec(LSBExtractorSpec):
+    """The extractor inside ``gf_rounding`` (:attr:`GFRoundingSpec.extractor`): an
+    :class:`LSBExtractorSpec` whose number width is k, and, on the ``x`` bus, the circulant
+    assignment (see :class:`GFRoundingModel`). Not a registered design."""
+    avoid_own: bool = param(False, "circulant assignment: no lane reads its own word "
+                                   "(the source words are the lanes' own values)")
 
-    ``bits_label`` names the number width in messages (``gf_rounding`` calls it k).
-    ``avoid_own`` selects the circulant static assignment of ``gf_rounding`` on its own x bus
-    (source word i is lane i's own value; see :class:`GFRoundingModel`).
-    """
-    sources = check_int("sources", sources, 1, MAX_SOURCES)
-    src_width = check_int("src_width", src_width, 1, MAX_SRC_WIDTH)
-    lanes = check_int("lanes", lanes, 1, MAX_LANES)
-    bits = check_int("bits", bits, 1, MAX_BITS)
-    method = check_choice("method", method, METHODS)
-    routing = check_choice("routing", routing, ROUTINGS)
-    seed = check_int("seed", seed, 0, mask(64))
-    reuse = check_bool("reuse", reuse)
-    if method == "direct" and bits > src_width:
-        raise ParameterError(f"src_width must be >= {bits_label} = {bits} for method=direct (a "
-                             f"number is the low {bits_label} bits of one source word), not {src_width}")
-    if not reuse:
-        if method == "multi_lsb" and lanes * bits > sources:
+    BITS = "k"
+
+    def validate(self):
+        super().validate()
+        if self.avoid_own and (self.sources != self.lanes or self.lanes < 2):
             raise ParameterError(
-                f"sources must be >= lanes * {bits_label} = {lanes * bits} for method=multi_lsb "
-                f"without reuse (every bit takes the LSB of its own source word), not {sources}; "
-                f"add sources, lower lanes or {bits_label}, or set reuse=1")
-        if method == "direct" and lanes > sources:
+                f"lanes must be >= 2 when the source words are the lanes' own values (source_bus=x), "
+                f"not {self.lanes}: a single lane would round with bits of the very value it rounds; "
+                f"use source_bus=port")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GFRoundingSpec(_RoundingSpec):
+    """Parameters of ``gf_rounding`` (:class:`stochhw.hw.gf_rounding.GFRounding`,
+    :class:`GFRoundingModel`); its extractor and rounding array are derived specs."""
+    lanes: int = param(16, "number of lanes (>= 2 on source_bus=x)", lo=1, hi=MAX_LANES)
+    in_width: int = _in_width()
+    out_width: int = _out_width()
+    saturate: bool = _saturate()
+    method: str = _method()
+    routing: str = _routing()
+    mapping: tuple = _mapping("k")
+    seed: int = _seed()
+    reuse: bool = param(True, "allow one source bit to feed several bits (needed for multi_lsb "
+                              "on the x bus)")
+    source_bus: str = param("x", "source words: the x lanes or a src port", choices=SOURCE_BUSES)
+    sources: int = param(64, "source words on src (source_bus=port)", lo=1, hi=MAX_SOURCES)
+    src_width: int = param(16, "bits per source word (source_bus=port)", lo=1, hi=MAX_SRC_WIDTH)
+
+    def validate(self):
+        super().validate()
+        if (self.source_bus == "x" and self.method == "multi_lsb" and self.k > 1
+                and not self.reuse):
             raise ParameterError(
-                f"sources must be >= lanes = {lanes} for method=direct without reuse (every lane "
-                f"takes its own source word), not {sources}; add sources, lower lanes, or set reuse=1")
-    mapping = _check_mapping(mapping, bits, bits_label)
-    if avoid_own and (sources != lanes or lanes < 2):
-        raise ParameterError(
-            f"lanes must be >= 2 when the source words are the lanes' own values (source_bus=x), "
-            f"not {lanes}: a single lane would round with bits of the very value it rounds; "
-            f"use source_bus=port")
-    return ExtractorSpec(sources, src_width, lanes, bits, method, routing, mapping, seed, reuse,
-                         avoid_own)
+                f"reuse must be 1 for method=multi_lsb on source_bus=x with k = in_width - "
+                f"out_width = {self.k} > 1: the x bus holds lanes = {self.lanes} LSBs for "
+                f"lanes * k = {self.lanes * self.k} bits; set reuse=1, method=direct or "
+                f"source_bus=port")
+        self.extractor                    # its rules, checked now
+
+    @functools.cached_property
+    def extractor(self):
+        """The extractor's spec: on the ``x`` bus ``sources = lanes`` and ``src_width =
+        in_width`` (the ``sources``/``src_width`` parameters are then unused), bits = k."""
+        own = self.source_bus == "x"
+        return GFExtractorSpec(
+            sources=self.lanes if own else self.sources,
+            src_width=self.in_width if own else self.src_width,
+            lanes=self.lanes, bits=self.k, method=self.method, routing=self.routing,
+            mapping=self.mapping, seed=self.seed, reuse=self.reuse, avoid_own=own)
+
+    @functools.cached_property
+    def array(self):
+        """The rounding lanes: ``sru_array`` with ``source="external"``."""
+        return SRUArraySpec(lanes=self.lanes, source="external", in_width=self.in_width,
+                            out_width=self.out_width, saturate=self.saturate)
 
 
-def _check_mapping(mapping, bits, bits_label):
+def _check_permutation(mapping, bits, bits_label):
+    """Refuse a ``mapping`` (already a tuple of integers >= 0, or None) that is not a
+    permutation of ``0 .. 2^bits - 1``."""
     if mapping is None:
-        return None
-    if isinstance(mapping, (str, bytes)) or not hasattr(mapping, "__iter__"):
-        raise ParameterError(f"mapping must be a sequence of integers or None, not {mapping!r}")
+        return
     if bits > MAX_MAPPING_BITS:
         raise ParameterError(f"mapping needs {bits_label} <= {MAX_MAPPING_BITS} (it is a "
                              f"2^{bits_label}-entry table per lane), not {bits}")
-    values = tuple(check_int("mapping", v) for v in mapping)
     size = 1 << bits
-    if len(values) != size:
+    if len(mapping) != size:
         raise ParameterError(f"mapping must list 2^{bits_label} = {size} values (a permutation of "
-                             f"0..{size - 1}), not {len(values)}")
-    counts = np.bincount([v for v in values if 0 <= v < size], minlength=size)
+                             f"0..{size - 1}), not {len(mapping)}")
+    counts = np.bincount([v for v in mapping if 0 <= v < size], minlength=size)
     missing = np.flatnonzero(counts == 0)
     if missing.size:
-        extra = sorted({v for v in values if not 0 <= v < size} |
+        extra = sorted({v for v in mapping if not 0 <= v < size} |
                        set(np.flatnonzero(counts > 1).tolist()))
         raise ParameterError(f"mapping must be a permutation of 0..{size - 1}: "
                              f"{int(missing[0])} is missing and {extra[0]} is "
                              f"{'repeated' if 0 <= extra[0] < size else 'out of range'}")
-    return values
-
-
-def static_routing(sources, lanes, bits, method, seed, reuse=False, src_width=16):
-    """The documented wiring of static routing.
-
-    Returns
-    -------
-    ndarray of int64, shape (lanes, bits)
-        ``route[i, b]`` is the ``src`` bus bit position (``word * src_width + bit``) that drives
-        bit b of lane i's number (before ``mapping``): for ``multi_lsb`` always bit 0 of a word,
-        for ``direct`` bit b of one word per lane.
-
-    Raises
-    ------
-    ParameterError
-        For configurations the no-sharing rule refuses (see the module docstring).
-    """
-    return check_extractor(sources, src_width, lanes, bits, method, "static", None, seed,
-                           reuse).static_routing()
 
 
 def _raw_words(words, src_width, name="words"):
@@ -272,36 +344,35 @@ def _mapped(numbers, spec):
     return np.asarray(spec.mapping, dtype=np.uint64)[numbers]
 
 
-def extract_numbers(words, bits, method, lanes, seed, mapping=None, reuse=False, src_width=16):
-    """Numbers that static routing extracts from ``words``, vectorized over samples.
-
-    This is the rule of ``lsb_extractor`` (static routing) with the register left out; it is
-    also what the randomness analyses apply to recorded tensors.
+def extract_numbers(words, spec):
+    """Numbers that the static assignment of ``spec`` extracts from ``words``, vectorized over
+    samples: the rule of ``lsb_extractor`` with the register left out (and, with
+    ``routing="runtime"``, the selects at their reset value).
 
     Parameters
     ----------
-    words : array_like of int, shape (samples, sources)
+    words : array_like of int, shape (samples, spec.sources)
         Source words; only their low ``src_width`` bits count (two's complement for negative
         values). A tensor is reshaped by the caller so that a row is one cycle's source bus.
-    bits, method, lanes, seed, mapping, reuse, src_width
-        As for the design.
+    spec : LSBExtractorSpec
 
     Returns
     -------
     ndarray of uint64, shape (samples, lanes)
     """
-    words = np.asarray(words)
-    sources = words.shape[1] if words.ndim == 2 else None
-    if sources is None:
-        raise ParameterError(f"words must be 2-D (samples, sources), not of shape {words.shape}")
-    spec = check_extractor(sources, src_width, lanes, bits, method, "static", mapping, seed, reuse)
     raw = _raw_words(words, spec.src_width)
-    return _mapped(_numbers(raw, spec.static_selects()[None, :], spec), spec)
+    if raw.shape[1] != spec.sources:
+        raise ParameterError(f"words must have sources = {spec.sources} columns (one per source "
+                             f"word), not {raw.shape[1]}")
+    return _mapped(_numbers(raw, spec.static_selects[None, :], spec), spec)
 
 
 def check_mapping(mapping, bits):
     """Validate a mapping for ``bits``-bit numbers (``None`` allowed); return it as a tuple."""
-    return _check_mapping(mapping, check_int("bits", bits, 1, MAX_BITS), "bits")
+    bits = check_int("bits", bits, 1, MAX_BITS)
+    mapping = LSBExtractorSpec.param("mapping").check(mapping)
+    _check_permutation(mapping, bits, "bits")
+    return mapping
 
 
 def stream_sources(method, lanes, bits):
@@ -310,7 +381,7 @@ def stream_sources(method, lanes, bits):
     return lanes * bits if method == "multi_lsb" else lanes
 
 
-def extract_stream(words, bits, method, lanes=16, seed=1, mapping=None, src_width=8):
+def extract_stream(words, *, bits, method, lanes, seed, src_width, mapping=None):
     """Numbers a static-routing extractor takes from a stream of words, one cycle after another.
 
     The stream is cut into cycles of :func:`stream_sources` consecutive words (a leftover
@@ -323,8 +394,8 @@ def extract_stream(words, bits, method, lanes=16, seed=1, mapping=None, src_widt
     ----------
     words : array_like of int, 1-D
         Source words in stream order (two's complement for negative values).
-    bits, method, lanes, seed, mapping, src_width
-        As for the design (``direct`` needs ``bits <= src_width``).
+    bits, method, lanes, seed, src_width, mapping
+        As for the design (:class:`LSBExtractorSpec`; ``direct`` needs ``bits <= src_width``).
 
     Returns
     -------
@@ -334,11 +405,13 @@ def extract_stream(words, bits, method, lanes=16, seed=1, mapping=None, src_widt
     words = np.asarray(words)
     if words.ndim != 1:
         raise ParameterError(f"words must be 1-D (a stream), not of shape {words.shape}")
-    sources = stream_sources(method, check_int("lanes", lanes, 1, MAX_LANES),
-                             check_int("bits", bits, 1, MAX_BITS))
+    lanes = LSBExtractorSpec.param("lanes").check(lanes)
+    bits = LSBExtractorSpec.param("bits").check(bits)
+    sources = stream_sources(method, lanes, bits)
+    spec = LSBExtractorSpec(sources=sources, src_width=src_width, lanes=lanes, bits=bits,
+                            method=method, mapping=mapping, seed=seed)
     cycles = words.size // sources
-    rows = words[:cycles * sources].reshape(cycles, sources)
-    return extract_numbers(rows, bits, method, lanes, seed, mapping, src_width=src_width).ravel()
+    return extract_numbers(words[:cycles * sources].reshape(cycles, sources), spec).ravel()
 
 
 def runtime_selects(spec, rst, cfg_en, cfg_addr, cfg_data):
@@ -346,7 +419,7 @@ def runtime_selects(spec, rst, cfg_en, cfg_addr, cfg_data):
 
     Parameters
     ----------
-    spec : ExtractorSpec
+    spec : LSBExtractorSpec
     rst, cfg_en, cfg_addr, cfg_data : ndarray, shape (cycles,)
 
     Returns
@@ -357,7 +430,7 @@ def runtime_selects(spec, rst, cfg_en, cfg_addr, cfg_data):
     addr = np.asarray(cfg_addr).astype(np.int64)
     data = np.asarray(cfg_data).astype(np.int64)
     valid = np.asarray(cfg_en).astype(bool) & (addr < spec.selects) & (data < spec.sources)
-    init = spec.static_selects().tolist()
+    init = spec.static_selects.tolist()
     rows, starts = [init], [0]           # rows[r] holds from cycle starts[r] on
     sel = init
     # A Python loop over the cycles that can change something: writes are sequential by nature.
@@ -379,13 +452,14 @@ def runtime_selects(spec, rst, cfg_en, cfg_addr, cfg_data):
     return np.array(rows, dtype=np.int64)[which]
 
 
-class LSBExtractorModel:
+class LSBExtractorModel(Specified):
     """Model of :class:`stochhw.hw.lsb_extractor.LSBExtractor`.
 
     Parameters
     ----------
-    sources, src_width, lanes, bits, method, routing, mapping, seed, reuse
-        As for the component (rules in the module docstring).
+    spec : LSBExtractorSpec, optional
+        Or its fields as keyword arguments (rules in the module docstring). ``gf_rounding``
+        passes its :class:`GFExtractorSpec`.
 
     Ports (stimulus / result keys)
     ------------------------------
@@ -395,22 +469,19 @@ class LSBExtractorModel:
     rnd : output, ``lanes`` lanes of ``bits`` bits; registered (latency 1), reset to 0.
     """
 
-    def __init__(self, sources=128, src_width=16, lanes=16, bits=8, method="multi_lsb",
-                 routing="static", mapping=None, seed=1, reuse=False, *, spec=None):
-        # ``spec``: an already checked ExtractorSpec (gf_rounding passes its own).
-        self.spec = spec if spec is not None else check_extractor(
-            sources, src_width, lanes, bits, method, routing, mapping, seed, reuse)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(LSBExtractorSpec, spec, params)
 
     def selects(self, stim):
         """Select values: one row (static) or one row per cycle (runtime)."""
-        if self.spec.routing == "static":
-            return self.spec.static_selects()[None, :]
+        if self.routing == "static":
+            return self.static_selects[None, :]
         return runtime_selects(self.spec, stim["rst"][:, 0], stim["cfg_en"][:, 0],
                                stim["cfg_addr"][:, 0], stim["cfg_data"][:, 0])
 
     def numbers(self, stim):
         """The combinational numbers of every cycle (before the output register)."""
-        raw = _raw_words(stim["src"], self.spec.src_width, "src")
+        raw = _raw_words(stim["src"], self.src_width, "src")
         return _mapped(_numbers(raw, self.selects(stim), self.spec), self.spec)
 
     def run(self, stim):
@@ -447,36 +518,22 @@ class GFRoundingModel(_RoundingModel):
     ``lanes <= k`` a lane's k bits repeat words (its number then takes fewer than 2^k values);
     one lane alone is refused. Runtime writes may still route a lane to its own word: that is
     the user's call.
+
+    Parameters
+    ----------
+    spec : GFRoundingSpec, optional
+        Or its fields as keyword arguments. The extractor is built from ``spec.extractor``
+        (:attr:`extractor_model`).
     """
 
-    def __init__(self, lanes=16, in_width=16, out_width=8, saturate=True, method="multi_lsb",
-                 routing="static", mapping=None, seed=1, reuse=True, source_bus="x",
-                 sources=64, src_width=16):
-        self.lanes = check_int("lanes", lanes, 1, MAX_LANES)
-        self.in_width, self.out_width, self.k = check_widths(in_width, out_width)
-        self.saturate = check_bool("saturate", saturate)
-        self.source_bus = check_choice("source_bus", source_bus, SOURCE_BUSES)
-        if self.source_bus == "x":
-            # Unused, but still numbers.
-            check_int("sources", sources, 1, MAX_SOURCES)
-            check_int("src_width", src_width, 1, MAX_SRC_WIDTH)
-            sources, src_width = self.lanes, self.in_width
-            if (method == "multi_lsb" and self.lanes * self.k > self.lanes
-                    and not check_bool("reuse", reuse)):
-                raise ParameterError(
-                    f"reuse must be 1 for method=multi_lsb on source_bus=x with k = in_width - "
-                    f"out_width = {self.k} > 1: the x bus holds lanes = {self.lanes} LSBs for "
-                    f"lanes * k = {self.lanes * self.k} bits; set reuse=1, method=direct or "
-                    f"source_bus=port")
-        self.spec = check_extractor(sources, src_width, self.lanes, self.k, method, routing,
-                                    mapping, seed, reuse, bits_label="k",
-                                    avoid_own=self.source_bus == "x")
-        self.extractor = LSBExtractorModel(spec=self.spec)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(GFRoundingSpec, spec, params)
+        self.extractor_model = LSBExtractorModel(self.spec.extractor)
 
     def rnd(self, stim):
         """The random number of every lane in every cycle (combinational)."""
         words = stim["x"] if self.source_bus == "x" else stim["src"]
-        return self.extractor.numbers(dict(stim, src=words))
+        return self.extractor_model.numbers(dict(stim, src=words))
 
     def run(self, stim):
         rnd = self.rnd(stim)

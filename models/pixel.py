@@ -39,22 +39,22 @@ row sorted (non-decreasing). A file replaces the dataset; ``distribution``, ``si
 The output is registered: latency 1, reset clears it to 0.
 """
 
+import dataclasses
 import functools
 import json
-import math
-import numbers
 from pathlib import Path
 
 import numpy as np
 
 from stochhw.models.bits import mask
-from stochhw.models.checks import ParameterError, check_choice, check_int
+from stochhw.models.checks import ParameterError, check_int
 from stochhw.models.clocked import register
+from stochhw.models.spec import Spec, Specified, param, spec_from
 
 __all__ = [
-    "DISTRIBUTIONS", "MODE_LIMIT", "digits_pixels", "eligible_locations", "target_cdf",
-    "dataset_thresholds", "load_thresholds", "pixel_numbers", "number_pmf", "lane_pixels",
-    "PixelExtractorModel",
+    "DISTRIBUTIONS", "MODE_LIMIT", "MAX_LANES", "digits_pixels", "eligible_locations",
+    "target_cdf", "load_thresholds", "pixel_numbers", "number_pmf", "lane_pixels",
+    "PixelExtractorSpec", "PixelExtractorModel",
 ]
 
 DISTRIBUTIONS = ("uniform", "gauss", "beta")
@@ -64,14 +64,8 @@ SIDE = 8                    # the digits are 8x8
 DIGITS_MAX = 16             # digits pixel values are 0..16
 MAX_PIXEL_WIDTH = 16
 MAX_BITS = 8
-
-
-def check_positive(name, value):
-    """Return ``value`` as a float after checking it is a finite number > 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) \
-            or value <= 0:
-        raise ParameterError(f"{name} must be a finite number > 0, not {value!r}")
-    return float(value)
+#: Lanes with a threshold file (dataset thresholds have one lane per eligible location).
+MAX_LANES = 4096
 
 
 @functools.lru_cache(maxsize=None)
@@ -101,12 +95,20 @@ def eligible_locations(pixel_width=8):
     return list(_eligible(check_int("pixel_width", pixel_width, 1, MAX_PIXEL_WIDTH)))
 
 
-def target_cdf(bits, distribution, sigma=1 / 3, alpha=2.0, beta=2.0):
-    """``C_j = P(number < j)`` of the target, j = 1 .. 2^bits - 1 (float64 array)."""
+def target_cdf(bits, distribution, *, sigma=None, alpha=None, beta=None):
+    """``C_j = P(number < j)`` of the target, j = 1 .. 2^bits - 1 (float64 array).
+
+    ``sigma`` is needed for ``gauss``, ``alpha`` and ``beta`` for ``beta``
+    (:class:`PixelExtractorSpec` declares their defaults).
+    """
     from scipy.special import betainc, ndtr
     edges = np.arange(1, 1 << bits) / (1 << bits)
     if distribution == "uniform":
         return edges
+    needs = {"gauss": {"sigma": sigma}, "beta": {"alpha": alpha, "beta": beta}}[distribution]
+    missing = [name for name, value in needs.items() if value is None]
+    if missing:
+        raise ParameterError(f"{missing[0]} must be given for distribution={distribution}")
     if distribution == "gauss":
         lo, hi = ndtr(-1 / sigma), ndtr(1 / sigma)
         return (ndtr((2 * edges - 1) / sigma) - lo) / (hi - lo)
@@ -126,16 +128,11 @@ def _dataset_thresholds(lanes, bits, pixel_width, distribution, sigma, alpha, be
     # pixel value < v (G(0) = 0, G(2^pixel_width) = 1).
     counts = np.stack([np.bincount(pixels[:, i], minlength=levels) for i in range(lanes)], axis=1)
     below = np.concatenate([np.zeros((1, lanes)), np.cumsum(counts, axis=0)]) / len(pixels)
-    cdf = target_cdf(bits, distribution, sigma, alpha, beta)
+    cdf = target_cdf(bits, distribution, sigma=sigma, alpha=alpha, beta=beta)
     # argmin takes the first (smallest) v among equally close ones.
-    return np.argmin(np.abs(below[:, :, None] - cdf[None, None, :]), axis=0)
-
-
-def dataset_thresholds(lanes, bits, pixel_width=8, distribution="uniform", sigma=1 / 3,
-                       alpha=2.0, beta=2.0):
-    """Thresholds from the digits for the target distribution: (lanes, 2^bits - 1) int64."""
-    spec = PixelExtractorModel(lanes, bits, pixel_width, distribution, sigma, alpha, beta)
-    return spec.thresholds.copy()
+    table = np.argmin(np.abs(below[:, :, None] - cdf[None, None, :]), axis=0)
+    table.flags.writeable = False                        # shared by the cache
+    return table
 
 
 def load_thresholds(path, lanes, bits, pixel_width):
@@ -199,61 +196,76 @@ def number_pmf(pixels, thresholds):
         / len(values)
 
 
-class PixelExtractorModel:
+def _positive(default, doc):
+    # > 0 is checked by PixelExtractorSpec.validate: a declared range is inclusive.
+    return param(default, f"{doc}, > 0")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PixelExtractorSpec(Spec):
+    """Parameters of ``pixel_extractor`` (:class:`stochhw.hw.pixel_extractor.PixelExtractor`,
+    :class:`PixelExtractorModel`), and the thresholds they give (:attr:`threshold_table`)."""
+    lanes: int = param(16, "pixel locations used (<= 29 with dataset thresholds)", lo=1, hi=MAX_LANES)
+    bits: int = param(3, "bits n per number: 2^n-1 thresholds per lane (<= pixel_width)",
+                      lo=1, hi=MAX_BITS)
+    pixel_width: int = param(8, "pixel bits", lo=1, hi=MAX_PIXEL_WIDTH)
+    distribution: str = param("uniform", "target distribution of the numbers", choices=DISTRIBUTIONS)
+    sigma: float = _positive(1 / 3, "gauss: standard deviation on [-1, 1]")
+    alpha: float = _positive(2.0, "beta: shape alpha")
+    beta: float = _positive(2.0, "beta: shape beta")
+    thresholds: str = param(None, ".json/.npy (lanes, 2^bits-1) instead of the dataset", kind="path")
+
+    def validate(self):
+        if self.bits > self.pixel_width:
+            raise ParameterError(f"bits must be <= pixel_width = {self.pixel_width} (2^bits - 1 "
+                                 f"thresholds in 0..2^pixel_width), not {self.bits}")
+        for name in ("sigma", "alpha", "beta"):
+            if getattr(self, name) <= 0:
+                raise ParameterError(f"{name} must be a finite number > 0, not {getattr(self, name)!r}")
+        if self.thresholds is None:
+            eligible = len(_eligible(self.pixel_width))
+            if self.lanes > eligible:
+                raise ParameterError(f"lanes must be <= {eligible}, the eligible pixel locations "
+                                     f"of the 8x8 digits at pixel_width={self.pixel_width}, not "
+                                     f"{self.lanes}; or give a thresholds file")
+        self.threshold_table              # a bad threshold file is refused now
+
+    @functools.cached_property
+    def threshold_table(self):
+        """The thresholds in use, from the file or the dataset: read-only int64 array of shape
+        (lanes, 2^bits - 1), each row sorted."""
+        if self.thresholds is None:
+            return _dataset_thresholds(self.lanes, self.bits, self.pixel_width, self.distribution,
+                                       self.sigma, self.alpha, self.beta)
+        table = load_thresholds(self.thresholds, self.lanes, self.bits, self.pixel_width)
+        table.flags.writeable = False
+        return table
+
+    @property
+    def target(self):
+        """``C_j = P(number < j)`` of the target distribution (:func:`target_cdf`)."""
+        return target_cdf(self.bits, self.distribution, sigma=self.sigma, alpha=self.alpha,
+                          beta=self.beta)
+
+
+class PixelExtractorModel(Specified):
     """Model of :class:`stochhw.hw.pixel_extractor.PixelExtractor`.
 
     Parameters
     ----------
-    lanes : int
-        Pixel locations used, 1..29 with dataset thresholds (the eligible locations at
-        ``pixel_width=8``), 1..4096 with a file (default 16).
-    bits : int
-        Bits n per number, 1..min(8, pixel_width) (default 3): ``2^n - 1`` thresholds per lane.
-    pixel_width : int
-        Pixel bits, 1..16 (default 8).
-    distribution : str
-        ``uniform`` (default), ``gauss`` or ``beta``.
-    sigma : float
-        ``gauss``: standard deviation on the range mapped to [-1, 1] (default 1/3).
-    alpha, beta : float
-        ``beta``: shape parameters (default 2, 2).
-    thresholds : path or None
-        A threshold file instead of the dataset (default None).
+    spec : PixelExtractorSpec, optional
+        Or its fields as keyword arguments. The thresholds in use are
+        ``spec.threshold_table`` (also readable as ``model.threshold_table``).
 
     Ports (stimulus / result keys)
     ------------------------------
     rst : input
     px : input, ``lanes`` lanes of ``pixel_width`` bits
     rnd : output, ``lanes`` lanes of ``bits`` bits; registered (latency 1), reset to 0.
-
-    Attributes
-    ----------
-    thresholds : ndarray of int64, shape (lanes, 2^bits - 1)
     """
 
-    def __init__(self, lanes=16, bits=3, pixel_width=8, distribution="uniform", sigma=1 / 3,
-                 alpha=2.0, beta=2.0, thresholds=None):
-        self.pixel_width = check_int("pixel_width", pixel_width, 1, MAX_PIXEL_WIDTH)
-        self.bits = check_int("bits", bits, 1, min(MAX_BITS, self.pixel_width))
-        self.distribution = check_choice("distribution", distribution, DISTRIBUTIONS)
-        self.sigma = check_positive("sigma", sigma)
-        self.alpha = check_positive("alpha", alpha)
-        self.beta = check_positive("beta", beta)
-        if thresholds is None:
-            eligible = len(_eligible(self.pixel_width))
-            self.lanes = check_int("lanes", lanes, 1)
-            if self.lanes > eligible:
-                raise ParameterError(f"lanes must be <= {eligible}, the eligible pixel locations "
-                                     f"of the 8x8 digits at pixel_width={self.pixel_width}, not "
-                                     f"{self.lanes}; or give a thresholds file")
-            self.thresholds = _dataset_thresholds(self.lanes, self.bits, self.pixel_width,
-                                                  self.distribution, self.sigma, self.alpha,
-                                                  self.beta)
-            self.thresholds.flags.writeable = False      # shared by the cache
-        else:
-            self.lanes = check_int("lanes", lanes, 1, 4096)
-            self.thresholds = load_thresholds(thresholds, self.lanes, self.bits, self.pixel_width)
-        self.source = "dataset" if thresholds is None else str(thresholds)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(PixelExtractorSpec, spec, params)
 
     def run(self, stim):
-        return {"rnd": register(pixel_numbers(stim["px"], self.thresholds), stim["rst"][:, 0])}
+        return {"rnd": register(pixel_numbers(stim["px"], self.threshold_table), stim["rst"][:, 0])}

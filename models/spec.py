@@ -31,6 +31,7 @@ This module is a shared rule of the bottom layer: it imports nothing above
 import dataclasses
 import math
 import numbers
+import os
 
 from stochhw.models.checks import ParameterError, check_bool, check_choice, check_int
 
@@ -96,6 +97,8 @@ class ParamInfo:
                 raise ParameterError(f"{self.name} must be a list of integers or None, not {value!r}")
             return tuple(check_int(self.name, v, self.lo, self.hi) for v in value)
         if self.kind == "path":
+            if isinstance(value, os.PathLike):
+                value = os.fspath(value)
             if not isinstance(value, str) or not value:
                 raise ParameterError(f"{self.name} must be a file path or None, not {value!r}")
             return value

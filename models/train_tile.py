@@ -42,16 +42,18 @@ accumulators, ``y``) and reloads the LFSRs / routing selects.
 """
 
 import dataclasses
+import functools
 
 import numpy as np
 
 from stochhw.models.bits import mask, to_signed
-from stochhw.models.checks import ParameterError, check_choice, check_int
-from stochhw.models.extractor import ROUTINGS, GFRoundingModel
-from stochhw.models.sru import SRUArrayModel
+from stochhw.models.checks import ParameterError
+from stochhw.models.extractor import ROUTINGS, GFRoundingModel, GFRoundingSpec
+from stochhw.models.spec import Spec, Specified, param, spec_from
+from stochhw.models.sru import SRUArrayModel, SRUArraySpec
 
-__all__ = ["ROUNDINGS", "MAX_SIZE", "OPERAND_WIDTH", "ACC_WIDTH", "OUT_WIDTH", "TileSpec",
-           "check_tile", "TrainTileModel"]
+__all__ = ["ROUNDINGS", "MAX_SIZE", "OPERAND_WIDTH", "ACC_WIDTH", "OUT_WIDTH", "LFSR_WIDTH",
+           "TrainTileSpec", "TrainTileModel"]
 
 ROUNDINGS = ("lfsr", "generator_free")
 #: Largest rows and cols: a 16 x 16 tile is 256 PEs, about what one FPGA tile of a training
@@ -64,80 +66,65 @@ OUT_WIDTH = 8
 LFSR_WIDTH = 16
 
 
-def _check_size(name, value):
-    value = check_int(name, value)
-    if not 1 <= value <= MAX_SIZE:
-        raise ParameterError(f"{name} must be in 1..{MAX_SIZE} (the tile is capped at "
-                             f"{MAX_SIZE}x{MAX_SIZE} PEs; build larger arrays from several "
-                             f"tiles), not {value}")
-    return value
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TrainTileSpec(Spec):
+    """Parameters of ``train_tile`` (:class:`stochhw.hw.train_tile.TrainTile`,
+    :class:`TrainTileModel`), with the tile's shape and its rounding stage derived from them."""
+    rows: int = param(4, "PE rows (larger arrays: several tiles)", lo=1, hi=MAX_SIZE)
+    cols: int = param(0, "PE columns; 0: square (cols = rows)", lo=0, hi=MAX_SIZE)
+    rounding: str = param("lfsr", "lfsr: one LFSR per PE; generator_free: LSBs of the tile's "
+                                  "accumulators", choices=ROUNDINGS)
+    routing: str = param("static", "generator_free only: static seeded wiring or runtime "
+                                   "selects on cfg_*", choices=ROUTINGS)
+    seed: int = param(1, "LFSR lane seeds or static assignment", lo=0, hi=mask(64))
 
+    def validate(self):
+        if self.rounding == "generator_free" and self.lanes < 2:
+            raise ParameterError(f"rows x cols must give at least 2 PEs with rounding=generator_free "
+                                 f"(a lone PE would round with bits of its own accumulator), not "
+                                 f"{self.rows}x{self.columns}")
+        if self.rounding == "lfsr" and self.routing != "static":
+            raise ParameterError(f"routing must be static with rounding=lfsr (the LFSR array has no "
+                                 f"routing to configure), not {self.routing!r}")
+        self.stage                        # the rounding stage's rules, checked now
 
-@dataclasses.dataclass(frozen=True)
-class TileSpec:
-    """Validated tile parameters (build with :func:`check_tile`)."""
-    rows: int
-    cols: int
-    rounding: str
-    routing: str
-    seed: int
+    @property
+    def columns(self):
+        """PE columns in use: ``cols``, or ``rows`` when ``cols`` is 0 (a square tile)."""
+        return self.cols or self.rows
 
     @property
     def lanes(self):
         """Number of PEs, which is also the number of rounding lanes."""
-        return self.rows * self.cols
+        return self.rows * self.columns
 
     @property
     def diagonals(self):
         """Stages of the control shift register: one per anti-diagonal i + j."""
-        return self.rows + self.cols - 1
+        return self.rows + self.columns - 1
+
+    @functools.cached_property
+    def stage(self):
+        """The rounding stage's spec, ``x`` being the accumulator bus: an
+        :class:`~stochhw.models.sru.SRUArraySpec` (``rounding="lfsr"``) or a
+        :class:`~stochhw.models.extractor.GFRoundingSpec` (``"generator_free"``)."""
+        if self.rounding == "lfsr":
+            return SRUArraySpec(lanes=self.lanes, source="lfsr", seed=self.seed, in_width=ACC_WIDTH,
+                                out_width=OUT_WIDTH, lfsr_width=LFSR_WIDTH, saturate=True)
+        return GFRoundingSpec(lanes=self.lanes, in_width=ACC_WIDTH, out_width=OUT_WIDTH,
+                              saturate=True, method="multi_lsb", routing=self.routing, mapping=None,
+                              seed=self.seed, reuse=True, source_bus="x")
 
 
-def check_tile(rows, cols, rounding, routing, seed):
-    """Validate the tile parameters; return a :class:`TileSpec`.
-
-    ``cols=0`` means a square tile (``cols = rows``).
-    """
-    rows = _check_size("rows", rows)
-    cols = check_int("cols", cols)
-    cols = rows if cols == 0 else _check_size("cols", cols)
-    rounding = check_choice("rounding", rounding, ROUNDINGS)
-    routing = check_choice("routing", routing, ROUTINGS)
-    if rounding == "generator_free" and rows * cols < 2:
-        raise ParameterError(f"rows x cols must give at least 2 PEs with rounding=generator_free "
-                             f"(a lone PE would round with bits of its own accumulator), not "
-                             f"{rows}x{cols}")
-    if rounding == "lfsr" and routing != "static":
-        raise ParameterError(f"routing must be static with rounding=lfsr (the LFSR array has no "
-                             f"routing to configure), not {routing!r}")
-    seed = check_int("seed", seed, 0, mask(64))
-    return TileSpec(rows, cols, rounding, routing, seed)
-
-
-def _rounding_model(spec):
-    """The rounding stage's model (``x`` = the accumulator bus)."""
-    if spec.rounding == "lfsr":
-        return SRUArrayModel(lanes=spec.lanes, source="lfsr", seed=spec.seed, in_width=ACC_WIDTH,
-                             out_width=OUT_WIDTH, lfsr_width=LFSR_WIDTH, saturate=True)
-    return GFRoundingModel(spec.lanes, ACC_WIDTH, OUT_WIDTH, True, "multi_lsb", spec.routing,
-                           None, spec.seed, True, "x")
-
-
-class TrainTileModel:
+class TrainTileModel(Specified):
     """Model of :class:`stochhw.hw.train_tile.TrainTile` (rules in the module docstring).
 
     Parameters
     ----------
-    rows : int
-        PE rows, 1..16 (default 4).
-    cols : int
-        PE columns, 1..16, or 0 (default) for a square tile (``cols = rows``).
-    rounding : str
-        ``"lfsr"`` (default) or ``"generator_free"``.
-    routing : str
-        ``"static"`` (default) or ``"runtime"`` (``generator_free`` only): as for ``gf_rounding``.
-    seed : int
-        Seed of the LFSR lane seeds or of the extractor's static assignment (default 1).
+    spec : TrainTileSpec, optional
+        Or its fields as keyword arguments (``rows``, ``cols``, ``rounding``, ``routing``,
+        ``seed``). The rounding stage's model, :attr:`stage_model`, is built from
+        ``spec.stage``.
 
     Ports (stimulus / result keys)
     ------------------------------
@@ -151,10 +138,10 @@ class TrainTileModel:
     #: Rows of one block: keeps the (block, rows, cols) temporaries near 1 MiB each.
     BLOCK = 4096
 
-    def __init__(self, rows=4, cols=0, rounding="lfsr", routing="static", seed=1):
-        self.spec = check_tile(rows, cols, rounding, routing, seed)
-        self.rows, self.cols, self.lanes = self.spec.rows, self.spec.cols, self.spec.lanes
-        self.rounder = _rounding_model(self.spec)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(TrainTileSpec, spec, params)
+        model = SRUArrayModel if self.rounding == "lfsr" else GFRoundingModel
+        self.stage_model = model(self.stage)
 
     def accumulators(self, stim):
         """Raw 16-bit accumulator of every PE in every cycle.
@@ -164,7 +151,7 @@ class TrainTileModel:
         ndarray of uint16, shape (cycles, rows * cols)
             Lane ``i * cols + j`` is acc(i, j) as seen in that cycle.
         """
-        rows, cols, diags = self.rows, self.cols, self.spec.diagonals
+        rows, cols, diags = self.rows, self.columns, self.diagonals
         rst = np.asarray(stim["rst"])[:, 0].astype(bool)
         cycles = rst.size
         t_all = np.arange(cycles, dtype=np.int64)
@@ -219,6 +206,6 @@ class TrainTileModel:
 
     def run(self, stim):
         rounding_stim = {"x": self.accumulators(stim), "rst": stim["rst"]}
-        if self.spec.routing == "runtime":
+        if self.routing == "runtime":
             rounding_stim.update({k: stim[k] for k in ("cfg_en", "cfg_addr", "cfg_data")})
-        return self.rounder.run(rounding_stim)
+        return self.stage_model.run(rounding_stim)

@@ -7,12 +7,15 @@ A design that fails verification or a tool run that fails exits with status 1.
 """
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
 
 from stochhw.models.checks import ParameterError
+from stochhw.sim.analyses import TOPICS
 from stochhw.sim.analyses.topic import nonnegative_int, positive_int
+from stochhw.sim.core.design import params_text, value_text
 from stochhw.sim.core.toolchain import ToolMissing
 
 __all__ = ["main"]
@@ -44,14 +47,10 @@ def _parse_overrides(pairs):
     return overrides
 
 
-def _params_text(params):
-    return " ".join(f"{k}={','.join(map(str, v)) if isinstance(v, tuple) else v}"
-                    for k, v in params.items())
-
-
 # --- commands -------------------------------------------------------------------------------
 
-def cmd_list(args):
+def _list_entries():
+    """Every design as the JSON-ready dict of ``stochhw list --json`` (stable keys)."""
     from stochhw.sim.designs import REGISTRY
     entries = []
     for design in REGISTRY.values():
@@ -61,20 +60,62 @@ def cmd_list(args):
             "name": design.name,
             "summary": design.summary,
             "latency": design.latency(params),
-            "params": [{"name": p.name, "kind": p.kind, "default": list(p.default) if isinstance(p.default, tuple) else p.default,
+            "params": [{"name": p.name, "kind": p.kind,
+                        "default": list(p.default) if isinstance(p.default, tuple) else p.default,
                         "domain": p.describe(), "doc": p.doc} for p in design.params],
             "ports": [{"name": "clk", "direction": "in", "width": 1, "lanes": 1, "signed": False}] +
                      [{"name": p.name, "direction": p.direction, "width": p.width, "lanes": p.lanes,
                        "signed": p.signed} for p in ports],
         })
+    return entries
+
+
+def _table(headers, rows):
+    """A Markdown table; a ``|`` inside a cell is escaped (it would end the cell)."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+    return lines
+
+
+def parameters_markdown(entries):
+    """The parameter reference, ``docs/parameters.md``: one section per design with its
+    parameters (kind and domain from the spec, default, doc), ports and latency."""
+    lines = [
+        "# Design parameters",
+        "",
+        "Generated from the design specs by `stochhw list --markdown`; do not edit by hand",
+        "(`tests/test_cli.py` fails when this file differs from what the command prints).",
+        "Give a parameter as `-p NAME=VALUE` to `generate`, `regress`, `synth`, `pnr`; a",
+        "list parameter as comma-separated integers, or `none`.",
+        "",
+    ]
+    for e in entries:
+        cycles = "cycle" if e["latency"] == 1 else "cycles"
+        lines += [f"## `{e['name']}`", "",
+                  f"{e['summary']}. Latency at the defaults: {e['latency']} {cycles}.", ""]
+        lines += _table(["parameter", "kind", "domain", "default", "doc"],
+                        [(f"`{p['name']}`", p["kind"], p["domain"], f"`{value_text(p['default'])}`",
+                          p["doc"]) for p in e["params"]])
+        lines += ["", "Ports at the defaults (lane-major buses: lane i at bits `[i*w, (i+1)*w)`):", ""]
+        lines += _table(["port", "direction", "width", "lanes", "signed"],
+                        [(f"`{p['name']}`", p["direction"], p["width"], p["lanes"],
+                          "yes" if p["signed"] else "no") for p in e["ports"]])
+        lines.append("")
+    return "\n".join(lines)
+
+
+def cmd_list(args):
+    entries = _list_entries()
     if args.json:
         print(json.dumps({"designs": entries}, indent=2))
+        return 0
+    if args.markdown:
+        print(parameters_markdown(entries), end="")
         return 0
     for e in entries:
         print(f"{e['name']}: {e['summary']} (latency {e['latency']})")
         for p in e["params"]:
-            default = ",".join(map(str, p["default"])) if isinstance(p["default"], list) else p["default"]
-            print(f"    -p {p['name']}={default!s:<10} {p['domain']:<16} {p['doc']}")
+            print(f"    -p {p['name']}={value_text(p['default']):<10} {p['domain']:<16} {p['doc']}")
         ports = ", ".join(f"{p['name']}:{p['direction']}[{p['width']}]" for p in e["ports"])
         print(f"    ports (defaults): {ports}")
     return 0
@@ -93,7 +134,7 @@ def cmd_generate(args):
         generated = generate(name, overrides, top=args.top)
         out_dir = Path(args.output) / name if args.all else Path(args.output)
         path = write_design(generated, out_dir)
-        print(f"{path}  ({generated.top}, {_params_text(generated.params)}, latency {generated.latency})")
+        print(f"{path}  ({generated.top}, {params_text(generated.params)}, latency {generated.latency})")
     return 0
 
 
@@ -117,18 +158,33 @@ def _sweep_only(args, names):
         raise UsageError(f"{', '.join(given)}: only with --sweep PARAM=V1,V2,... (drop it, or add a sweep)")
 
 
-def _run_sweep(args, pnr):
-    from stochhw.sim.campaigns.sweep import make_sweep, run_sweep
-    sweep = make_sweep(args.design, args.sweep, _parse_overrides(args.param), args.family, pnr,
-                       args.device, args.package, args.seed if args.seed is not None else 1)
+def _families(args, pnr, default):
+    """The families of ``--family F[,F...]`` (``default`` when it is not given)."""
+    from stochhw.sim.core.targets import parse_families
+    return parse_families(args.family if args.family is not None else default, pnr=pnr)
+
+
+def _one_family(args, pnr, default):
+    families = _families(args, pnr, default)
+    if len(families) > 1:
+        raise UsageError(f"--family {args.family}: several families only with --sweep (or run once per family)")
+    return families[0]
+
+
+def _run_sweep(args, pnr, default_family):
+    from stochhw.sim.campaigns.sweep import make_sweeps, run_sweeps
+    sweeps = make_sweeps(args.design, args.sweep, _parse_overrides(args.param), _families(args, pnr, default_family),
+                         pnr, args.device, args.package, args.seed if args.seed is not None else 1)
     out_dir = Path(args.output or "build/sweeps")
-    doc = run_sweep(sweep, out_dir, jobs=args.jobs or 2, scheduler=args.scheduler, progress=sys.stderr)
+    docs = run_sweeps(sweeps, out_dir, jobs=args.jobs or 2, scheduler=args.scheduler, progress=sys.stderr)
     if args.json:
-        print(json.dumps(doc, indent=2, sort_keys=True))
+        print(json.dumps({"sweeps": docs}, indent=2, sort_keys=True))
     else:
-        for row in doc["rows"]:
-            print("  ".join(f"{k}={v}" for k, v in row.items()))
-        print(f"wrote {out_dir / sweep.stem}.{{md,csv,json,png}}")
+        for sweep, doc in zip(sweeps, docs):
+            for row in doc["rows"]:
+                print("  ".join(f"{k}={v}" for k, v in [("family", sweep.family), *row.items()]))
+        for sweep in sweeps:
+            print(f"wrote {out_dir / sweep.stem}.{{md,csv,json,png}}")
     return 0
 
 
@@ -136,15 +192,16 @@ def cmd_synth(args):
     from stochhw.sim.flows.generate import generate
     from stochhw.sim.flows.synth import synthesize
     if args.sweep is not None:
-        return _run_sweep(args, args.pnr)
+        return _run_sweep(args, args.pnr, "xilinx")
     _sweep_only(args, [("-o", "output"), ("-j", "jobs"), ("--scheduler", "scheduler"), ("--pnr", "pnr"),
                        ("--device", "device"), ("--package", "package"), ("--seed", "seed")])
+    family = _one_family(args, False, "xilinx")
     generated = generate(args.design, _parse_overrides(args.param))
-    result = synthesize(generated, args.family)
+    result = synthesize(generated, family)
     if args.json:
         print(json.dumps(result.to_json(), indent=2, sort_keys=True))
     else:
-        print(f"{result.design} ({_params_text(generated.params)}) on {result.family}: "
+        print(f"{result.design} ({params_text(generated.params)}) on {result.family}: "
               f"{result.luts} LUTs, {result.ffs} FFs, {result.carry} carry, {result.srl} SRL"
               f"{' (cached)' if result.cached else ''}")
     return 0
@@ -156,34 +213,81 @@ def cmd_pnr(args):
     from stochhw.sim.flows.pnr import place_and_route
     from stochhw.sim.flows.synth import synthesize
     if args.sweep is not None:
-        return _run_sweep(args, True)
+        return _run_sweep(args, True, "ice40")
     _sweep_only(args, [("-o", "output"), ("-j", "jobs"), ("--scheduler", "scheduler")])
+    family = _one_family(args, True, "ice40")
     # Check the target before any tool runs: a typo in --device fails in a second.
-    device, package = check_target(args.family, args.device, args.package)
+    device, package = check_target(family, args.device, args.package)
     generated = generate(args.design, _parse_overrides(args.param))
-    synth = synthesize(generated, args.family, netlist=True)
+    synth = synthesize(generated, family, netlist=True)
     result = place_and_route(synth, device, package, seed=args.seed if args.seed is not None else 1)
     if args.json:
         print(json.dumps({"synthesis": synth.to_json(), "place_and_route": result.to_json()},
                          indent=2, sort_keys=True))
     else:
-        print(f"{result.design} ({_params_text(generated.params)}) on {result.family}: synthesis "
+        print(f"{result.design} ({params_text(generated.params)}) on {result.family}: synthesis "
               f"{synth.luts} LUTs, {synth.ffs} FFs, {synth.carry} carry; placed and routed: "
               f"{result.summary()}{' (cached)' if result.cached else ''}")
     return 0
 
 
 def cmd_compare(args):
-    from stochhw.sim.campaigns.compare import run_comparison
+    from stochhw.sim.campaigns.compare import CUSTOM_DIR, plan_comparison, run_comparison
+    from stochhw.sim.core.targets import FAMILIES, parse_families
     from stochhw.sim.designs import COMPARISONS
-    names = args.names or list(COMPARISONS)
-    for name in names:
-        if name not in COMPARISONS:
-            raise UsageError(f"unknown comparison {name!r} (known: {', '.join(COMPARISONS)})")
-    for name in names:
-        run_comparison(COMPARISONS[name], Path(args.output), jobs=args.jobs, scheduler=args.scheduler)
-        print(f"wrote {Path(args.output) / name}.{{md,csv,json,png}}")
+    own = {flag: value for flag, value in (("--baseline", args.baseline), ("--candidate", args.candidate),
+                                          ("--sweep", args.sweep)) if value is not None}
+    if own:
+        missing = [flag for flag in ("--baseline", "--candidate", "--sweep") if flag not in own]
+        if missing:
+            raise UsageError(f"your own comparison needs --baseline, --candidate and --sweep (missing: "
+                             f"{', '.join(missing)})")
+        if args.names:
+            raise UsageError(f"give comparison names or --baseline/--candidate/--sweep, not both "
+                             f"({' '.join(args.names)})")
+        families = parse_families(args.family) if args.family is not None else FAMILIES
+        comparisons = [plan_comparison(args.baseline, args.candidate, args.sweep, families, args.pnr,
+                                       output=args.output)]
+        out_dir = Path(args.output) if args.output is not None else CUSTOM_DIR
+    else:
+        given = [flag for flag, value in (("--family", args.family), ("--pnr", args.pnr)) if value not in (None, False)]
+        if given:
+            raise UsageError(f"{', '.join(given)}: only with --baseline/--candidate/--sweep (a built-in "
+                             f"comparison has its own)")
+        names = args.names or list(COMPARISONS)
+        for name in names:
+            if name not in COMPARISONS:
+                raise UsageError(f"unknown comparison {name!r} (known: {', '.join(COMPARISONS)})")
+        comparisons = [COMPARISONS[name] for name in names]
+        out_dir = Path(args.output) if args.output is not None else Path("synth_reports")
+    if args.json and len(comparisons) > 1:
+        raise UsageError("--json prints one comparison; name one")
+    for comp in comparisons:
+        run_comparison(comp, out_dir, jobs=args.jobs, scheduler=args.scheduler)
+        if args.json:
+            print((out_dir / f"{comp.name}.json").read_text(), end="")
+        else:
+            print(f"wrote {out_dir / comp.name}.{{md,csv,json,png}}")
     return 0
+
+
+def cmd_utilization(args):
+    from stochhw.sim.flows.utilization import changes, format_table, grown, read_report
+    # Every file is read before anything is printed: a bad one is one line and exit status 2.
+    rows = [read_report(path) for path in args.reports]
+    over = grown(rows, args.fail_on_growth) if args.fail_on_growth is not None else []
+    if args.json:
+        print(json.dumps({"reports": [{**row.to_json(), "change_pct": delta}
+                                      for row, delta in zip(rows, changes(rows))],
+                          "fail_on_growth_pct": args.fail_on_growth, "grown": over},
+                         indent=2, sort_keys=True))
+    else:
+        print(format_table(rows), end="")
+    for g in over:
+        change = "from 0" if g["change_pct"] is None else f"{g['change_pct']:+.1f}%"
+        print(f"stochhw: failed: {g['report']}: {g['resource']} grew {g['base']:g} -> {g['value']:g} "
+              f"({change}), more than --fail-on-growth {args.fail_on_growth:g}%", file=sys.stderr)
+    return EXIT_FAIL if over else 0
 
 
 def cmd_bench(args):
@@ -204,17 +308,20 @@ def cmd_report(args):
 
 
 def cmd_demo(args):
-    from stochhw.sim.campaigns.demo import run_demo
-    return run_demo(Path(args.output), cycles=args.cycles, jobs=args.jobs, out=sys.stdout)
+    from stochhw.sim.campaigns.demo import DEMO_CYCLES, DEMO_DIR, run_demo
+    return run_demo(Path(args.output or DEMO_DIR), cycles=args.cycles or DEMO_CYCLES, jobs=args.jobs,
+                    out=sys.stdout)
 
 
 def cmd_analyze(args):
-    from stochhw.sim.analyses import TOPICS
     # The documented run has every topic option at its default; the others are partial runs,
     # which write into a scratch folder unless --out is given (stochhw.sim.analyses.topic.report_folder).
     args.partial = [f"--{dest.replace('_', '-')}" + ("" if isinstance(default, bool) else f" {getattr(args, dest)}")
                     for dest, default in args.topic_defaults.items() if getattr(args, dest) != default]
-    return TOPICS[args.topic].run(args)
+    # Only the module of the topic that runs is imported (the analyses import Matplotlib,
+    # scikit-learn and SciPy, which the other commands need not wait for).
+    module, _, function = TOPICS[args.topic].run.partition(":")
+    return getattr(importlib.import_module(module), function)(args)
 
 
 def cmd_prove(args):
@@ -250,9 +357,17 @@ _positive = positive_int
 _nonnegative = nonnegative_int
 
 
+def _nonnegative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, not {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, not {text!r}")
+    return value
+
+
 def build_parser():
-    from stochhw.sim.analyses import TOPICS
-    from stochhw.sim.campaigns.demo import DEMO_CYCLES, DEMO_DIR
     from stochhw.sim.core.targets import FAMILIES, PNR_FAMILIES
     from stochhw.sim.flows.cosim import DEFAULT_CYCLES, MODES, SIMULATORS
 
@@ -260,7 +375,10 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("list", help="designs, parameters, defaults, ports, latency")
-    p.add_argument("--json", action="store_true")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="machine-readable, stable keys")
+    form.add_argument("--markdown", action="store_true",
+                      help="the parameter reference (docs/parameters.md)")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("generate", help="Verilog (+ JSON manifest) for one design; deterministic bytes")
@@ -287,7 +405,8 @@ def build_parser():
     p = sub.add_parser("synth", help="Yosys synthesis of one design: LUT/FF/carry counts")
     p.add_argument("design")
     _add_params(p)
-    p.add_argument("--family", choices=FAMILIES, default="xilinx")
+    p.add_argument("--family", metavar="F[,F...]",
+                   help=f"FPGA family: {', '.join(FAMILIES)} (default: xilinx; several with --sweep)")
     p.add_argument("--json", action="store_true")
     _add_sweep_options(p)
     p.add_argument("--pnr", action="store_true", help="sweep: also place and route (ice40, ecp5)")
@@ -297,19 +416,38 @@ def build_parser():
     p = sub.add_parser("pnr", help="place and route (nextpnr) of one design: LUT/FF/carry and Fmax")
     p.add_argument("design")
     _add_params(p)
-    p.add_argument("--family", choices=PNR_FAMILIES, default="ice40")
+    p.add_argument("--family", metavar="F[,F...]",
+                   help=f"FPGA family: {', '.join(PNR_FAMILIES)} (default: ice40; several with --sweep)")
     _add_target_options(p)
     p.add_argument("--json", action="store_true")
     _add_sweep_options(p)
     p.set_defaults(func=cmd_pnr)
 
-    p = sub.add_parser("compare", help="LUT comparisons -> synth_reports/")
-    p.add_argument("names", nargs="*", metavar="NAME", help="comparison names (default: all)")
-    p.add_argument("-o", "--output", default="synth_reports")
+    p = sub.add_parser("compare", help="LUT comparisons: the built-in ones -> synth_reports/, or your own "
+                                       "(--baseline/--candidate/--sweep) -> build/comparisons/")
+    p.add_argument("names", nargs="*", metavar="NAME", help="built-in comparison names (default: all)")
+    p.add_argument("--baseline", metavar='"DESIGN K=V ..."', help="your own comparison: the baseline side")
+    p.add_argument("--candidate", metavar='"DESIGN K=V ..."', help="your own comparison: the candidate side")
+    p.add_argument("--sweep", metavar="PARAM=V1,V2,...", help="your own comparison: the integer parameter "
+                                                             "both sides are swept over")
+    p.add_argument("--family", metavar="F[,F...]", help="your own comparison: FPGA families (default: all)")
+    p.add_argument("--pnr", action="store_true", help="your own comparison: also place and route (ice40, ecp5)")
+    p.add_argument("--json", action="store_true", help="print the comparison's JSON report")
+    p.add_argument("-o", "--output", help="output folder (default: synth_reports for built-in comparisons, "
+                                          "build/comparisons for your own)")
     p.add_argument("-j", "--jobs", type=_positive, default=2)
     p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                    help="run the jobs on this Dask distributed scheduler")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("utilization", help="read utilisation reports (stochhw, Yosys stat -json, nextpnr "
+                                           "--report, Vivado report_utilization); compare with the first")
+    p.add_argument("reports", nargs="+", metavar="REPORT", help="report files; the first is the baseline")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--fail-on-growth", type=_nonnegative_float, metavar="PCT",
+                   help="exit with status 1 if a resource (LUTs, FFs, carry, BRAM, DSP) of any report grew "
+                        "by more than PCT percent against the first")
+    p.set_defaults(func=cmd_utilization)
 
     p = sub.add_parser("analyze", help="analyses: " + ", ".join(TOPICS))
     topics = p.add_subparsers(dest="topic", required=True, metavar="TOPIC", parser_class=_Parser)
@@ -317,9 +455,12 @@ def build_parser():
         t = topics.add_parser(topic.name, help=topic.help)
         t.add_argument("--json", action="store_true", help="print the result as JSON")
         t.add_argument("--seed", type=_nonnegative, default=1, help="seed of the analysis")
+        t.add_argument("--out", metavar="DIR", help=(
+            f"report folder (default {topic.folder})" if topic.folder else
+            "write the report (.md, .json) into this folder (default: none, print only)"))
         topic.configure(t)
         defaults = vars(t.parse_args([]))     # every topic option at its default
-        t.set_defaults(func=cmd_analyze, topic_defaults={
+        t.set_defaults(func=cmd_analyze, folder=topic.folder, topic_defaults={
             dest: value for dest, value in defaults.items() if dest not in ("json", "out")})
 
     p = sub.add_parser("bench", help="throughput of model, simulators and synthesis, side by side")
@@ -332,8 +473,10 @@ def build_parser():
 
     p = sub.add_parser("demo", help="the main job in minutes: generate, smoke co-sim, headline SRU "
                                     "comparison, its LUT/FF savings (make demo)")
-    p.add_argument("-o", "--output", default=str(DEMO_DIR), help=f"output folder (default: {DEMO_DIR})")
-    p.add_argument("--cycles", type=_positive, default=DEMO_CYCLES, help="cycles per smoke co-simulation")
+    # Defaults named, not imported: the demo module imports the report kit (Matplotlib), which
+    # building the parser must not wait for. cmd_demo fills them in from stochhw.sim.campaigns.demo.
+    p.add_argument("-o", "--output", help="output folder (default: build/demo)")
+    p.add_argument("--cycles", type=_positive, help="cycles per smoke co-simulation (default: 20000)")
     p.add_argument("-j", "--jobs", type=_positive, default=2)
     p.set_defaults(func=cmd_demo)
 

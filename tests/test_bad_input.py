@@ -8,9 +8,11 @@ new option, a new design or a new parameter is covered without editing this file
 * every command (and ``analyze`` topic) refuses an unknown option, every typed option a
   non-numeric, empty or out-of-range value, every choice option an unknown choice, every
   DESIGN positional an unknown design, every ``-p`` a malformed pair;
-* every parameter of every design refuses an out-of-range, a non-numeric and an empty value,
-  on the command line (one line naming the parameter) and in the Python API (a
-  :class:`ParameterError` naming it, from the model and from the component alike);
+* every parameter of every design refuses the wrong values its declaration (the design's
+  spec, :class:`stochhw.models.spec.ParamInfo`) implies: below ``lo``, above ``hi``, a wrong
+  choice, a wrong kind, an empty value, a value off its ``resolution`` grid; on the command
+  line (one line naming the parameter) and in the Python API (a :class:`ParameterError`
+  naming it, from the spec, the model and the component alike);
 * every file parameter refuses a missing, empty, truncated, wrong-format file and a folder;
 * missing tools, contradictory options and the ``file:`` source of ``analyze randomness``.
 
@@ -19,6 +21,7 @@ nothing prints a traceback.
 """
 
 import argparse
+import dataclasses
 import json
 import math
 import subprocess
@@ -29,6 +32,7 @@ import pytest
 
 import stochhw.sim.flows.synth
 from stochhw.models.checks import ParameterError
+from stochhw.models.spec import Spec, param
 from stochhw.sim import cli
 from stochhw.sim.analyses.topic import nonnegative_int, positive_int
 from stochhw.sim.cli import main
@@ -111,7 +115,7 @@ _FIRST_DESIGN = next(iter(REGISTRY))
 def _required_positionals(parser):
     """Valid stand-ins for the required positionals (a design name for DESIGN)."""
     return [_FIRST_DESIGN for a in parser._actions
-            if not a.option_strings and a.nargs is None and a.dest != "help"
+            if not a.option_strings and a.nargs in (None, "+") and a.dest != "help"
             and not isinstance(a, argparse._SubParsersAction)]
 
 
@@ -125,8 +129,9 @@ def _option_cases():
             if not a.option_strings or a.nargs == 0:
                 continue
             opt = max(a.option_strings, key=len)
-            if a.type in (int, float, positive_int, nonnegative_int):
-                bad = ["abc", ""] + (["-1"] if a.type in (positive_int, nonnegative_int) else []) + \
+            if a.type in (int, float, positive_int, nonnegative_int, cli._nonnegative_float):
+                bad = ["abc", ""] + (["-1"] if a.type in (positive_int, nonnegative_int, cli._nonnegative_float)
+                                     else []) + \
                       (["0"] if a.type is positive_int else [])
                 cases += [pytest.param([*base, opt, v], opt, id=f"{label} {opt}={v!r}") for v in bad]
             if a.choices:
@@ -178,46 +183,148 @@ def test_a_parameter_given_twice_is_refused(capsys, path):
 
 # --- every parameter of every design ----------------------------------------------------------
 
-#: Bad command-line text per parameter kind: (text, what is wrong).
-BAD_TEXT = {
-    "int": [("abc", "non-numeric"), ("1.5", "non-numeric"), ("", "empty"), ("-1", "out of range"),
-            (str(2 ** 70), "out of range")],
-    "bool": [("maybe", "non-numeric"), ("2", "out of range"), ("", "empty")],
-    "choice": [("nosuch", "unknown"), ("", "empty")],
-    "float": [("abc", "non-numeric"), ("", "empty"), ("nan", "out of range"), ("inf", "out of range")],
-    "ints": [("1,abc", "non-numeric"), ("", "empty"), (",", "non-numeric")],
-    "path": [("/nonexistent/stochhw.json", "missing file"), ("", "empty")],
+# The wrong values come from each parameter's declaration (:class:`stochhw.models.spec.ParamInfo`:
+# kind, range, choices, resolution, optional), so a new design or parameter is covered
+# without editing this file. Entries not converted to a spec yet still declare a
+# :class:`stochhw.sim.core.design.Param` (kind and choices only): they get the kind's wrong
+# values and, for integers, values beyond any sensible range (the component refuses them).
+
+#: Wrong command-line text of each kind: (text, what is wrong).
+KIND_TEXT = {
+    "int": [("abc", "wrong kind"), ("1.5", "wrong kind")],
+    "bool": [("maybe", "wrong kind"), ("2", "wrong choice")],
+    "choice": [("nosuch", "wrong choice")],
+    "float": [("abc", "wrong kind"), ("nan", "not finite"), ("inf", "not finite")],
+    "ints": [("1,abc", "wrong kind"), (",", "wrong kind")],
+    "path": [("/nonexistent/stochhw.json", "missing file")],
 }
 
-#: Bad Python values per parameter kind for the API.
-BAD_VALUES = {
-    "int": ["abc", 1.5, None, -1, 2 ** 70, True],
-    "bool": [2, "yes", None],
-    "choice": ["nosuch", 3, None],
-    "float": ["abc", None, math.nan, math.inf],
-    "ints": ["abc", 5, ("a",)],
-    "path": [5, "/nonexistent/stochhw.json"],
+#: Wrong Python values of each kind: (value, what is wrong).
+KIND_VALUES = {
+    "int": [("abc", "wrong kind"), (1.5, "wrong kind"), (True, "wrong kind")],
+    "bool": [(2, "wrong choice"), ("yes", "wrong kind")],
+    "choice": [("nosuch", "wrong choice"), (3, "wrong kind")],
+    "float": [("abc", "wrong kind"), (True, "wrong kind"), (math.nan, "not finite"),
+              (math.inf, "not finite")],
+    "ints": [("abc", "wrong kind"), (5, "wrong kind"), (("a",), "wrong kind")],
+    "path": [(5, "wrong kind"), ("/nonexistent/stochhw.json", "missing file")],
 }
 
-#: ``(design, parameter, value)`` whose domain legitimately includes one of the generic bad
-#: values above (none so far; a signed offset would accept -1, for example).
+#: ``(design, parameter, value)`` whose domain legitimately includes one of the generic wrong
+#: values (none so far; a signed offset without a declared range would accept -1, for example).
 ALLOWED = set()
 
 
-def _param_cases(table):
-    cases = []
-    for design in REGISTRY.values():
-        for p in design.params:
-            for entry in table.get(p.kind, ()):
-                value = entry[0] if isinstance(entry, tuple) else entry
-                if (design.name, p.name, value) in ALLOWED:
-                    continue
-                cases.append(pytest.param(design.name, p.name, value,
-                                          id=f"{design.name}-{p.name}={value!r}"))
+def _off_grid(info):
+    """A value inside ``info``'s range that is not a multiple of its resolution (or None)."""
+    base = info.lo if info.lo is not None else 0.0
+    for step in (0.5, 0.25):
+        value = base + step * info.resolution
+        steps = value / info.resolution
+        if abs(steps - round(steps)) > 1e-6 and (info.hi is None or value <= info.hi):
+            return value
+    return None
+
+
+def wrong_values(p):
+    """``[(value, what is wrong)]``: Python values the declaration ``p`` refuses."""
+    lo, hi = getattr(p, "lo", None), getattr(p, "hi", None)
+    optional = getattr(p, "optional", False) or p.kind in ("ints", "path")
+    cases = list(KIND_VALUES[p.kind]) + [("", "empty")]
+    if not optional:
+        cases.append((None, "empty"))
+    if p.kind in ("int", "float"):
+        step = 1 if p.kind == "int" else 1.0
+        if lo is not None:
+            cases.append((lo - step, "below lo"))
+        elif p.kind == "int":
+            cases.append((-1, "below any range"))
+        if hi is not None:
+            cases.append((hi + step, "above hi"))
+        elif p.kind == "int":
+            cases.append((2 ** 70, "above any range"))
+    if p.kind == "ints":
+        if lo is not None:
+            cases.append(((lo - 1,), "below lo"))
+        if hi is not None:
+            cases.append(((hi + 1,), "above hi"))
+    if getattr(p, "resolution", None) is not None and _off_grid(p) is not None:
+        cases.append((_off_grid(p), "not a multiple of the resolution"))
     return cases
 
 
-@pytest.mark.parametrize("design,param,text", _param_cases(BAD_TEXT))
+def wrong_text(p):
+    """``[(text, what is wrong)]``: command-line text the declaration ``p`` refuses."""
+    cases = list(KIND_TEXT[p.kind]) + [("", "empty")]
+    for value, what in wrong_values(p):
+        if what in ("below lo", "above hi", "below any range", "above any range",
+                    "not a multiple of the resolution"):
+            text = ",".join(map(str, value)) if isinstance(value, tuple) else repr(value)
+            cases.append((text, what))
+    return cases
+
+
+def _param_cases(wrong):
+    cases = []
+    for design in REGISTRY.values():
+        for p in design.params:
+            for value, what in wrong(p):
+                if (design.name, p.name, value) in ALLOWED:
+                    continue
+                cases.append(pytest.param(design.name, p.name, value,
+                                          id=f"{design.name}-{p.name}={value!r} ({what})"))
+    return cases
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _EveryKind(Spec):
+    """A spec declaring one parameter of every kind, to check the generator itself."""
+    count: int = param(4, "an integer", lo=1, hi=8)
+    free: int = param(0, "an integer without a declared range")
+    flag: bool = param(False, "a boolean")
+    mode: str = param("a", "a choice", choices=("a", "b"))
+    volts: float = param(0.7, "held in 10 mV steps", lo=0.5, hi=1.0, resolution=0.01)
+    table: tuple = param(None, "integers", kind="ints", lo=0, hi=7)
+    file: str = param(None, "a file", kind="path")
+
+
+def test_every_generated_wrong_value_is_refused_by_its_declaration():
+    whats = set()
+    for p in _EveryKind.params():
+        for value, what in wrong_values(p):
+            whats.add(what)
+            if what == "missing file" or (p.name == "free" and "any range" in what):
+                continue                # refused by the design's own rules, not the declaration
+            with pytest.raises(ParameterError, match=f"^{p.name} "):
+                _EveryKind(**{p.name: value})
+        for text, what in wrong_text(p):
+            if what == "missing file" or (p.name == "free" and "any range" in what):
+                continue
+            with pytest.raises(ParameterError, match=f"^{p.name} "):
+                _EveryKind.from_overrides({p.name: text})
+    assert whats >= {"wrong kind", "wrong choice", "not finite", "empty", "below lo", "above hi",
+                     "below any range", "above any range", "not a multiple of the resolution"}
+
+
+def test_the_campaign_reaches_every_parameter_and_every_declared_bound():
+    """Every parameter of every design has wrong text and wrong values, and every range,
+    choice and resolution a spec declares gives its own case."""
+    texts = {(c.values[0], c.values[1]) for c in _param_cases(wrong_text)}
+    values = _param_cases(wrong_values)
+    for design in REGISTRY.values():
+        for p in design.params:
+            assert (design.name, p.name) in texts, (design.name, p.name)
+            mine = [c.id for c in values if c.values[:2] == (design.name, p.name)]
+            for bound, what in (("lo", "below lo"), ("hi", "above hi")):
+                if getattr(p, bound, None) is not None and p.kind != "bool":
+                    assert any(what in i for i in mine), (design.name, p.name, what)
+            if getattr(p, "resolution", None) is not None:
+                assert any("resolution" in i for i in mine), (design.name, p.name)
+            if p.kind == "choice":
+                assert any("wrong choice" in i for i in mine), (design.name, p.name)
+
+
+@pytest.mark.parametrize("design,param,text", _param_cases(wrong_text))
 def test_every_parameter_refuses_bad_text_on_the_command_line(capsys, tmp_path, design, param, text):
     # The registry refuses it before anything is built (so a bug cannot start a huge build).
     with pytest.raises(ParameterError) as refused:
@@ -229,11 +336,12 @@ def test_every_parameter_refuses_bad_text_on_the_command_line(capsys, tmp_path, 
     assert not any(tmp_path.iterdir()), "nothing may be written for a refused parameter"
 
 
-@pytest.mark.parametrize("design,param,value", _param_cases(BAD_VALUES))
+@pytest.mark.parametrize("design,param,value", _param_cases(wrong_values))
 def test_every_parameter_refuses_bad_values_in_the_python_api(design, param, value):
     entry = REGISTRY[design]
     params = {**entry.defaults(), param: value}
-    for build in (entry.model, entry.component):
+    builders = (entry.model, entry.component) + ((entry.spec,) if entry.spec is not None else ())
+    for build in builders:
         with pytest.raises(ParameterError) as refused:
             build(**params)
         assert param in str(refused.value), (build, str(refused.value))

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from stochhw.models.checks import ParameterError
+from stochhw.sim.campaigns.compare import regeneration
 from stochhw.sim.campaigns.demo import DEMO_COMPARISON, headline_table
 from stochhw.sim.cli import main
 from stochhw.sim.core.comparison import Comparison
@@ -22,8 +23,8 @@ def test_demo_comparison_is_a_cheap_subset_of_the_committed_one():
               if DEMO_COMPARISON.placed(v, f)]
     assert placed == [(16, "ice40"), (16, "ecp5")]
     # Its markdown names the command that makes it, not `stochhw compare sru_lanes`.
-    assert "stochhw demo" in DEMO_COMPARISON.regenerate()
-    assert SRU_COMPARISON.regenerate().startswith("`stochhw compare sru_lanes`")
+    assert "stochhw demo" in regeneration(DEMO_COMPARISON)
+    assert regeneration(SRU_COMPARISON).startswith("`stochhw compare sru_lanes`")
 
 
 def test_every_point_of_a_comparison_without_pnr_values_is_placed():

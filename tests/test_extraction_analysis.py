@@ -7,11 +7,11 @@ import pytest
 
 from stochhw.models.bits import to_signed
 from stochhw.models.checks import ParameterError
-from stochhw.models.extractor import GFRoundingModel, check_extractor, extract_stream, seeded_permutation
+from stochhw.models.extractor import GFRoundingModel, LSBExtractorSpec, extract_stream, seeded_permutation
 from stochhw.models.ml.training import TrainingConfig, direct_lsbs, tensor_codes, tensor_numbers, train
 from stochhw.models.stats.entropy import shannon_entropy
 from stochhw.sim.analyses.extraction import REPORT_FILES, nist_stream
-from stochhw.sim.analyses.gf_correlation import (
+from stochhw.sim.analyses.extraction.gf_correlation import (
     exact_conditional_bias,
     exact_number_correlation,
     first_self_fed_naive_direct_seed,
@@ -28,7 +28,8 @@ def test_multi_lsb_stream_takes_one_lsb_per_word():
     lanes, k, seed = 3, 4, 9
     sources = lanes * k
     words = np.random.default_rng(1).integers(-128, 128, sources * 5 + 7)   # 7 left over
-    numbers = extract_stream(words, k, "multi_lsb", lanes, seed).reshape(5, lanes)
+    numbers = extract_stream(words, bits=k, method="multi_lsb", lanes=lanes, seed=seed,
+                             src_width=8).reshape(5, lanes)
     perm = seeded_permutation(sources, seed)
     for cycle in range(5):
         row = words[cycle * sources:(cycle + 1) * sources]
@@ -39,7 +40,8 @@ def test_multi_lsb_stream_takes_one_lsb_per_word():
 
 def test_direct_stream_takes_the_low_bits_of_one_word():
     words = np.arange(-40, 40)                                              # 80 words, 16 per cycle
-    numbers = extract_stream(words, 3, "direct", 16, 2, mapping=(7, 6, 5, 4, 3, 2, 1, 0))
+    numbers = extract_stream(words, bits=3, method="direct", lanes=16, seed=2, src_width=8,
+                             mapping=(7, 6, 5, 4, 3, 2, 1, 0))
     perm = seeded_permutation(16, 2)
     expected = [7 - (int(words[c * 16 + perm[i]]) & 7) for c in range(5) for i in range(16)]
     assert numbers.tolist() == expected
@@ -49,7 +51,7 @@ def test_direct_stream_takes_the_low_bits_of_one_word():
                                              (np.zeros(8, float), "words")])
 def test_extract_stream_refuses_bad_words(words, fragment):
     with pytest.raises(ParameterError, match=rf"^{fragment}\b"):
-        extract_stream(words, 2, "direct", 2)
+        extract_stream(words, bits=2, method="direct", lanes=2, seed=1, src_width=8)
 
 
 def test_tensor_codes_feed_direct_lsbs():
@@ -107,12 +109,13 @@ def test_exact_bias_matches_the_golden_model_exhaustively(assignment):
                             routing="static" if assignment == "circulant" else "runtime")
     if assignment == "circulant":
         writes = np.zeros(0, dtype=np.int64)
-        route = model.spec.static_routing()
+        route = model.spec.extractor.static_routing
     else:
         writes = naive_wrap_selects("multi_lsb", 3, lanes=lanes, k=k)
-        route = writes.reshape(lanes, k) * model.spec.src_width
-    exact = exact_conditional_bias(route, model.spec.src_width, k)
-    own = (route // model.spec.src_width) == np.arange(lanes)[:, None]
+        route = writes.reshape(lanes, k) * model.spec.extractor.src_width
+    src_width = model.spec.extractor.src_width
+    exact = exact_conditional_bias(route, src_width, k)
+    own = (route // src_width) == np.arange(lanes)[:, None]
     if assignment == "circulant":
         # No own bits, and k distinct fair coins per lane (lanes > k): exactly unbiased.
         assert not own.any() and not np.abs(exact).max() > 1e-12
@@ -146,8 +149,9 @@ def test_naive_wrap_around_is_the_generic_assignment():
     """The 'before' rows use lsb_extractor's own formula, sel[s] = perm[s mod sources]."""
     for method in ("multi_lsb", "direct"):
         for seed in (1, 2, 77):
-            generic = check_extractor(16, 16, 16, 8, method, "static", None, seed, True)
-            np.testing.assert_array_equal(naive_wrap_selects(method, seed), generic.static_selects())
+            generic = LSBExtractorSpec(sources=16, src_width=16, lanes=16, bits=8, method=method,
+                                       seed=seed, reuse=True)
+            np.testing.assert_array_equal(naive_wrap_selects(method, seed), generic.static_selects)
     perm = seeded_permutation(16, 1)
     assert naive_wrap_selects("multi_lsb", 1).tolist() == [perm[s % 16] for s in range(128)]
     seed = first_self_fed_naive_direct_seed()
@@ -172,7 +176,7 @@ def test_paired_direct_lanes_make_one_decision():
     words = half_way_direct_selects()
     assert np.array_equal(words, (np.arange(16) + 8) % 16)
     for seed in range(1, 101):
-        static = GFRoundingModel(lanes=16, method="direct", seed=seed).spec.static_selects()
+        static = GFRoundingModel(lanes=16, method="direct", seed=seed).spec.extractor.static_selects
         assert not np.array_equal(static, words), seed
     model = GFRoundingModel(lanes=16, in_width=16, out_width=8, method="direct", routing="runtime")
     cycles, warmup = 2000, 16

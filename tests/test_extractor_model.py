@@ -11,12 +11,12 @@ from stochhw.models.bits import to_raw, to_signed
 from stochhw.models.checks import ParameterError
 from stochhw.models.extractor import (
     GFRoundingModel,
+    GFRoundingSpec,
     LSBExtractorModel,
-    check_extractor,
+    LSBExtractorSpec,
     extract_numbers,
     runtime_selects,
     seeded_permutation,
-    static_routing,
 )
 from stochhw.models.seeds import splitmix64
 from stochhw.sim.cli import main
@@ -125,6 +125,11 @@ def ref_round(x, r, in_width, out_width, saturate):
 
 # --- static routing ---------------------------------------------------------------------------
 
+def static_routing(**params):
+    """The spec's wiring table for ``params`` (routing="static")."""
+    return LSBExtractorSpec(**params).static_routing
+
+
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 64, 129])
 def test_seeded_permutation_is_the_documented_shuffle(n):
     for seed in (0, 1, 2026, 2 ** 64 - 1):
@@ -134,7 +139,7 @@ def test_seeded_permutation_is_the_documented_shuffle(n):
 
 
 def test_different_seeds_give_different_wiring():
-    routes = {tuple(static_routing(64, 8, 8, "multi_lsb", seed).ravel()) for seed in range(20)}
+    routes = {tuple(static_routing(sources=64, lanes=8, bits=8, method="multi_lsb", seed=seed).ravel()) for seed in range(20)}
     assert len(routes) == 20
 
 
@@ -144,7 +149,8 @@ def test_different_seeds_give_different_wiring():
 ])
 def test_every_output_bit_is_driven_by_the_documented_source_bit(sources, src_width, lanes, bits, method):
     for seed in (0, 1, 99):
-        route = static_routing(sources, lanes, bits, method, seed, src_width=src_width)
+        route = static_routing(sources=sources, lanes=lanes, bits=bits, method=method, seed=seed,
+                               src_width=src_width)
         expected = ref_route(sources, src_width, lanes, bits, method, seed)
         assert route.shape == (lanes, bits)
         for (i, b), (word, bit) in expected.items():
@@ -157,7 +163,8 @@ def test_every_output_bit_is_driven_by_the_documented_source_bit(sources, src_wi
 ])
 def test_no_source_bit_feeds_two_output_bits_without_reuse(sources, lanes, bits, method):
     for seed in range(300):
-        route = static_routing(sources, lanes, bits, method, seed, src_width=16)
+        route = static_routing(sources=sources, lanes=lanes, bits=bits, method=method, seed=seed,
+                               src_width=16)
         assert np.unique(route).size == lanes * bits, f"seed {seed} shares a source bit"
         words = route // 16
         if method == "multi_lsb":
@@ -175,7 +182,8 @@ def test_no_source_bit_feeds_two_output_bits_without_reuse(sources, lanes, bits,
 def test_reuse_wraps_around_the_permutation(sources, lanes, bits, method):
     seed = 5
     perm = ref_permutation(sources, seed)
-    route = static_routing(sources, lanes, bits, method, seed, reuse=True, src_width=8)
+    route = static_routing(sources=sources, lanes=lanes, bits=bits, method=method, seed=seed,
+                           reuse=True, src_width=8)
     words = (route // 8)[:, :: 1 if method == "multi_lsb" else bits].ravel()
     selects = len(words)
     # Every source word is used once before any is used twice: the selects walk the permutation.
@@ -189,8 +197,9 @@ def test_reuse_wraps_around_the_permutation(sources, lanes, bits, method):
 
 def test_reuse_changes_nothing_when_the_rule_can_be_met():
     for method in ("multi_lsb", "direct"):
-        assert np.array_equal(static_routing(64, 4, 8, method, 3, reuse=True),
-                              static_routing(64, 4, 8, method, 3, reuse=False))
+        params = dict(sources=64, lanes=4, bits=8, method=method, seed=3)
+        assert np.array_equal(static_routing(**params, reuse=True),
+                              static_routing(**params, reuse=False))
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -206,21 +215,24 @@ def test_extract_numbers_matches_the_bit_by_bit_reference(kwargs):
     width = kwargs["src_width"]
     # Signed words, as a recorded tensor would hold them: only the low src_width bits count.
     words = rng.integers(-2 ** 20, 2 ** 20, size=(300, kwargs["sources"]))
-    args = dict(kwargs)
-    sources = args.pop("sources")
-    got = extract_numbers(words, seed=11, **args)
-    expected = ref_numbers(words, width, args["lanes"], args["bits"], args["method"], 11,
-                           args.get("mapping"))
-    assert got.shape == (300, args["lanes"]) and got.dtype == np.uint64
+    got = extract_numbers(words, LSBExtractorSpec(seed=11, **kwargs))
+    expected = ref_numbers(words, width, kwargs["lanes"], kwargs["bits"], kwargs["method"], 11,
+                           kwargs.get("mapping"))
+    assert got.shape == (300, kwargs["lanes"]) and got.dtype == np.uint64
     np.testing.assert_array_equal(got, expected)
-    assert sources == words.shape[1]
+
+
+def test_extract_numbers_refuses_words_of_another_bus():
+    with pytest.raises(ParameterError, match="^words must have sources = 12 columns"):
+        extract_numbers(np.zeros((3, 11), dtype=np.int64), LSBExtractorSpec(sources=12, lanes=3, bits=4))
 
 
 def test_mapping_is_a_permutation_applied_to_each_number():
     mapping = (3, 1, 2, 7, 4, 6, 5, 0)
     words = np.arange(4096).reshape(-1, 16) * 7919
-    plain = extract_numbers(words, 3, "direct", 16, 4, src_width=16)
-    mapped = extract_numbers(words, 3, "direct", 16, 4, mapping=mapping, src_width=16)
+    spec = LSBExtractorSpec(sources=16, src_width=16, lanes=16, bits=3, method="direct", seed=4)
+    plain = extract_numbers(words, spec)
+    mapped = extract_numbers(words, spec.replace(mapping=mapping))
     np.testing.assert_array_equal(mapped, np.array(mapping)[plain.astype(int)])
     assert set(plain.ravel().tolist()) == set(range(8)) == set(mapped.ravel().tolist())
 
@@ -228,7 +240,8 @@ def test_mapping_is_a_permutation_applied_to_each_number():
 def test_uniform_lsbs_give_uniform_numbers():
     rng = np.random.default_rng(7)
     words = rng.integers(0, 2 ** 16, size=(50_000, 64))
-    numbers = extract_numbers(words, 8, "multi_lsb", 8, 1)
+    numbers = extract_numbers(words, LSBExtractorSpec(sources=64, lanes=8, bits=8,
+                                                      method="multi_lsb", seed=1))
     counts = np.bincount(numbers.ravel().astype(int), minlength=256)
     expected = numbers.size / 256
     chi2 = ((counts - expected) ** 2 / expected).sum()
@@ -259,7 +272,7 @@ GOOD = dict(sources=16, src_width=16, lanes=4, bits=4, method="multi_lsb", routi
 ])
 def test_bad_parameters_are_refused_naming_the_parameter(change, name):
     with pytest.raises(ParameterError) as info:
-        check_extractor(**{**GOOD, **change})
+        LSBExtractorSpec(**{**GOOD, **change})
     assert str(info.value).startswith(name + " "), str(info.value)
     with pytest.raises(ParameterError):
         LSBExtractorModel(**{**GOOD, **change})
@@ -270,7 +283,7 @@ def test_bad_parameters_are_refused_naming_the_parameter(change, name):
 def test_refusal_message_explains_the_rule_and_the_ways_out():
     with pytest.raises(ParameterError, match=r"^sources must be >= lanes \* bits = 128 for "
                                              r"method=multi_lsb without reuse .* not 64; .*reuse=1"):
-        check_extractor(**{**GOOD, "sources": 64, "lanes": 16, "bits": 8})
+        LSBExtractorSpec(**{**GOOD, "sources": 64, "lanes": 16, "bits": 8})
 
 
 def test_cli_refuses_in_one_line(capsys):
@@ -286,7 +299,8 @@ def test_cli_refuses_in_one_line(capsys):
     (4, 3, 3, "multi_lsb", True), (3, 4, 2, "direct", True),
 ])
 def test_runtime_selects_match_a_cycle_by_cycle_reference(sources, lanes, bits, method, reuse):
-    spec = check_extractor(sources, 8, lanes, bits, method, "runtime", None, 3, reuse)
+    spec = LSBExtractorSpec(sources=sources, src_width=8, lanes=lanes, bits=bits, method=method,
+                            routing="runtime", seed=3, reuse=reuse)
     rng = np.random.default_rng(sources)
     cycles = 3000
     rst = rng.random(cycles) < 0.01
@@ -295,7 +309,7 @@ def test_runtime_selects_match_a_cycle_by_cycle_reference(sources, lanes, bits, 
     addr = rng.integers(0, 1 << spec.addr_width, cycles)
     data = rng.integers(0, 1 << spec.data_width, cycles)
     got = runtime_selects(spec, rst, en, addr, data)
-    expected = ref_selects(spec.static_selects(), sources, reuse, rst, en, addr, data)
+    expected = ref_selects(spec.static_selects, sources, reuse, rst, en, addr, data)
     np.testing.assert_array_equal(got, expected)
     assert len({tuple(r) for r in got}) > 20, "the writes should change the routing"
     if not reuse:
@@ -306,8 +320,8 @@ def test_runtime_selects_match_a_cycle_by_cycle_reference(sources, lanes, bits, 
 
 
 def test_a_swap_keeps_the_rule():
-    spec = check_extractor(4, 8, 1, 4, "multi_lsb", "runtime", None, 0, False)
-    init = spec.static_selects().tolist()                         # uses all 4 sources
+    spec = LSBExtractorSpec(sources=4, src_width=8, lanes=1, bits=4, routing="runtime", seed=0)
+    init = spec.static_selects.tolist()                         # uses all 4 sources
     # Write select 0 with the source select 3 holds: they trade places.
     sel = runtime_selects(spec, [1, 0, 0], [0, 1, 0], [0, 0, 0], [0, init[3], 0])
     assert sel[0].tolist() == init and sel[1].tolist() == init
@@ -315,7 +329,7 @@ def test_a_swap_keeps_the_rule():
 
 
 def test_out_of_range_writes_are_ignored():
-    spec = check_extractor(5, 8, 1, 3, "multi_lsb", "runtime", None, 0, False)
+    spec = LSBExtractorSpec(sources=5, src_width=8, lanes=1, bits=3, routing="runtime", seed=0)
     sel = runtime_selects(spec, [1, 0, 0, 0], [0, 1, 1, 0], [0, 3, 0, 0], [0, 1, 5, 0])
     assert (sel == sel[0]).all()
 
@@ -347,8 +361,7 @@ def test_hardware_static_wiring_is_the_documented_routing():
             onehot[p, p // params["src_width"]] = 1 << (p % params["src_width"])
         stim = {"rst": np.zeros((n + 1, 1), dtype=np.uint64), "src": onehot}
         rnd = run_amaranth(component, ports, stim)["rnd"][1:]        # latency 1
-        route = static_routing(params["sources"], params["lanes"], params["bits"], params["method"],
-                               params["seed"], params["reuse"], params["src_width"])
+        route = LSBExtractorSpec(**params).static_routing
         for p in range(n):
             driven = {(i, b) for i in range(params["lanes"]) for b in range(params["bits"])
                       if int(rnd[p, i]) >> b & 1}
@@ -366,7 +379,7 @@ def test_hardware_static_wiring_is_the_documented_routing():
 ])
 def test_gf_rounding_matches_extractor_plus_rounding_reference(kwargs):
     model = GFRoundingModel(**kwargs)
-    spec = model.spec
+    spec = model.spec.extractor
     rng = np.random.default_rng(3)
     cycles = 400
     x = rng.integers(-2 ** (model.in_width - 1), 2 ** (model.in_width - 1),
@@ -413,7 +426,8 @@ def test_gf_rounding_bad_parameters(change, name):
 
 def _x_bus_words(model):
     """``words[i, b]``: the x lane that drives bit b of lane i's number (static routing)."""
-    return model.spec.static_routing() // model.spec.src_width
+    extractor = model.spec.extractor
+    return extractor.static_routing // extractor.src_width
 
 
 @pytest.mark.parametrize("method", ["multi_lsb", "direct"])
@@ -423,7 +437,7 @@ def test_gf_rounding_on_its_x_bus_never_reads_its_own_word(method):
             for routing in ("static", "runtime"):           # runtime: the reset value
                 model = GFRoundingModel(lanes=lanes, in_width=16, out_width=8, method=method,
                                         routing=routing, seed=seed)
-                route = model.spec.static_routing()
+                route = model.spec.extractor.static_routing
                 expected = ref_circulant_route(lanes, 8, method, seed)
                 for (i, b), (word, bit) in expected.items():
                     assert route[i, b] == word * 16 + bit, (lanes, seed, i, b)
@@ -437,7 +451,8 @@ def test_gf_rounding_multi_lsb_feeds_every_word_to_k_selects_of_k_lanes(k):
         for seed in range(1, 21):
             model = GFRoundingModel(lanes=lanes, in_width=k + 4, out_width=4, seed=seed)
             words = _x_bus_words(model)
-            assert np.all(model.spec.static_routing() % model.spec.src_width == 0)   # LSBs
+            extractor = model.spec.extractor
+            assert np.all(extractor.static_routing % extractor.src_width == 0)    # LSBs
             assert np.bincount(words.ravel(), minlength=lanes).tolist() == [k] * lanes
             for w in range(lanes):                    # k different lanes, one bit each
                 readers, positions = np.nonzero(words == w)
@@ -479,16 +494,17 @@ def test_generic_lsb_extractor_assignment_is_unchanged():
     fixed_points = 0
     for seed in range(1, 21):
         for method, bits in (("multi_lsb", 4), ("direct", 4)):
-            route = static_routing(8, 8, bits, method, seed, reuse=True, src_width=8)
+            params = dict(sources=8, src_width=8, lanes=8, bits=bits, method=method, seed=seed,
+                          reuse=True)
+            route = static_routing(**params)
             for (i, b), (word, bit) in ref_route(8, 8, 8, bits, method, seed).items():
                 assert route[i, b] == word * 8 + bit
             fixed_points += int(np.any(route[:, 0] // 8 == np.arange(8)))
-            assert LSBExtractor(sources=8, src_width=8, lanes=8, bits=bits, method=method,
-                                seed=seed, reuse=True).spec == check_extractor(
-                8, 8, 8, bits, method, "static", None, seed, True)
+            assert np.array_equal(LSBExtractor(**params).static_routing, route)
         port = GFRoundingModel(lanes=4, in_width=12, out_width=8, seed=seed, source_bus="port",
                                sources=4, src_width=8)
-        route = port.spec.static_routing()
+        assert not port.spec.extractor.avoid_own
+        route = port.spec.extractor.static_routing
         for (i, b), (word, bit) in ref_route(4, 8, 4, 4, "multi_lsb", seed).items():
             assert route[i, b] == word * 8 + bit
     assert fixed_points > 0, "the generic formula should still map some lane to its own index"
@@ -515,3 +531,35 @@ def test_gf_rounding_hardware_rounds_with_the_circulant_numbers(case):
         for i in range(lanes):
             assert y[t, i] == ref_round(int(x[t - 1, i]), int(rnd[t - 1, i]), in_width,
                                         out_width, True), (t, i)
+
+
+# --- the specs ----------------------------------------------------------------------------------
+
+def test_models_and_components_take_a_spec_or_keywords_never_positions():
+    spec = LSBExtractorSpec(sources=16, lanes=4, bits=4)
+    for cls in (LSBExtractorModel, LSBExtractor):
+        assert cls(spec).spec is spec and cls(sources=16, lanes=4, bits=4).spec == spec
+        with pytest.raises(TypeError):
+            cls(16, 16, 4, 4)
+        with pytest.raises(ParameterError, match="not both"):
+            cls(spec, lanes=2)
+
+
+def test_derived_tables_are_read_only_and_computed_once():
+    spec = LSBExtractorSpec(sources=16, lanes=4, bits=4, seed=9)
+    assert spec.static_routing is spec.static_routing
+    for table in (spec.static_routing, spec.static_selects):
+        with pytest.raises(ValueError):
+            table[0] = 1
+
+
+@pytest.mark.parametrize("source_bus,sources,src_width,avoid_own", [
+    ("x", 4, 12, True), ("port", 16, 8, False)])
+def test_gf_rounding_derives_its_extractor_and_array(source_bus, sources, src_width, avoid_own):
+    spec = GFRoundingSpec(lanes=4, in_width=12, out_width=8, source_bus=source_bus, sources=16,
+                          src_width=8, reuse=False, method="direct", seed=5)
+    e = spec.extractor
+    assert (e.sources, e.src_width, e.lanes, e.bits, e.avoid_own) == (sources, src_width, 4, 4, avoid_own)
+    assert (e.method, e.seed, e.reuse, e.routing) == ("direct", 5, False, "static")
+    a = spec.array
+    assert (a.lanes, a.source, a.in_width, a.out_width, a.k) == (4, "external", 12, 8, 4)

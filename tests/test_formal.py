@@ -94,8 +94,8 @@ class _LFSRWithoutFeedback(LFSR):
 class _ExtractorWiredWithAnotherSeed(LSBExtractor):
     """Wires the static assignment of seed + 1, not the documented one of seed."""
 
-    def __init__(self, **params):
-        super().__init__(**dict(params, seed=params["seed"] + 1))
+    def __init__(self, spec):
+        super().__init__(spec.replace(seed=spec.seed + 1))
 
 
 def _broken(monkeypatch, design, component):

@@ -2,9 +2,11 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
+import stochhw.sim.flows.generate as generate_module
 from stochhw.sim.designs import REGISTRY
 from stochhw.sim.flows.generate import generate, write_design
 
@@ -26,6 +28,18 @@ def test_generation_is_byte_identical(name, tmp_path):
     assert generate(name, cache_dir=tmp_path).verilog == fresh      # stored
     assert generate(name, cache_dir=tmp_path).verilog == fresh      # read back
     assert len(list(tmp_path.glob("*.v"))) == 1
+
+
+def test_the_cache_key_covers_the_hardware_and_model_sources(monkeypatch):
+    """Editing hw/ or models/ must not serve stale Verilog: the key hashes every file there."""
+    generate_module._source_digest.cache_clear()
+    hashed = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: hashed.append(self) or real(self))
+    generate_module._source_digest()
+    generate_module._source_digest.cache_clear()
+    names = {(p.parent.name, p.name) for p in hashed}
+    assert ("hw", "sru_array.py") in names and ("models", "sru.py") in names, names
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))

@@ -66,6 +66,19 @@ def test_the_wheel_holds_one_package_and_no_tests(wheel):
         assert part in names
 
 
+def test_the_wheel_holds_every_module_of_the_source_tree(wheel):
+    """A subpackage that pyproject.toml's package list forgets would be missing from the wheel.
+    (Scripts in data folders, which hold no ``__init__.py``, are not modules.)"""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    folders = {"stochhw": "stochhw", "models": "stochhw/models", "hw": "stochhw/hw",
+               "testbench": "stochhw/testbench", "sim": "stochhw/sim"}
+    missing = [f"{target}/{path.relative_to(ROOT / folder)}"
+               for folder, target in folders.items() for path in sorted((ROOT / folder).rglob("*.py"))
+               if (path.parent / "__init__.py").exists()
+               and f"{target}/{path.relative_to(ROOT / folder)}" not in names]
+    assert not missing
+
+
 def test_the_only_command_is_stochhw(wheel, venv):
     entry_points = [n for n in zipfile.ZipFile(wheel).namelist() if n.endswith("entry_points.txt")]
     text = zipfile.ZipFile(wheel).read(entry_points[0]).decode()

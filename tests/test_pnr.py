@@ -165,7 +165,8 @@ def test_target_defaults_and_spelling():
 @pytest.mark.parametrize("argv,fragment", [
     (["pnr", "sru_free", "--device", "hx9k"], "unknown ice40 device 'hx9k'"),
     (["pnr", "sru_free", "--family", "ecp5", "--package", "ct256"], "package 'ct256' is not available"),
-    (["pnr", "sru_free", "--family", "xilinx"], "invalid choice: 'xilinx'"),
+    (["pnr", "sru_free", "--family", "xilinx"], "family 'xilinx' has no place and route here"),
+    (["pnr", "sru_free", "--family", "ice40,ecp5"], "several families only with --sweep"),
     (["pnr", "sru_free", "-j", "2"], "-j: only with --sweep"),
     (["pnr", "nosuch"], "unknown design 'nosuch'"),
 ])

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from stochhw.models.checks import ParameterError
 from stochhw.models.extractor import (
     LSBExtractorModel,
+    LSBExtractorSpec,
     extract_numbers,
     runtime_selects,
     seeded_permutation,
-    static_routing,
 )
 from stochhw.models.faulty_sram import FaultySRAMModel
 from stochhw.models.gf2 import MAXIMAL_TAPS
@@ -294,16 +294,14 @@ def test_static_extraction_matches_bit_by_bit_reference(p, data):
     samples = data.draw(st.integers(1, 6))
     words = data.draw(st.lists(st.lists(st.integers(-(1 << 20), 1 << 20), min_size=p["sources"],
                                         max_size=p["sources"]), min_size=samples, max_size=samples))
-    got = extract_numbers(np.array(words, dtype=np.int64), p["bits"], p["method"], p["lanes"],
-                          p["seed"], p["mapping"], p["reuse"], p["src_width"])
+    got = extract_numbers(np.array(words, dtype=np.int64), LSBExtractorSpec(**p))
     selects = ref_static_selects(p)
     assert got.tolist() == [ref_numbers(row, selects, p) for row in words]
 
 
 @given(extractor_params())
 def test_static_wiring_shares_no_source_bit_without_reuse(p):
-    route = static_routing(p["sources"], p["lanes"], p["bits"], p["method"], p["seed"],
-                           p["reuse"], p["src_width"]).ravel().tolist()
+    route = LSBExtractorSpec(**p).static_routing.ravel().tolist()
     if not p["reuse"]:
         assert len(set(route)) == len(route)
     else:

@@ -11,9 +11,10 @@ from stochhw.models.checks import ParameterError
 from stochhw.models.ml.idx import write_idx
 from stochhw.models.ml.sc_sources import encoded_values, p_one
 from stochhw.models.sc_quant import level_values
-from stochhw.sim.analyses.sc import sc_markdown, write_sc_report
+from stochhw.sim.analyses.sc import report_files, sc_markdown
 from stochhw.sim.analyses.sc_experiments import Plan, multiplication_rmse, run_experiments, sigmoid_tables
 from stochhw.sim.cli import main
+from stochhw.sim.core.reportkit import write_report
 
 TINY = Plan(topologies=((1, (64, 6, 10)),), levels=(5,), lengths=(20, 40), sources=("smtj", "lfsr"),
             seeds=(1,), epochs=1, learning_rates=((1, 4.0),), infer_repeats=1, train_limit=120,
@@ -104,8 +105,8 @@ def test_tiny_plan_result(tiny_result, tmp_path):
     assert tiny_result["data"] == {"name": "digits", "train_samples": 120, "test_samples": 60,
                                    "inputs": 64}
     assert [t["distinct_outputs"] for t in tiny_result["sigmoid_tables"]] == [3, 6]
-    paths = write_sc_report(tiny_result, tmp_path / "a")
-    again = write_sc_report(run_experiments(TINY), tmp_path / "b")
+    paths = write_report(tmp_path / "a", report_files(tiny_result))
+    again = write_report(tmp_path / "b", report_files(run_experiments(TINY)))
     for p, q in zip(paths, again):
         assert p.read_bytes() == q.read_bytes(), p.name
     assert "| 1 | 5 | 2 |" in sc_markdown(tiny_result)

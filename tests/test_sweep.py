@@ -145,13 +145,14 @@ def test_sweep_local_and_dask_give_identical_reports(cluster, tmp_path):
         runs[name] = run_sweep(sweep, out, progress=None, synth_cache=tmp_path / f"cache_{name}", **kwargs)
         runs[name + "_files"] = _files(out)
     assert runs["local_files"] == runs["dask_files"]
-    assert sorted(runs["local_files"]) == [f"sru_array_lanes_ecp5.{ext}" for ext in ("csv", "json", "md", "png")]
+    assert sweep.stem.startswith("sru_array_lanes_ecp5_")
+    assert sorted(runs["local_files"]) == [f"{sweep.stem}.{ext}" for ext in ("csv", "json", "md", "png")]
     rows = runs["local"]["rows"]
     assert [r["lanes"] for r in rows] == [2, 1]                         # the order given
     # External randomness: one output register per lane and nothing else.
     assert [r["ffs"] for r in rows] == [2 * 8, 8]
     assert rows[0]["luts"] > rows[1]["luts"] > 0
-    doc = json.loads(runs["local_files"]["sru_array_lanes_ecp5.json"])
+    doc = json.loads(runs["local_files"][f"{sweep.stem}.json"])
     assert doc["rows"] == rows and doc["pnr"] is None
     assert doc["command"] == "stochhw synth sru_array --sweep lanes=2,1 -p source=external --family ecp5"
 
@@ -175,7 +176,8 @@ def test_pnr_sweep_through_the_cli(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert status == 0, err
     assert "[1/2] lfsr width=8 ice40 synth+pnr" in err and "[2/2] lfsr width=4" in err
-    stem = "lfsr_width_ice40_pnr"
+    stem = make_sweep("lfsr", "width=4,8", family="ice40", pnr=True).stem
+    assert stem.startswith("lfsr_width_ice40_pnr_")
     assert f"wrote {tmp_path / stem}.{{md,csv,json,png}}" in out
     doc = json.loads((tmp_path / f"{stem}.json").read_text())
     assert [r["width"] for r in doc["rows"]] == [4, 8]

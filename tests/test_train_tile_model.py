@@ -10,7 +10,9 @@ import pytest
 from stochhw.hw.train_tile import TrainTile
 from stochhw.models.bits import to_raw, to_signed
 from stochhw.models.checks import ParameterError
-from stochhw.models.train_tile import TrainTileModel
+from stochhw.models.extractor import GFRoundingSpec
+from stochhw.models.sru import SRUArraySpec
+from stochhw.models.train_tile import TrainTileModel, TrainTileSpec
 from stochhw.sim.cli import main
 from stochhw.sim.designs import get_design
 from stochhw.testbench.amaranth_sim import run_amaranth
@@ -105,7 +107,7 @@ def test_accumulators_match_the_cycle_by_cycle_reference(rows, cols, monkeypatch
     params = DESIGN.resolve({"rows": rows, "cols": cols})
     stim = make_stimulus(DESIGN.ports(params), 900, seed=rows * 10 + cols, **DESIGN.stimulus_hints)
     expected = ref_accumulators(stim, rows, cols)
-    model = TrainTileModel(rows, cols)
+    model = TrainTileModel(rows=rows, cols=cols)
     np.testing.assert_array_equal(to_signed(model.accumulators(stim), 16), expected)
     # Tiny blocks: every block boundary must carry the running sums over exactly.
     monkeypatch.setattr(TrainTileModel, "BLOCK", 3)
@@ -117,7 +119,7 @@ def test_stimulus_hints_make_sums_build_up_over_many_cycles():
     stim = make_stimulus(DESIGN.ports(params), 20_000, seed=1, **DESIGN.stimulus_hints)
     random_part = stim["clr"][5000:, 0]
     assert 1 / 64 < random_part.mean() < 1 / 16
-    acc = to_signed(TrainTileModel(3, 4).accumulators(stim), 16)
+    acc = to_signed(TrainTileModel(rows=3, cols=4).accumulators(stim), 16)
     # Sums of dozens of products spread over the whole 16-bit range (and wrap).
     assert np.abs(acc[5000:]).max() > 30_000 and np.abs(acc[5000:]).mean() > 8000
 
@@ -129,7 +131,7 @@ def test_tile_computes_matrix_products_back_to_back(rows, cols, lengths):
     rng = np.random.default_rng(rows * 100 + cols)
     jobs = random_jobs(rng, rows, cols, lengths)
     stim, last = skewed_jobs(jobs, tail=3)
-    acc = to_signed(TrainTileModel(rows, cols).accumulators(stim), 16)
+    acc = to_signed(TrainTileModel(rows=rows, cols=cols).accumulators(stim), 16)
     for (a, b), end in zip(jobs, last):
         product = wrapped(a @ b)                          # the reference: a matrix product
         for i in range(rows):
@@ -150,7 +152,7 @@ def test_an_all_zero_random_source_rounds_down(rows, cols, routing):
     if routing == "runtime":
         for port in ("cfg_en", "cfg_addr", "cfg_data"):
             stim[port] = np.zeros_like(stim["rst"])
-    model = TrainTileModel(rows, cols, "generator_free", routing)
+    model = TrainTileModel(rows=rows, cols=cols, rounding="generator_free", routing=routing)
     acc = to_signed(model.accumulators(stim), 16)
     y = to_signed(model.run(stim)["y"], 8)
     np.testing.assert_array_equal(y[1:], acc[:-1] >> 8)           # floor, every cycle
@@ -164,7 +166,7 @@ def test_an_all_zero_random_source_rounds_down(rows, cols, routing):
 def test_lfsr_rounding_gives_floor_or_ceiling_and_is_exact_on_multiples_of_256():
     params = DESIGN.resolve({"rows": 4, "cols": 3})
     stim = make_stimulus(DESIGN.ports(params), 5000, seed=3, **DESIGN.stimulus_hints)
-    model = TrainTileModel(4, 3, "lfsr")
+    model = TrainTileModel(rows=4, cols=3, rounding="lfsr")
     x = to_signed(model.accumulators(stim), 16)[:-1]
     y = to_signed(model.run(stim)["y"], 8)[1:]
     after_reset = stim["rst"][:-1, 0].astype(bool)
@@ -192,7 +194,7 @@ def rounding_error(rounding, size, clr_density, cycles=50_000, seed=1, batches=4
             "clr": (rng.random((cycles, 1)) < clr_density).astype(np.uint64),
             "en": np.ones((cycles, 1), dtype=np.uint64)}
     stim["rst"][0] = 1
-    model = TrainTileModel(size, size, rounding)
+    model = TrainTileModel(rows=size, cols=size, rounding=rounding)
     x = to_signed(model.accumulators(stim), 16)[:-1]
     y = to_signed(model.run(stim)["y"], 8)[1:]
     keep = x <= 127 * 256
@@ -239,10 +241,10 @@ def test_generator_free_bias_follows_the_lsb_balance_of_fresh_sums(clr_density):
 
 @pytest.mark.parametrize("kwargs,message", [
     ({"rows": 0}, "rows must be in 1..16"),
-    ({"rows": 17}, "rows must be in 1..16 (the tile is capped at 16x16 PEs"),
+    ({"rows": 17}, "rows must be in 1..16, not 17"),
     ({"rows": 2.5}, "rows must be an integer"),
-    ({"cols": 17}, "cols must be in 1..16"),
-    ({"cols": -1}, "cols must be in 1..16"),
+    ({"cols": 17}, "cols must be in 0..16, not 17"),
+    ({"cols": -1}, "cols must be in 0..16, not -1"),
     ({"rounding": "stochastic"}, "rounding must be one of lfsr, generator_free"),
     ({"rounding": "generator_free", "routing": "dynamic"}, "routing must be one of static, runtime"),
     ({"rounding": "lfsr", "routing": "runtime"}, "routing must be static with rounding=lfsr"),
@@ -254,6 +256,18 @@ def test_bad_parameters_name_the_parameter(cls, kwargs, message):
     with pytest.raises(ParameterError) as info:
         cls(**kwargs)
     assert str(info.value).startswith(message)
+
+
+def test_the_spec_derives_the_shape_and_the_rounding_stage():
+    square = TrainTileSpec(rows=3)
+    assert (square.cols, square.columns, square.lanes, square.diagonals) == (0, 3, 9, 5)
+    lfsr = TrainTileSpec(rows=2, cols=3, seed=7).stage
+    assert isinstance(lfsr, SRUArraySpec)
+    assert (lfsr.lanes, lfsr.source, lfsr.seed, lfsr.in_width, lfsr.out_width) == (6, "lfsr", 7, 16, 8)
+    free = TrainTileSpec(rows=2, cols=3, rounding="generator_free", routing="runtime").stage
+    assert isinstance(free, GFRoundingSpec) and free.extractor.avoid_own
+    assert (free.lanes, free.method, free.reuse, free.routing, free.k) == (6, "multi_lsb", True, "runtime", 8)
+    assert TrainTileModel(TrainTileSpec(rows=2)).spec == TrainTileSpec(rows=2, cols=0)
 
 
 def test_cols_zero_is_a_square_tile_and_ports_follow_the_size():
@@ -268,8 +282,8 @@ def test_cols_zero_is_a_square_tile_and_ports_follow_the_size():
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["generate", "train_tile", "-p", "rows=32"], "rows must be in 1..16 (the tile is capped"),
-    (["generate", "train_tile", "-p", "cols=20"], "cols must be in 1..16"),
+    (["generate", "train_tile", "-p", "rows=32"], "rows must be in 1..16, not 32"),
+    (["generate", "train_tile", "-p", "cols=20"], "cols must be in 0..16, not 20"),
     (["generate", "train_tile", "-p", "rounding=pcg"], "rounding must be one of lfsr, generator_free"),
     (["generate", "train_tile", "-p", "routing=runtime"], "routing must be static with rounding=lfsr"),
 ])

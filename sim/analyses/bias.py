@@ -1,16 +1,16 @@
 """``stochhw analyze bias``: the stochastic-rounding bias of LFSR-fed units over a full period.
 
-:func:`rounding_bias` is also part of ``stochhw report`` (``synth_reports/rounding_bias.md``).
+Its report, ``rounding_bias.md`` and ``rounding_bias.json`` (:func:`report_files`), is part of
+``stochhw report`` (``synth_reports/``); ``stochhw analyze bias --out DIR`` writes it into DIR.
 """
-
-import json
 
 import numpy as np
 
 from stochhw.models.sru import SRUArrayModel, lfsr_bias, stochastic_round
-from stochhw.sim.analyses.topic import Topic
+from stochhw.sim.analyses.topic import print_outcome, report_folder
+from stochhw.sim.core.reportkit import json_text, number, table, write_report
 
-__all__ = ["rounding_bias", "TOPIC"]
+__all__ = ["rounding_bias", "bias_markdown", "bias_text", "report_files", "run"]
 
 
 def rounding_bias(k=8, lfsr_widths=(8, 12, 16), seed=1):
@@ -50,20 +50,53 @@ def rounding_bias(k=8, lfsr_widths=(8, 12, 16), seed=1):
         "standard_error_lsb": float((1 << (k - 1)) / np.sqrt(n * fracs.size))}}
 
 
-def _bias(args):
-    result = rounding_bias(seed=args.seed)
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
-    print(f"Stochastic rounding bias, k = {result['k']} bits rounded off (mean of y*2^k - x, LSBs of x)")
+def bias_text(result):
+    """The terminal summary of a :func:`rounding_bias` result."""
+    lines = [f"Stochastic rounding bias, k = {result['k']} bits rounded off (mean of y*2^k - x, "
+             "LSBs of x)"]
     for row in result["lfsr"]:
-        print(f"  LFSR width {row['lfsr_width']:2d}: max {row['max_bias_lsb']:.5f}, mean "
-              f"{row['mean_bias_lsb']:.5f} (theory f/(2^w-1); max deviation "
-              f"{row['max_abs_deviation_from_theory']:.1e})")
+        lines.append(f"  LFSR width {row['lfsr_width']:2d}: max {row['max_bias_lsb']:.5f}, mean "
+                     f"{row['mean_bias_lsb']:.5f} (theory f/(2^w-1); max deviation "
+                     f"{row['max_abs_deviation_from_theory']:.1e})")
     ideal = result["ideal_uniform"]
-    print(f"  ideal uniform source ({ideal['samples']} samples): mean {ideal['mean_bias_lsb']:+.4f} "
-          f"(standard error {ideal['standard_error_lsb']:.4f})")
-    return 0
+    lines.append(f"  ideal uniform source ({ideal['samples']} samples): mean "
+                 f"{ideal['mean_bias_lsb']:+.4f} (standard error {ideal['standard_error_lsb']:.4f})")
+    return "\n".join(lines)
 
 
-TOPIC = Topic("bias", "stochastic-rounding bias of LFSR-fed units over a full period", _bias)
+def bias_markdown(result):
+    """``rounding_bias.md``: the table of a :func:`rounding_bias` result."""
+    ideal = result["ideal_uniform"]
+    return "\n".join([
+        "# Stochastic rounding bias",
+        "",
+        "Regenerate with `stochhw report` (or `make demo`); source: `sim/analyses/bias.py`.",
+        "",
+        f"Mean of `y * 2^k - x` in LSBs of x, k = {result['k']}, over exactly one LFSR period "
+        "per fractional part f = x mod 2^k (no saturation). An LFSR never outputs zero, so its "
+        "low k bits are 0 once less often per period than any other value; the exact bias is "
+        "f / (2^w - 1).",
+        "",
+        *table(["LFSR width w", "period", "max bias (LSB)", "mean bias (LSB)",
+                "max deviation from f/(2^w-1)"], "rrrrr",
+               ([row["lfsr_width"], row["period"], number(row["max_bias_lsb"], 5),
+                 number(row["mean_bias_lsb"], 5), f"{row['max_abs_deviation_from_theory']:.1e}"]
+                for row in result["lfsr"])),
+        "",
+        f"Ideal uniform source (PCG64, {ideal['samples']} samples): mean bias "
+        f"{number(ideal['mean_bias_lsb'], 4, sign=True)} LSB, standard error "
+        f"{number(ideal['standard_error_lsb'], 4)}.",
+        "",
+    ])
+
+
+def report_files(result):
+    """The report's files: ``rounding_bias.md`` and ``rounding_bias.json``."""
+    return {"rounding_bias.json": json_text(result), "rounding_bias.md": bias_markdown(result)}
+
+
+def run(args):
+    """``stochhw analyze bias``."""
+    result = rounding_bias(seed=args.seed)
+    paths = write_report(report_folder(args), report_files(result))
+    return print_outcome(args, result, bias_text(result), paths)

@@ -1,7 +1,7 @@
 """``stochhw analyze faults``: what the ``faulty_sram`` chips do, measured on the golden model.
 
-Writes into ``--out`` (default ``reports/faults/``), all deterministic (same code and seed,
-same bytes):
+:func:`fault_study` computes, :func:`report_files` renders, :func:`run` runs both. Writes into
+``--out`` (default ``reports/faults/``), all deterministic (same code and seed, same bytes):
 
 ``faults.md``, ``faults.json``
     Bit error rate against ``level`` (one chip read back through the cycle-accurate model, and
@@ -18,23 +18,29 @@ same bytes):
     ``p01=0.5``) at one rate, like the paper's Fig. 3 (chips 1 and 2).
 """
 
-import io
-import json
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
+from matplotlib.colors import ListedColormap
 
 from stochhw.models.checks import ParameterError, check_int
 from stochhw.models.faulty_sram import FaultySRAMModel
 from stochhw.models.voltage import VoltageModel, check_rate, level_to_p, p_to_level
-from stochhw.sim.analyses.topic import Topic, positive_int, report_folder
+from stochhw.sim.analyses.topic import print_outcome, report_folder
+from stochhw.sim.core.reportkit import (
+    figure,
+    json_text,
+    mean_std,
+    number,
+    percent,
+    plus_minus,
+    png_bytes,
+    public,
+    table,
+    write_report,
+)
 
-__all__ = ["FAULTS_DIR", "fault_study", "faults_markdown", "write_faults_report", "TOPIC"]
-
-#: Default folder of ``stochhw analyze faults``.
-FAULTS_DIR = Path("reports/faults")
+__all__ = ["fault_study", "faults_markdown", "report_files", "run"]
 
 DEPTH, WIDTH, LEVEL_BITS = 512, 64, 12
 #: Rates of the level sweep (nearest levels are used): the paper's range and beyond.
@@ -77,13 +83,9 @@ def _band(n, p):
     return max(0.0, p - half), p + half
 
 
-def _stats(values):
-    values = np.asarray(values, dtype=np.float64)
-    return float(values.mean()), float(values.std(ddof=1)) if values.size > 1 else 0.0
-
-
 def fault_study(seed=1, chips=8, p_map=0.01, level_map=None):
-    """Run the whole analysis; returns a JSON-ready dict (see the module docstring).
+    """Run the whole analysis; returns a JSON-ready dict (see the module docstring), whose
+    ``"_fault_maps"`` holds the pictured maps' cells for the figure.
 
     Parameters
     ----------
@@ -122,7 +124,7 @@ def fault_study(seed=1, chips=8, p_map=0.01, level_map=None):
                "flip_within_band": bool(lo <= ber_flip <= hi),
                "stuck_within_band": bool(lo_s <= ber_stuck <= hi_s)}
         for pattern, models in spread.items():
-            mean, std = _stats([m.fault_map(level).faulty.mean() for m in models])
+            mean, std = mean_std([m.fault_map(level).faulty.mean() for m in models])
             row[f"faulty_{pattern}_mean"], row[f"faulty_{pattern}_std"] = mean, std
         ber_level.append(row)
 
@@ -140,13 +142,13 @@ def fault_study(seed=1, chips=8, p_map=0.01, level_map=None):
 
     level = (p_to_level(check_rate(p_map, "p"), LEVEL_BITS) if level_map is None
              else flip.check_level(level_map))
-    maps = {}
+    maps, cells = {}, {}
     for pattern in ("random", "column"):
         model = FaultySRAMModel(DEPTH, WIDTH, LEVEL_BITS, "stuck", pattern, p01=0.5, seed=seed)
         fmap = model.fault_map(level)
         per_column = fmap.faulty.mean(axis=0)
+        cells[pattern] = {"flip01": fmap.flip01, "flip10": fmap.flip10}
         maps[pattern] = {
-            "flip01": fmap.flip01, "flip10": fmap.flip10,
             "cells_0to1": int(fmap.flip01.sum()), "cells_1to0": int(fmap.flip10.sum()),
             "rate": float(fmap.faulty.mean()),
             "columns_with_faults": int(np.count_nonzero(per_column)),
@@ -162,6 +164,7 @@ def fault_study(seed=1, chips=8, p_map=0.01, level_map=None):
         "subset_check": subset,
         "fault_maps": {"level": level, "p": level_to_p(level, LEVEL_BITS), "mode": "stuck",
                        "p01": 0.5, **maps},
+        "_fault_maps": cells,
     }
 
 
@@ -200,19 +203,24 @@ def _subset_check(seed, words, read_flip, read_stuck, levels):
 
 
 # ------------------------------------------------------------------------------------------
-# Reports
+# Report
 # ------------------------------------------------------------------------------------------
 
 def _pct(x, digits=3):
-    return f"{100 * x:.{digits}f}%"
+    return percent(x, digits, suffix="%")
+
+
+def _yes(flag):
+    return "yes" if flag else "NO"
 
 
 def faults_markdown(result):
+    """``faults.md`` of a :func:`fault_study` result."""
     cfg = result["config"]
     vm = cfg["voltage_model"]
     sub = result["subset_check"]
     maps = result["fault_maps"]
-    lines = [
+    return "\n".join([
         "# Low-voltage SRAM faults: the `faulty_sram` chips",
         "",
         "Regenerate with `stochhw analyze faults` (source: `sim/analyses/faults.py`, "
@@ -230,18 +238,16 @@ def faults_markdown(result):
         "",
         "## Bit error rate against level",
         "",
-        f"| level | p = level/2^L | BER, flip | in band | BER, stuck | in band | faulty cells, random "
-        f"({cfg['chips']} chips) | faulty cells, column ({cfg['chips']} chips) |",
-        "|--:|--:|--:|:-:|--:|:-:|--:|--:|",
-    ]
-    for r in result["ber_vs_level"]:
-        lines.append(
-            f"| {r['level']} | {_pct(r['p'])} | {_pct(r['ber_flip'])} | "
-            f"{'yes' if r['flip_within_band'] else 'NO'} | {_pct(r['ber_stuck'])} | "
-            f"{'yes' if r['stuck_within_band'] else 'NO'} | "
-            f"{_pct(r['faulty_random_mean'])} ± {_pct(r['faulty_random_std'])} | "
-            f"{_pct(r['faulty_column_mean'])} ± {_pct(r['faulty_column_std'])} |")
-    lines += [
+        *table(["level", "p = level/2^L", "BER, flip", "in band", "BER, stuck", "in band",
+                f"faulty cells, random ({cfg['chips']} chips)",
+                f"faulty cells, column ({cfg['chips']} chips)"], "rrrcrcrr",
+               ([r["level"], _pct(r["p"]), _pct(r["ber_flip"]), _yes(r["flip_within_band"]),
+                 _pct(r["ber_stuck"]), _yes(r["stuck_within_band"]),
+                 plus_minus(r["faulty_random_mean"], r["faulty_random_std"], 3, scale=100,
+                            suffix="%"),
+                 plus_minus(r["faulty_column_mean"], r["faulty_column_std"], 3, scale=100,
+                            suffix="%")]
+                for r in result["ber_vs_level"])),
         "",
         "The column pattern has the same mean rate but a far larger spread from chip to chip: "
         "below level 2^L / 8 all its faults sit in the weak columns (one in eight on average), "
@@ -254,13 +260,11 @@ def faults_markdown(result):
         f"{vm['p_max']:g}; energy per access (V / Vmin)^2. Each voltage is emulated by the "
         "nearest level.",
         "",
-        "| V / Vmin | p(V) | level | level / 2^L | measured BER (flip) | energy per access |",
-        "|--:|--:|--:|--:|--:|--:|",
-    ]
-    for r in result["ber_vs_voltage"]:
-        lines.append(f"| {r['v']:.3f} | {_pct(r['p_model'], 4)} | {r['level']} | "
-                     f"{_pct(r['p_level'], 4)} | {_pct(r['ber_measured'], 4)} | {r['energy']:.3f} |")
-    lines += [
+        *table(["V / Vmin", "p(V)", "level", "level / 2^L", "measured BER (flip)",
+                "energy per access"], "rrrrrr",
+               ([number(r["v"], 3), _pct(r["p_model"], 4), r["level"], _pct(r["p_level"], 4),
+                 _pct(r["ber_measured"], 4), number(r["energy"], 3)]
+                for r in result["ber_vs_voltage"])),
         "",
         "## Subset property",
         "",
@@ -280,40 +284,19 @@ def faults_markdown(result):
         f"(p = {_pct(maps['p'])}); rows are addresses, columns bits; red: reads 1 when 0 is "
         "stored, blue: reads 0 when 1 is stored.",
         "",
-        "| pattern | cells 0->1 | cells 1->0 | faulty rate | columns with faults | worst column rate |",
-        "|---|--:|--:|--:|--:|--:|",
-    ]
-    for pattern in ("random", "column"):
-        m = maps[pattern]
-        lines.append(f"| {pattern} | {m['cells_0to1']} | {m['cells_1to0']} | {_pct(m['rate'])} | "
-                     f"{m['columns_with_faults']} / {cfg['width']} | {_pct(m['max_column_rate'], 1)} |")
-    return "\n".join(lines) + "\n"
-
-
-def _json(result):
-    maps = result["fault_maps"]
-    slim = {k: ({kk: vv for kk, vv in v.items() if kk not in ("flip01", "flip10")}
-                if isinstance(v, dict) else v) for k, v in maps.items()}
-    return json.dumps({**result, "fault_maps": slim}, indent=2, sort_keys=True) + "\n"
-
-
-def _figure(width, height):
-    # A bare Figure renders with Agg and touches no pyplot state or GUI backend.
-    from matplotlib.figure import Figure
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
-
-
-def _png_bytes(fig):
-    buf = io.BytesIO()
-    # No "Software" text chunk (it carries the matplotlib version string); Agg writes no time.
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
+        *table(["pattern", "cells 0->1", "cells 1->0", "faulty rate", "columns with faults",
+                "worst column rate"], "lrrrrr",
+               ([pattern, maps[pattern]["cells_0to1"], maps[pattern]["cells_1to0"],
+                 _pct(maps[pattern]["rate"]), f"{maps[pattern]['columns_with_faults']} / "
+                 f"{cfg['width']}", _pct(maps[pattern]["max_column_rate"], 1)]
+                for pattern in ("random", "column"))),
+    ]) + "\n"
 
 
 def _voltage_png(result):
     rows = result["ber_vs_voltage"]
     vm = VoltageModel(**result["config"]["voltage_model"])
-    fig = _figure(6.4, 3.8)
+    fig = figure(6.4, 3.8)
     ax = fig.subplots()
     fine = np.linspace(min(VOLTS), 1.0, 200)
     ax.semilogy(fine[:-1], 100 * vm.p(fine[:-1]), "-", color="C3", label="model p(V)")
@@ -331,12 +314,12 @@ def _voltage_png(result):
     ax.legend(handles[0] + more[0], handles[1] + more[1], fontsize=7, loc="upper left")
     ax.set_title("Low-voltage SRAM: bit errors against energy (cf. Stutz et al., Fig. 1)",
                  fontsize=9)
-    return _png_bytes(fig)
+    return png_bytes(fig)
 
 
 def _ber_level_png(result):
     rows = [r for r in result["ber_vs_level"] if r["p"] > 0]
-    fig = _figure(5.6, 3.8)
+    fig = figure(5.6, 3.8)
     ax = fig.subplots()
     p = np.array([r["p"] for r in rows])
     ax.loglog(p, p, "k-", lw=0.8, label="configured p")
@@ -351,41 +334,36 @@ def _ber_level_png(result):
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=7)
     ax.set_title("faulty_sram: measured rates against the level", fontsize=9)
-    return _png_bytes(fig)
+    return png_bytes(fig)
 
 
 def _maps_png(result):
-    from matplotlib.colors import ListedColormap
     maps = result["fault_maps"]
-    fig = _figure(7.0, 6.2)
+    fig = figure(7.0, 6.2)
     axes = fig.subplots(1, 2)
     colors = ListedColormap(["white", "#d62728", "#1f77b4", "black"])
     for ax, pattern, title in zip(axes, ("random", "column"),
                                   ("random pattern (cf. chip 1)", "column pattern (cf. chip 2)")):
-        m = maps[pattern]
-        image = m["flip01"].astype(np.int8) + 2 * m["flip10"].astype(np.int8)
+        cells = result["_fault_maps"][pattern]
+        image = cells["flip01"].astype(np.int8) + 2 * cells["flip10"].astype(np.int8)
         ax.imshow(image, cmap=colors, vmin=0, vmax=3, aspect="auto", interpolation="nearest")
-        ax.set_title(f"{title}: {_pct(m['rate'], 2)} faulty", fontsize=9)
+        ax.set_title(f"{title}: {_pct(maps[pattern]['rate'], 2)} faulty", fontsize=9)
         ax.set_xlabel("bit (column)")
         ax.set_ylabel("address (row)")
     fig.suptitle(f"Fault maps at level {maps['level']} (p = {_pct(maps['p'], 2)}); red 0->1, "
                  "blue 1->0", fontsize=9)
-    return _png_bytes(fig)
+    return png_bytes(fig)
 
 
-def write_faults_report(result, out_dir=FAULTS_DIR):
-    """Write the report files (module docstring) atomically; returns their paths."""
-    from stochhw.sim.core.files import write_atomic
-    out_dir = Path(out_dir)
-    files = {"faults.md": faults_markdown(result), "faults.json": _json(result),
-             "voltage.png": _voltage_png(result), "ber_level.png": _ber_level_png(result),
-             "fault_maps.png": _maps_png(result)}
-    for name, data in files.items():
-        write_atomic(out_dir / name, data)
-    return [out_dir / name for name in files]
+def report_files(result):
+    """Every file of the report (module docstring), rendered."""
+    return {"faults.md": faults_markdown(result), "faults.json": json_text(public(result)),
+            "voltage.png": _voltage_png(result), "ber_level.png": _ber_level_png(result),
+            "fault_maps.png": _maps_png(result)}
 
 
-def _run(args):
+def run(args):
+    """``stochhw analyze faults``."""
     if args.p is not None and args.level is not None:
         raise ParameterError("give --p or --level for the fault maps, not both")
     if args.level is not None:
@@ -394,25 +372,5 @@ def _run(args):
         check_rate(args.p, "p")
     result = fault_study(seed=args.seed, chips=args.chips,
                          p_map=0.01 if args.p is None else args.p, level_map=args.level)
-    paths = write_faults_report(result, report_folder(args, FAULTS_DIR))
-    if args.json:
-        print(_json(result), end="")
-        return 0
-    print(faults_markdown(result))
-    print("wrote " + ", ".join(map(str, paths)), file=sys.stderr)
-    return 0
-
-
-def _configure(p):
-    p.add_argument("--out", metavar="DIR", help=f"report folder (default {FAULTS_DIR})")
-    p.add_argument("--chips", type=positive_int, default=8,
-                   help="chips for the spread of the fault rate (default 8, at least 2)")
-    p.add_argument("--p", type=float, metavar="P", help="rate of the pictured fault maps "
-                                                        "(default 0.01)")
-    p.add_argument("--level", type=int, metavar="N",
-                   help=f"level of the pictured fault maps, 0..{(1 << LEVEL_BITS) - 1}")
-
-
-#: The ``faults`` topic, registered in :mod:`stochhw.sim.analyses.fault_topics`.
-TOPIC = Topic("faults", "low-voltage SRAM: BER against level and voltage, subset check, fault maps",
-              _run, _configure)
+    paths = write_report(report_folder(args), report_files(result))
+    return print_outcome(args, public(result), faults_markdown(result), paths)

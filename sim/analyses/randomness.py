@@ -4,6 +4,10 @@ Usage::
 
     stochhw analyze randomness --source SRC [--bits N] [--length L] [--seed S]
                                [--method direct|multi_lsb] [--mapping M0,M1,...] [--json]
+                               [--out DIR]
+
+It prints a summary (:func:`format_text`) or, with ``--json``, the JSON below; ``--out DIR``
+also writes ``randomness.md`` and ``randomness.json`` into DIR (:func:`report_files`).
 
 ``SRC`` names the source of N-bit numbers (``--bits N``, 1..16, default 6):
 
@@ -93,7 +97,6 @@ Bad input raises :class:`stochhw.models.checks.ParameterError` naming ``source``
 
 import dataclasses
 import functools
-import json
 import math
 from fractions import Fraction
 from pathlib import Path
@@ -115,25 +118,27 @@ from stochhw.models.ml.training import (
 from stochhw.models.pixel import (
     DISTRIBUTIONS,
     PixelExtractorModel,
+    PixelExtractorSpec,
     eligible_locations,
     lane_pixels,
     pixel_numbers,
 )
 from stochhw.models.stats import nist
 from stochhw.models.stats.entropy import pack_bits, shannon_entropy
-from stochhw.sim.analyses.topic import Topic, positive_int
+from stochhw.sim.analyses.topic import print_outcome, report_folder
+from stochhw.sim.core.reportkit import json_text, number, table, write_report
 
 __all__ = ["KINDS", "DEFAULT_LENGTH", "EXTRACTOR_LANES", "EXTRACTOR_SEED", "SourceSpec",
            "parse_source", "parse_mapping", "trained", "tensor_source_numbers", "pixel_source_numbers",
            "source_stream", "unpack_numbers", "entropy_summary", "sru_bias", "nist_summary",
-           "analyze_source", "format_text"]
+           "analyze_source", "format_text", "randomness_markdown", "report_files", "run"]
 
 KINDS = ("lfsr", "pcg", "file", *TENSOR_KINDS, "pixel")
 #: The lsb_extractor applied to tensor sources: lanes and static-routing seed.
 EXTRACTOR_LANES = 16
 EXTRACTOR_SEED = 1
-#: Default shape parameters of pixel sources (the pixel_extractor design's defaults).
-PIXEL_DEFAULTS = {"sigma": Fraction(1, 3), "alpha": 2, "beta": 2}
+#: Default shape parameters of pixel sources: the pixel_extractor design's defaults.
+PIXEL_DEFAULTS = {name: PixelExtractorSpec.param(name).default for name in ("sigma", "alpha", "beta")}
 DEFAULT_LENGTH = 1_000_000
 #: The shortest input any NIST test accepts (frequency, runs, cusum: n >= 100).
 MIN_BITS = 100
@@ -318,8 +323,8 @@ def tensor_source_numbers(result, kind, layer, bits, method="direct", mapping=No
         result = dataclasses.replace(result, records={key: codes[::stride] for key, codes
                                                       in result.records.items()})
     codes = tensor_codes(result, kind, layer)
-    return extract_stream(codes, bits, method, EXTRACTOR_LANES, EXTRACTOR_SEED, mapping,
-                          src_width=result.config.bits)
+    return extract_stream(codes, bits=bits, method=method, lanes=EXTRACTOR_LANES,
+                          seed=EXTRACTOR_SEED, mapping=mapping, src_width=result.config.bits)
 
 
 def pixel_source_numbers(spec, bits):
@@ -330,7 +335,7 @@ def pixel_source_numbers(spec, bits):
     params = {name: getattr(spec, name) for name in ("sigma", "alpha", "beta")
               if getattr(spec, name) is not None}
     model = PixelExtractorModel(lanes=lanes, bits=bits, distribution=spec.distribution, **params)
-    return pixel_numbers(lane_pixels(lanes), model.thresholds).ravel(), model
+    return pixel_numbers(lane_pixels(lanes), model.threshold_table).ravel(), model
 
 
 def source_stream(spec, bits, length=None, seed=1, method="direct", mapping=None):
@@ -545,31 +550,53 @@ def format_text(report):
     return "\n".join(lines)
 
 
-def _randomness(args):
+def randomness_markdown(report):
+    """``randomness.md``: an :func:`analyze_source` report as a page (``--out``)."""
+    info, ent, bias, tests = report["source"], report["entropy"], report["sru_bias"], report["nist"]
+    s = tests["summary"]
+    return "\n".join([
+        f"# Randomness of `{info['spec']}`",
+        "",
+        f"Regenerate with `stochhw analyze randomness --source {info['spec']} --bits "
+        f"{report['bits']}` and the same options (source: `sim/analyses/randomness.py`). "
+        f"Every number is in `randomness.json`.",
+        "",
+        f"{info['description']}: {report['n_bits']} bits = {report['n_numbers']} numbers of "
+        f"{report['bits']} bits.",
+        "",
+        *table(["measure", "value", "ideal source"], "lrr", [
+            ["entropy (bits per number)", number(ent["bits_per_number"], 4),
+             number(ent["ideal_bits_per_number"], 4)],
+            [f"mean SRU bias, k = {bias['k']} (LSB)",
+             f"{number(bias['mean_bias_lsb'], 4, sign=True)} ± "
+             f"{number(bias['standard_error_lsb'], 4)}", "0"],
+            [f"worst SRU bias (LSB, at x mod 2^k = {bias['max_abs_bias_fraction']})",
+             number(bias["max_abs_bias_lsb"], 4), "0"]]),
+        "",
+        f"NIST SP 800-22 at alpha = {tests['alpha']}: {s['pass']} passed, {s['fail']} failed, "
+        f"{s['not_applicable']} not applicable (tests with several p-values: proportion rule).",
+        "",
+        *table(["test", "verdict", "p-values", "detail"], "llrl",
+               ([t["name"], t["verdict"], len(t["p_values"]),
+                 t["reason"] if not t["p_values"] else
+                 f"min p = {min(t['p_values']):.4f}" + (f" ({t['reason']})" if t["reason"] else "")]
+                for t in tests["tests"])),
+        "",
+    ])
+
+
+def report_files(report):
+    """``randomness.md`` and ``randomness.json``."""
+    return {"randomness.md": randomness_markdown(report), "randomness.json": json_text(report)}
+
+
+def run(args):
+    """``stochhw analyze randomness``."""
     if args.source is None:
         raise ParameterError("source is required for analyze randomness, e.g. --source pcg:1, "
                              "lfsr:16, file:PATH, weight:0 or pixel:uniform")
     report = analyze_source(args.source, bits=6 if args.bits is None else args.bits,
                             length=args.length, seed=args.seed, method=args.method,
                             mapping=parse_mapping(args.mapping))
-    print(json.dumps(report, indent=2, sort_keys=True) if args.json else format_text(report))
-    return 0
-
-
-def _configure_randomness(p):
-    p.add_argument("--source", metavar="SRC",
-                   help="lfsr:WIDTH[:SEED], pcg[:SEED], file:PATH, "
-                        "weight|activation|error|gradient:LAYER (LAYER 0, 1 or all), or "
-                        "pixel:DIST[:PARAMS] with DIST uniform, gauss[:SIGMA] (default 1/3) or "
-                        "beta[:ALPHA:BETA] (default 2:2), e.g. pixel:beta:1:2")
-    p.add_argument("--bits", type=int, metavar="N", help="bits per number (default 6)")
-    p.add_argument("--length", type=positive_int, metavar="L", help="bits analysed (default 1000000)")
-    p.add_argument("--method", default="direct", metavar="M",
-                   help="extraction from tensor sources: direct (N low bits of one code, "
-                        "default) or multi_lsb (the LSBs of N codes)")
-    p.add_argument("--mapping", metavar="M0,M1,...",
-                   help="permutation of 0..2^N-1 applied to every number, e.g. 3,1,2,7,4,6,5,0")
-
-
-TOPIC = Topic("randomness", "entropy, rounding bias and NIST SP 800-22 of one random source",
-              _randomness, _configure_randomness)
+    paths = write_report(report_folder(args), report_files(report))
+    return print_outcome(args, report, format_text(report), paths)

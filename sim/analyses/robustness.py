@@ -29,22 +29,32 @@ JSON schema (fractions, not percent)::
      "weight_histograms": [{"model", "edges", "counts"}],
      "paper": {...}}                       # the paper's CIFAR10 numbers quoted here
 
-Deterministic: the same code and arguments give the same bytes.
+Deterministic: the same code and arguments give the same bytes. :func:`robustness_study`
+computes, :func:`report_files` renders, :func:`run` runs both.
 """
 
-import json
 import sys
-from pathlib import Path
 
 import numpy as np
 
-from stochhw.sim.analyses.topic import Topic, positive_int, print_outcome, report_folder
+from stochhw.models.checks import check_int
+from stochhw.models.ml.bit_errors import Chips, FaultModel, MemoryLayout, chip_seeds
+from stochhw.models.ml.robust_training import RobustConfig, evaluate, memory_image, train_robust
+from stochhw.models.ml.training import TEST_SAMPLES, TRAIN_SAMPLES
+from stochhw.sim.analyses.topic import print_outcome, report_folder
+from stochhw.sim.core.reportkit import (
+    figure,
+    json_text,
+    mean_std,
+    percent,
+    plus_minus,
+    png_bytes,
+    table,
+    write_report,
+)
 
-__all__ = ["ROBUSTNESS_DIR", "W_CLIP", "PAPER_CIFAR10", "robustness_study",
-           "robustness_markdown", "write_robustness_report", "TOPIC"]
-
-#: Default folder of ``stochhw analyze robustness``.
-ROBUSTNESS_DIR = Path("reports/robustness")
+__all__ = ["W_CLIP", "PAPER_CIFAR10", "robustness_study", "robustness_markdown", "report_files",
+           "run"]
 
 #: The clipping bound of CLIPPING and RANDBET. The paper clips at 0.1; a 3x3x64 convolution (fan-in
 #: 576, typical of its CIFAR10 networks) has He-init standard deviation sqrt(2/576) = 0.059, so 0.1
@@ -85,18 +95,17 @@ _SCHEME_LABELS = {
 
 
 def _pct(x):
-    return f"{100 * x:.2f}"
+    return percent(x, 2)
 
 
 def _ptxt(p):
-    return f"{100 * p:g}%"
+    return percent(p, None, suffix="%")
 
 
 class _Study:
     """Trains models on demand, evaluates them on chips, remembers everything once."""
 
     def __init__(self, plan, chips, seed, progress):
-        from stochhw.models.ml.bit_errors import FaultModel, chip_seeds
         self.plan, self.seed, self.progress = plan, seed, progress
         self.chip_seeds = chip_seeds(seed, chips)
         self.maps = {"random": FaultModel(), "column": FaultModel("column"),
@@ -105,7 +114,6 @@ class _Study:
         self.models, self.rows, self.results, self._chips = {}, [], {}, {}
 
     def model(self, method, bits, scheme="rquant", w_max=None, p_train=0.0, seed_index=0):
-        from stochhw.models.ml.robust_training import RobustConfig, train_robust
         seed = self.seed + seed_index
         key = f"m{bits}-{scheme}-w{w_max or 'none'}-p{p_train:g}-s{seed}"
         if key not in self.models:
@@ -128,8 +136,6 @@ class _Study:
         return key
 
     def evaluate(self, key, ps, map_name="random"):
-        from stochhw.models.ml.bit_errors import Chips, MemoryLayout
-        from stochhw.models.ml.robust_training import evaluate, memory_image
         todo = [p for p in ps if (key, map_name, p) not in self.results]
         if todo:
             trained = self.models[key]
@@ -140,9 +146,9 @@ class _Study:
             errors, rates = evaluate(trained, todo, self._chips[(layout.rows, layout.row_bits)],
                                      self.maps[map_name], layout.row_bits)
             for p, e, r in zip(todo, errors, rates):
+                mean, std = mean_std(e)
                 self.results[(key, map_name, p)] = {
-                    "model": key, "map": map_name, "p": p, "mean": float(np.mean(e)),
-                    "std": float(np.std(e, ddof=1)) if e.size > 1 else 0.0,
+                    "model": key, "map": map_name, "p": p, "mean": mean, "std": std,
                     "min": float(np.min(e)), "max": float(np.max(e)),
                     "flip_rate": float(np.mean(r))}
         return key
@@ -162,10 +168,6 @@ def robustness_study(chips=None, seed=1, quick=False, progress=None):
     progress : file, optional
         Where to print one line per trained model.
     """
-    from stochhw.models.checks import check_int
-    from stochhw.models.ml.robust_training import RobustConfig
-    from stochhw.models.ml.training import TEST_SAMPLES, TRAIN_SAMPLES
-
     plan = _QUICK if quick else _FULL
     chips = plan["default_chips"] if chips is None else check_int("chips", chips, 1, 999)
     study = _Study(plan, chips, seed, progress)
@@ -271,13 +273,16 @@ def _lookup(result):
 
 def _cell(stats, key, p, map_name="random"):
     r = stats[(key, map_name, p)]
-    return f"{_pct(r['mean'])} ± {_pct(r['std'])}"
+    return plus_minus(r["mean"], r["std"], scale=100)
 
 
 def _seed_cell(stats, keys, p):
-    means = [stats[(k, "random", p)]["mean"] for k in keys]
-    std = float(np.std(means, ddof=1)) if len(means) > 1 else 0.0
-    return float(np.mean(means)), std
+    return mean_std([stats[(k, "random", p)]["mean"] for k in keys])
+
+
+def _keyed(table_doc):
+    """(bits, label, model id) of every row of one of the result's tables."""
+    return [(r["bits"], r["label"], r["model"]) for r in table_doc["rows"]]
 
 
 def _summary(result, models, stats):
@@ -381,6 +386,18 @@ def robustness_markdown(result):
              if row["bits"] == paper["bits"]}
     randbet = [label for label in ref if label.startswith("RANDBET")]
     ps_side = [p for p in (paper["p"], 0.05) if p in t4["ps"]]
+    clip = f"CLIPPING {cfg['w_clip']:g}"
+
+    def side_cells(label):
+        for p in ps_side:
+            own = stats[(ref[label], "random", p)]["mean"]
+            base_mean = stats[(ref["RQUANT"], "random", p)]["mean"]
+            mean, std = _seed_cell(stats, seeds[label], p)
+            yield f"{_cell(stats, ref[label], p)} [{plus_minus(mean, std, scale=100)}]"
+            yield f"{own / base_mean:.2f}"
+
+    side_rows = [("RQUANT", paper["RQUANT"]), (clip, paper["CLIPPING"]),
+                 *((label, paper["RANDBET"]) for label in randbet)]
     lines += [
         f"## Side by side with the paper (CIFAR10, {paper['bits']} bit, p = {_ptxt(paper['p'])})",
         "",
@@ -389,47 +406,38 @@ def robustness_markdown(result):
         f"{cfg['training_seeds'][0]}, mean ± std over chips; in brackets the mean over training "
         f"seeds {cfg['training_seeds']} of the chip means, ± std over seeds.",
         "",
-        "| method | paper RErr | paper / RQUANT | " +
-        " | ".join(f"digits RErr, p = {_ptxt(p)} | digits / RQUANT" for p in ps_side) + " |",
-        "|---|--:|--:|" + "--:|--:|" * len(ps_side),
+        *table(["method", "paper RErr", "paper / RQUANT",
+                *(h for p in ps_side for h in (f"digits RErr, p = {_ptxt(p)}", "digits / RQUANT"))],
+               "lrr" + "rr" * len(ps_side),
+               ([label, f"{value:.2f}", f"{value / paper['RQUANT']:.2f}", *side_cells(label)]
+                for label, value in side_rows)),
+        "",
     ]
-    side_rows = [("RQUANT", "RQUANT", paper["RQUANT"]),
-                 (f"CLIPPING {cfg['w_clip']:g}", f"CLIPPING {cfg['w_clip']:g}", paper["CLIPPING"])]
-    side_rows += [(label, label, paper["RANDBET"]) for label in randbet]
-    for label, key_label, paper_value in side_rows:
-        cells = []
-        for p in ps_side:
-            own = stats[(ref[key_label], "random", p)]["mean"]
-            base_mean = stats[(ref["RQUANT"], "random", p)]["mean"]
-            mean, std = _seed_cell(stats, seeds[key_label], p)
-            cells.append(f"{_cell(stats, ref[key_label], p)} [{_pct(mean)} ± {_pct(std)}] | "
-                         f"{own / base_mean:.2f}")
-        lines.append(f"| {label} | {paper_value:.2f} | {paper_value / paper['RQUANT']:.2f} | " +
-                     " | ".join(cells) + " |")
-    lines += [""]
 
     lines += _summary(result, models, stats)
 
-    # Table 1.
+    def rerr_table(first, align, rows, ps, extra=None):
+        """Rows of (bits, label, model id): Err, the ``extra`` columns (heading -> cell of a
+        model) and RErr at each p."""
+        extra = extra or {}
+        return table([*first, "Err", *extra, *(f"RErr p = {_ptxt(p)}" for p in ps)],
+                     align + "r" * (1 + len(extra) + len(ps)),
+                     ([bits, label, _pct(models[key]["clean_error"]),
+                       *(cells(models[key]) for cells in extra.values()),
+                       *(_cell(stats, key, p) for p in ps)] for bits, label, key in rows))
+
     t1 = tables["table1"]
+    t2 = tables["table2"]
+    ts = tables["seeds"]
+    t5 = tables["table5"]
     lines += [
         "## Table 1: quantization schemes",
         "",
         "Each row is a network trained (quantization-aware) and evaluated with that scheme; rows "
         "after NORMAL add one change each. Schemes: `models/ml/quantization.py`.",
         "",
-        "| bits | scheme | Err | " + " | ".join(f"RErr p = {_ptxt(p)}" for p in t1["ps"]) + " |",
-        "|--:|---|--:|" + "--:|" * len(t1["ps"]),
-    ]
-    for row in t1["rows"]:
-        m = models[row["model"]]
-        lines.append(f"| {row['bits']} | {row['label']} | {_pct(m['clean_error'])} | " +
-                     " | ".join(_cell(stats, row["model"], p) for p in t1["ps"]) + " |")
-    lines += [""]
-
-    # Table 2.
-    t2 = tables["table2"]
-    lines += [
+        *rerr_table(["bits", "scheme"], "rl", _keyed(t1), t1["ps"]),
+        "",
         "## Table 2: weight clipping",
         "",
         "RQUANT networks trained with their weights clipped to [-w_max, w_max]. Relative code: "
@@ -437,53 +445,28 @@ def robustness_markdown(result):
         "range a typical weight uses; a bit flip changes c by 2^j whatever the weight, so the "
         "larger the typical |c|, the smaller the relative damage.",
         "",
-        "| bits | w_max | Err | relative code | " +
-        " | ".join(f"RErr p = {_ptxt(p)}" for p in t2["ps"]) + " |",
-        "|--:|--:|--:|--:|" + "--:|" * len(t2["ps"]),
-    ]
-    for row in t2["rows"]:
-        m = models[row["model"]]
-        lines.append(f"| {row['bits']} | {row['label']} | {_pct(m['clean_error'])} | "
-                     f"{m['mean_relative_code']:.3f} | " +
-                     " | ".join(_cell(stats, row["model"], p) for p in t2["ps"]) + " |")
-    lines += [""]
-
-    # Table 4.
-    lines += [
+        *rerr_table(["bits", "w_max"], "rr", _keyed(t2), t2["ps"],
+                    {"relative code": lambda m: f"{m['mean_relative_code']:.3f}"}),
+        "",
         "## Table 4: RQUANT, CLIPPING and RANDBET",
         "",
         f"Training seed {cfg['training_seeds'][0]}; RErr mean ± std over chips.",
         "",
-        "| bits | method | Err | " + " | ".join(f"RErr p = {_ptxt(p)}" for p in t4["ps"]) + " |",
-        "|--:|---|--:|" + "--:|" * len(t4["ps"]),
-    ]
-    for row in t4["rows"]:
-        m = models[row["model"]]
-        lines.append(f"| {row['bits']} | {row['label']} | {_pct(m['clean_error'])} | " +
-                     " | ".join(_cell(stats, row["model"], p) for p in t4["ps"]) + " |")
-    ts = tables["seeds"]
-    lines += [
+        *rerr_table(["bits", "method"], "rl", _keyed(t4), t4["ps"]),
         "",
         f"Over training seeds {cfg['training_seeds']}: mean ± std over seeds of each network's "
         "Err and chip-mean RErr.",
         "",
-        "| bits | method | Err | " + " | ".join(f"RErr p = {_ptxt(p)}" for p in ts["ps"]) + " |",
-        "|--:|---|--:|" + "--:|" * len(ts["ps"]),
-    ]
-    for row in ts["rows"]:
-        errs = [models[k]["clean_error"] for k in row["models"]]
-        err_std = float(np.std(errs, ddof=1)) if len(errs) > 1 else 0.0
-        cells = []
-        for p in ts["ps"]:
-            mean, std = _seed_cell(stats, row["models"], p)
-            cells.append(f"{_pct(mean)} ± {_pct(std)}")
-        lines.append(f"| {row['bits']} | {row['label']} | {_pct(np.mean(errs))} ± "
-                     f"{_pct(err_std)} | " + " | ".join(cells) + " |")
-    lines += ["", "![RErr against p](rerr_vs_p.png)", ""]
-
-    # Table 5.
-    t5 = tables["table5"]
-    lines += [
+        *table(["bits", "method", "Err", *(f"RErr p = {_ptxt(p)}" for p in ts["ps"])],
+               "rlr" + "r" * len(ts["ps"]),
+               ([row["bits"], row["label"],
+                 plus_minus(*mean_std([models[k]["clean_error"] for k in row["models"]]),
+                            scale=100),
+                 *(plus_minus(*_seed_cell(stats, row["models"], p), scale=100) for p in ts["ps"])]
+                for row in ts["rows"])),
+        "",
+        "![RErr against p](rerr_vs_p.png)",
+        "",
         "## Table 5: generalization to other error maps",
         "",
         f"{t5['rows'][0]['bits']}-bit networks of Table 4 (and the two asymmetric networks of "
@@ -499,103 +482,79 @@ def robustness_markdown(result):
         "",
     ]
     for p in t5["ps"]:
+        rates = [np.mean([stats[(row["model"], mp, p)]["flip_rate"] for row in t5["rows"]])
+                 for mp in t5["maps"]]
         lines += [
             f"p = {_ptxt(p)}:",
             "",
-            "| method | Err | " + " | ".join(MAP_LABELS[m] for m in t5["maps"]) + " |",
-            "|---|--:|" + "--:|" * len(t5["maps"]),
+            *table(["method", "Err", *(MAP_LABELS[m] for m in t5["maps"])],
+                   "lr" + "r" * len(t5["maps"]),
+                   [*([row["label"], _pct(models[row["model"]]["clean_error"]),
+                       *(_cell(stats, row["model"], p, mp) for mp in t5["maps"])]
+                      for row in t5["rows"]),
+                    ["*measured flip rate*", "", *(_pct(r) for r in rates)]]),
+            "",
         ]
-        for row in t5["rows"]:
-            m = models[row["model"]]
-            lines.append(f"| {row['label']} | {_pct(m['clean_error'])} | " +
-                         " | ".join(_cell(stats, row["model"], p, mp) for mp in t5["maps"]) + " |")
-        rates = [np.mean([stats[(row["model"], mp, p)]["flip_rate"] for row in t5["rows"]])
-                 for mp in t5["maps"]]
-        lines.append("| *measured flip rate* | | " + " | ".join(f"{100 * r:.2f}" for r in rates)
-                     + " |")
-        lines += [""]
     lines += ["![weight histograms](weights.png)", ""]
     return "\n".join(lines)
 
 
-def _png(result, what):
-    """PNG bytes of the RErr-vs-p figure (``what="rerr"``) or the weight histograms."""
-    import io
-
-    from matplotlib.figure import Figure
-
+def _rerr_png(result):
+    """RErr against p per width, mean ± std over chips: the paper's Fig. 7."""
     models, stats = _lookup(result)
-    if what == "rerr":
-        t4 = result["tables"]["table4"]
-        widths = list(dict.fromkeys(row["bits"] for row in t4["rows"]))
-        cols = 2 if len(widths) > 1 else 1
-        nrows = -(-len(widths) // cols)
-        fig = Figure(figsize=(5.0 * cols, 3.6 * nrows), dpi=100, layout="constrained")
-        axes = np.atleast_1d(fig.subplots(nrows, cols, squeeze=False)).ravel()
-        ps = np.array(t4["curve_ps"])
-        for ax, bits in zip(axes, widths):
-            for row in (r for r in t4["rows"] if r["bits"] == bits):
-                mean = np.array([stats[(row["model"], "random", p)]["mean"] for p in ps]) * 100
-                std = np.array([stats[(row["model"], "random", p)]["std"] for p in ps]) * 100
-                line, = ax.plot(ps * 100, mean, marker="o", ms=3, label=row["label"])
-                ax.fill_between(ps * 100, mean - std, mean + std, color=line.get_color(),
-                                alpha=0.15, lw=0)
-            ax.set_xscale("log")
-            ax.set_ylim(0, 100)
-            ax.set_xlabel("bit error rate p (%)")
-            ax.set_ylabel("RErr (%), mean ± std over chips")
-            ax.set_title(f"{bits}-bit weights", fontsize=10)
-            ax.grid(True, alpha=0.3)
-            ax.legend(fontsize=7, loc="upper left")
-        for ax in axes[len(widths):]:
-            ax.set_visible(False)
-    else:
-        fig = Figure(figsize=(7.0, 3.2), dpi=100, layout="constrained")
-        ax = fig.subplots()
-        for hist in result["weight_histograms"]:
-            m = models[hist["model"]]
-            edges = np.array(hist["edges"])
-            label = "RQUANT" if m["w_max"] is None else f"CLIPPING w_max = {m['w_max']:g}"
-            ax.stairs(np.array(hist["counts"]) / max(1, sum(hist["counts"])), edges, label=label)
-        ax.set_xlabel("quantized weight / largest code (weight matrices, 8 bit)")
-        ax.set_ylabel("fraction of weights")
-        ax.set_title("Clipping spreads the weights over the quantization range", fontsize=10)
+    t4 = result["tables"]["table4"]
+    widths = list(dict.fromkeys(row["bits"] for row in t4["rows"]))
+    cols = 2 if len(widths) > 1 else 1
+    nrows = -(-len(widths) // cols)
+    fig = figure(5.0 * cols, 3.6 * nrows)
+    axes = np.atleast_1d(fig.subplots(nrows, cols, squeeze=False)).ravel()
+    ps = np.array(t4["curve_ps"])
+    for ax, bits in zip(axes, widths):
+        for row in (r for r in t4["rows"] if r["bits"] == bits):
+            mean = np.array([stats[(row["model"], "random", p)]["mean"] for p in ps]) * 100
+            std = np.array([stats[(row["model"], "random", p)]["std"] for p in ps]) * 100
+            line, = ax.plot(ps * 100, mean, marker="o", ms=3, label=row["label"])
+            ax.fill_between(ps * 100, mean - std, mean + std, color=line.get_color(),
+                            alpha=0.15, lw=0)
+        ax.set_xscale("log")
+        ax.set_ylim(0, 100)
+        ax.set_xlabel("bit error rate p (%)")
+        ax.set_ylabel("RErr (%), mean ± std over chips")
+        ax.set_title(f"{bits}-bit weights", fontsize=10)
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
+        ax.legend(fontsize=7, loc="upper left")
+    for ax in axes[len(widths):]:
+        ax.set_visible(False)
+    return png_bytes(fig)
 
 
-def write_robustness_report(result, out_dir=ROBUSTNESS_DIR):
-    """Write ``robustness.md``, ``robustness.json``, ``rerr_vs_p.png``, ``weights.png`` atomically."""
-    from stochhw.sim.core.files import write_atomic
-    out_dir = Path(out_dir)
-    files = {"robustness.md": robustness_markdown(result),
-             "robustness.json": json.dumps(result, indent=2, sort_keys=True) + "\n",
-             "rerr_vs_p.png": _png(result, "rerr"),
-             "weights.png": _png(result, "weights")}
-    for name, data in files.items():
-        write_atomic(out_dir / name, data)
-    return [out_dir / name for name in files]
+def _weights_png(result):
+    """Histograms of the quantized weights with and without clipping."""
+    models, _ = _lookup(result)
+    fig = figure(7.0, 3.2)
+    ax = fig.subplots()
+    for hist in result["weight_histograms"]:
+        m = models[hist["model"]]
+        edges = np.array(hist["edges"])
+        label = "RQUANT" if m["w_max"] is None else f"CLIPPING w_max = {m['w_max']:g}"
+        ax.stairs(np.array(hist["counts"]) / max(1, sum(hist["counts"])), edges, label=label)
+    ax.set_xlabel("quantized weight / largest code (weight matrices, 8 bit)")
+    ax.set_ylabel("fraction of weights")
+    ax.set_title("Clipping spreads the weights over the quantization range", fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    return png_bytes(fig)
 
 
-def _run(args):
-    progress = None if args.json else sys.stderr
+def report_files(result):
+    """``robustness.md``, ``robustness.json``, ``rerr_vs_p.png`` and ``weights.png``, rendered."""
+    return {"robustness.md": robustness_markdown(result), "robustness.json": json_text(result),
+            "rerr_vs_p.png": _rerr_png(result), "weights.png": _weights_png(result)}
+
+
+def run(args):
+    """``stochhw analyze robustness``."""
     result = robustness_study(chips=args.chips, seed=args.seed, quick=args.quick,
-                              progress=progress)
-    paths = write_robustness_report(result, report_folder(args, ROBUSTNESS_DIR))
-    return print_outcome(args, result, lambda: robustness_markdown(result), paths)
-
-
-def _configure(parser):
-    parser.add_argument("--out", metavar="DIR", help=f"report folder (default {ROBUSTNESS_DIR})")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny network, two widths, 5 chips (a smoke test)")
-    parser.add_argument("--chips", type=positive_int, metavar="N",
-                        help="chips per bit error rate (default 50; 5 with --quick)")
-
-
-#: The ``robustness`` topic, registered in :data:`stochhw.sim.analyses.fault_topics.TOPICS`.
-TOPIC = Topic("robustness", "bit error robustness of quantized weights: RErr tables and plots",
-              _run, _configure)
+                              progress=None if args.json else sys.stderr)
+    paths = write_report(report_folder(args), report_files(result))
+    return print_outcome(args, result, robustness_markdown(result), paths)

@@ -2,7 +2,7 @@
 
 ``stochhw analyze sc [--json] [--quick] [--out DIR] [--mnist DIR] [-j N] [--scheduler URL]``
 runs :func:`stochhw.sim.analyses.sc_experiments.run_experiments` and writes into ``--out`` (default
-``reports/sc/``, :data:`SC_DIR`):
+``reports/sc/``):
 
 * ``sc.md``: setup, the quantized sigmoid tables, accuracy tables per bitstream source
   (Method 1 and Method 2, every QL, L and depth), the paper's numbers side by side, and the
@@ -10,6 +10,9 @@ runs :func:`stochhw.sim.analyses.sc_experiments.run_experiments` and writes into
 * ``sc.json``: everything in the tables (schema below);
 * ``accuracy.png``: accuracy against bitstream length, like the paper's Fig. 6;
 * ``rmse.png``: multiplication RMSE against stream length, with the theory.
+
+:func:`stochhw.sim.analyses.sc_experiments.run_experiments` computes, :func:`report_files`
+renders, :func:`run` runs both.
 
 The same code and seed give the same bytes (no timings in the files; PNGs without a
 software tag). ``--json`` prints the JSON instead of the markdown. ``--seed N`` makes the
@@ -27,22 +30,30 @@ JSON schema (``sc.json``)
     row with ``source: null`` is inference without SC; ``multiplication``: ``lengths`` and per
     case ``rmse``, ``bias`` and (independent cases) ``theory``; ``paper``: the paper's numbers.
 
-:data:`TOPICS` joins :data:`stochhw.sim.analyses.TOPICS`. Heavy modules are imported inside the topic
-functions: the CLI imports this module to build its parser.
 """
 
 import dataclasses
-import io
-import json
 import sys
-from pathlib import Path
 
-from stochhw.sim.analyses.topic import Topic, positive_int, print_outcome, report_folder
+from stochhw.sim.analyses.sc_experiments import (
+    DIGITS_PLAN,
+    MNIST_PLAN,
+    MNIST_QUICK_PLAN,
+    QUICK_PLAN,
+    run_experiments,
+)
+from stochhw.sim.analyses.topic import print_outcome, report_folder
+from stochhw.sim.core.reportkit import (
+    figure,
+    json_text,
+    percent,
+    plus_minus,
+    png_bytes,
+    table,
+    write_report,
+)
 
-__all__ = ["TOPIC", "SC_DIR", "sc_markdown", "write_sc_report"]
-
-#: Default folder of ``stochhw analyze sc``.
-SC_DIR = Path("reports/sc")
+__all__ = ["sc_markdown", "accuracy_png", "rmse_png", "report_files", "run"]
 
 _SOURCE_LABELS = {"smtj": "s-MTJ bitstreams", "lfsr": "LFSR comparators", "ideal": "ideal"}
 _CASE_LABELS = {
@@ -61,7 +72,26 @@ def _case_label(name):
 
 
 def _pct(x):
-    return f"{100 * x:.1f}"
+    return percent(x, 1)
+
+
+def _values(values, spec):
+    """A list of numbers as one cell: ``0, 0.5, 1``."""
+    return ", ".join(format(v, spec) for v in values)
+
+
+def _accuracy_rows(plan, rows, source):
+    """Cells of the accuracy table of one source: per depth and QL, Method 1 and Method 2."""
+    lengths = plan["lengths"]
+    for t in plan["topologies"]:
+        h = t["hidden_layers"]
+        for ql in plan["levels"]:
+            exact = rows[(h, ql, 1, None, None)]
+            yield [h, ql, 1, plus_minus(exact["accuracy"], exact["std"], 1, scale=100),
+                   *(_pct(rows[(h, ql, 1, source, n)]["accuracy"]) for n in lengths)]
+            yield [h, ql, 2, "", *(f"{_pct(rows[(h, ql, 2, source, n)]['accuracy'])} "
+                                   f"({_pct(rows[(h, ql, 2, source, n)]['accuracy_without_sc'])})"
+                                   for n in lengths)]
 
 
 def _rows(result):
@@ -98,8 +128,7 @@ def _paper_table(result):
     rows = _rows(result)
     source = "smtj" if "smtj" in plan["sources"] else plan["sources"][0]
     depths = {t["hidden_layers"] for t in plan["topologies"]}
-    lines = [f"| paper (MNIST, s-MTJ, training with SC) | paper | here ({result['data']['name']}, "
-             f"{_SOURCE_LABELS[source]}, Method 2, best QL) |", "|---|--:|--:|"]
+    rows_out = []
     for item in result["paper"]["results"]:
         h, n = item["hidden_layers"], item["length"]
         if h not in depths:
@@ -109,12 +138,15 @@ def _paper_table(result):
             here = f"{_pct(best[0])} (QL={best[1]})"
         else:
             here = "not run"
-        lines.append(f"| {h} hidden, L = {n}: {item['note']} | {item['accuracy']:.2f} | {here} |")
+        rows_out.append([f"{h} hidden, L = {n}: {item['note']}", f"{item['accuracy']:.2f}", here])
     for h in sorted(depths):
         best = max((rows[(h, ql, 2, source, n)]["accuracy"], ql, n)
                    for ql in plan["levels"] for n in plan["lengths"])
-        lines.append(f"| {h} hidden, best of the grid | | {_pct(best[0])} (QL={best[1]}, L={best[2]}) |")
-    return lines
+        rows_out.append([f"{h} hidden, best of the grid", "",
+                         f"{_pct(best[0])} (QL={best[1]}, L={best[2]})"])
+    return table(["paper (MNIST, s-MTJ, training with SC)", "paper",
+                  f"here ({result['data']['name']}, {_SOURCE_LABELS[source]}, Method 2, best QL)"],
+                 "lrr", rows_out)
 
 
 def sc_markdown(result):
@@ -166,40 +198,26 @@ def sc_markdown(result):
         "",
         "## Quantized sigmoid tables",
         "",
-        "| QL | distinct outputs | output states | change points (pre-activation z) |",
-        "|--:|--:|---|---|",
+        *table(["QL", "distinct outputs", "output states", "change points (pre-activation z)"],
+               "rrll", ([t["levels"], t["distinct_outputs"], _values(t["states"], "g"),
+                         _values(t["change_points"], "+.3f")] for t in result["sigmoid_tables"])),
+        "",
+        "What each state is carried as (bipolar value `2 P(1) - 1` of its stream): the "
+        "s-MTJ's P(1) is a sigmoid of the bias, so evenly spaced voltages do not give "
+        "evenly spaced values.",
+        "",
+        *table(["QL", "state values", "s-MTJ", "LFSR comparator"], "rlll",
+               ([t["levels"], _values(t["level_values"], "g"), _values(t["encoded"]["smtj"], ".3f"),
+                 _values(t["encoded"]["lfsr"], ".3f")] for t in result["sigmoid_tables"])),
     ]
-    for t in result["sigmoid_tables"]:
-        lines.append(f"| {t['levels']} | {t['distinct_outputs']} | "
-                     f"{', '.join(f'{v:g}' for v in t['states'])} | "
-                     f"{', '.join(f'{v:+.3f}' for v in t['change_points'])} |")
-    lines += ["", "What each state is carried as (bipolar value `2 P(1) - 1` of its stream): the "
-              "s-MTJ's P(1) is a sigmoid of the bias, so evenly spaced voltages do not give "
-              "evenly spaced values.", "",
-              "| QL | state values | s-MTJ | LFSR comparator |", "|--:|---|---|---|"]
-    for t in result["sigmoid_tables"]:
-        lines.append(f"| {t['levels']} | {', '.join(f'{v:g}' for v in t['level_values'])} | "
-                     f"{', '.join(f'{v:.3f}' for v in t['encoded']['smtj'])} | "
-                     f"{', '.join(f'{v:.3f}' for v in t['encoded']['lfsr'])} |")
     lengths = plan["lengths"]
     for source in plan["sources"]:
         lines += ["", f"## Test accuracy (%), {_SOURCE_LABELS[source]}", "",
                   "Method 1: one network per (depth, QL), run without SC and with L-bit streams. "
                   "Method 2: one network per (depth, QL, L), trained and run with L-bit streams "
                   "(in brackets: the same network run without SC).", "",
-                  "| hidden | QL | method | no SC | " + " | ".join(f"L = {n}" for n in lengths) + " |",
-                  "|--:|--:|---|--:|" + "--:|" * len(lengths)]
-        for t in plan["topologies"]:
-            h = t["hidden_layers"]
-            for ql in plan["levels"]:
-                exact = rows[(h, ql, 1, None, None)]
-                cells = [_pct(rows[(h, ql, 1, source, n)]["accuracy"]) for n in lengths]
-                lines.append(f"| {h} | {ql} | 1 | {_pct(exact['accuracy'])} ± {_pct(exact['std'])} | "
-                             + " | ".join(cells) + " |")
-                cells = [f"{_pct(rows[(h, ql, 2, source, n)]['accuracy'])} "
-                         f"({_pct(rows[(h, ql, 2, source, n)]['accuracy_without_sc'])})"
-                         for n in lengths]
-                lines.append(f"| {h} | {ql} | 2 | | " + " | ".join(cells) + " |")
+                  *table(["hidden", "QL", "method", "no SC", *(f"L = {n}" for n in lengths)],
+                         "rrlr" + "r" * len(lengths), _accuracy_rows(plan, rows, source))]
     lines += ["", "## The paper's numbers side by side", "",
               f"The paper: {result['paper']['dataset']}. Its abstract gives these numbers; "
               "this run is on a different data set at a smaller scale, so only the trends "
@@ -214,42 +232,25 @@ def sc_markdown(result):
               "compares with the product of the state values instead (the device curve's "
               "systematic error). Shared sources make the two streams correlated: XNOR then "
               "computes `1 - 2|p_a - p_b|`, not the product.", "",
-              "| N | " + " | ".join(_case_label(c) for c in cases)
-              + " | theory (ideal) | theory (s-MTJ) | s-MTJ vs nominal |",
-              "|--:|" + "--:|" * (len(cases) + 3)]
-    for i, n in enumerate(mult["lengths"]):
-        cells = [f"{mult['cases'][c]['rmse'][i]:.4f}" for c in cases]
-        lines.append(f"| {n} | " + " | ".join(cells)
-                     + f" | {mult['cases']['ideal']['theory'][i]:.4f}"
-                     + f" | {mult['cases']['smtj']['theory'][i]:.4f}"
-                     + f" | {mult['cases']['smtj']['rmse_vs_nominal'][i]:.4f} |")
+              *table(["N", *(_case_label(c) for c in cases), "theory (ideal)", "theory (s-MTJ)",
+                      "s-MTJ vs nominal"], "r" * (len(cases) + 4),
+                     ([n, *(f"{mult['cases'][c]['rmse'][i]:.4f}" for c in cases),
+                       f"{mult['cases']['ideal']['theory'][i]:.4f}",
+                       f"{mult['cases']['smtj']['theory'][i]:.4f}",
+                       f"{mult['cases']['smtj']['rmse_vs_nominal'][i]:.4f}"]
+                      for i, n in enumerate(mult["lengths"])))]
     last = len(mult["lengths"]) - 1
     lines += ["", f"Mean error (bias) at N = {mult['lengths'][last]}: " + "; ".join(
         f"{_case_label(c)} {mult['cases'][c]['bias'][last]:+.4f}" for c in cases) + ".", ""]
     return "\n".join(lines)
 
 
-def _figure():
-    # A bare Figure renders with Agg and touches no pyplot state or GUI backend.
-    from matplotlib.figure import Figure
-    return Figure
-
-
-def _png(fig):
-    buf = io.BytesIO()
-    # No "Software" text chunk (it carries the matplotlib version); Agg writes no time.
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
-
-
 def accuracy_png(result):
     """Accuracy against bitstream length, one panel per (source, depth): the paper's Fig. 6."""
-    Figure = _figure()
     plan = result["plan"]
     rows = _rows(result)
     sources, topologies = plan["sources"], plan["topologies"]
-    fig = Figure(figsize=(4.2 * len(topologies), 3.3 * len(sources) + 0.6), dpi=100,
-                 layout="constrained")
+    fig = figure(4.2 * len(topologies), 3.3 * len(sources) + 0.6)
     axes = fig.subplots(len(sources), len(topologies), squeeze=False, sharey=True)
     colors = {ql: c for ql, c in zip(plan["levels"], ("tab:blue", "tab:red", "tab:green", "tab:purple"))}
     lengths = plan["lengths"]
@@ -277,14 +278,13 @@ def accuracy_png(result):
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=len(plan["levels"]) * 3 // 2,
                fontsize=8)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def rmse_png(result):
     """Multiplication RMSE against stream length N (log-log), with the theory."""
-    Figure = _figure()
     mult = result["multiplication"]
-    fig = Figure(figsize=(6.5, 4.2), dpi=100, layout="constrained")
+    fig = figure(6.5, 4.2)
     ax = fig.subplots()
     n = mult["lengths"]
     for name, case in mult["cases"].items():
@@ -297,55 +297,24 @@ def rmse_png(result):
     ax.set_title(f"XNOR multiplication, all pairs of {mult['levels']} states", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return _png(fig)
+    return png_bytes(fig)
 
 
-def write_sc_report(result, out_dir=SC_DIR):
-    """Write ``sc.md``, ``sc.json``, ``accuracy.png`` and ``rmse.png`` atomically; return the paths."""
-    from stochhw.sim.core.files import write_atomic
-    out_dir = Path(out_dir)
-    files = {"sc.md": sc_markdown(result),
-             "sc.json": json.dumps(result, indent=2, sort_keys=True) + "\n",
-             "accuracy.png": accuracy_png(result), "rmse.png": rmse_png(result)}
-    for name, data in files.items():
-        write_atomic(out_dir / name, data)
-    return [out_dir / name for name in files]
+def report_files(result):
+    """``sc.md``, ``sc.json``, ``accuracy.png`` and ``rmse.png``, rendered."""
+    return {"sc.md": sc_markdown(result), "sc.json": json_text(result),
+            "accuracy.png": accuracy_png(result), "rmse.png": rmse_png(result)}
 
 
-def _sc(args):
-    from stochhw.sim.analyses.sc_experiments import (
-        DIGITS_PLAN,
-        MNIST_PLAN,
-        MNIST_QUICK_PLAN,
-        QUICK_PLAN,
-        run_experiments,
-    )
+def run(args):
+    """``stochhw analyze sc``: the digits plan (or ``--mnist``), ``--quick`` its smoke plan."""
     if args.mnist is None:
         plan = QUICK_PLAN if args.quick else DIGITS_PLAN
     else:
         plan = MNIST_QUICK_PLAN if args.quick else MNIST_PLAN
     # --seed N: training seeds N, N+1, ... (as many as the plan has); N seeds the RMSE study.
     plan = dataclasses.replace(plan, seeds=tuple(range(args.seed, args.seed + len(plan.seeds))))
-    progress = None if args.json else sys.stderr
     result = run_experiments(plan, mnist=args.mnist, seed=args.seed, jobs=args.jobs,
-                             scheduler=args.scheduler, progress=progress)
-    paths = write_sc_report(result, report_folder(args, SC_DIR))
-    return print_outcome(args, result, lambda: sc_markdown(result), paths)
-
-
-def _configure_sc(p):
-    p.add_argument("--out", metavar="DIR", help=f"report folder (default {SC_DIR})")
-    p.add_argument("--quick", action="store_true",
-                   help="smoke test: 2 epochs on a few hundred samples, L = 100 only (seconds)")
-    p.add_argument("--mnist", metavar="DIR",
-                   help="use the MNIST IDX files in DIR (train-images-idx3-ubyte, ...; .gz too) "
-                        "with the paper's topologies")
-    p.add_argument("-j", "--jobs", type=positive_int, default=1,
-                   help="parallel trainings (default 1: this process)")
-    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                   help="run the trainings on this Dask distributed scheduler")
-
-
-#: :class:`stochhw.sim.analyses.topic.Topic` entries of this module.
-TOPIC = Topic("sc", "quantized SC-ANN accuracy (Method 1/2, QL, L, depth) and SC multiplication error",
-              _sc, _configure_sc)
+                             scheduler=args.scheduler, progress=None if args.json else sys.stderr)
+    paths = write_report(report_folder(args), report_files(result))
+    return print_outcome(args, result, sc_markdown(result), paths)

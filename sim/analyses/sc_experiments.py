@@ -33,8 +33,26 @@ import functools
 import math
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from stochhw.models.checks import ParameterError, check_int
+from stochhw.models.ml.idx import load_mnist
+from stochhw.models.ml.sc_ann import SCANNConfig, SCConfig, input_levels, train
+from stochhw.models.ml.sc_sources import (
+    SOURCES,
+    bernoulli_bits,
+    check_length,
+    encoded_values,
+    lfsr_bits,
+    lfsr_numbers,
+    lfsr_thresholds,
+    network_lfsr_seeds,
+    p_one,
+)
+from stochhw.models.ml.training import load_digits_split
+from stochhw.models.sc_quant import check_levels, level_values, sigmoid_states
+from stochhw.sim.core.executor import make_executor, run_jobs
+from stochhw.sim.core.reportkit import mean_std
 
 __all__ = ["Plan", "DIGITS_PLAN", "QUICK_PLAN", "MNIST_PLAN", "MNIST_QUICK_PLAN", "PAPER",
            "load_dataset", "sigmoid_tables", "accuracy_jobs", "run_training_job",
@@ -135,9 +153,7 @@ MNIST_QUICK_PLAN = dataclasses.replace(MNIST_PLAN, train_limit=300, test_limit=1
 @functools.lru_cache(maxsize=2)
 def _load(dataset):
     if dataset == "digits":
-        from stochhw.models.ml.training import load_digits_split
         return load_digits_split()
-    from stochhw.models.ml.idx import load_mnist
     return load_mnist(dataset)
 
 
@@ -159,8 +175,6 @@ def sigmoid_tables(levels=(5, 11)):
     is already the upper state). ``encoded`` gives the bipolar value each of the QL states
     is carried as by each source (``2 P(1) - 1``).
     """
-    from stochhw.models.ml.sc_sources import SOURCES, encoded_values
-    from stochhw.models.sc_quant import level_values, sigmoid_states
     tables = []
     for ql in levels:
         states = sigmoid_states(ql)
@@ -199,10 +213,6 @@ def run_training_job(spec):
         ``exact``: accuracy without SC; ``sc``: list of ``[source, length, mean accuracy,
         [accuracy per repeat]]``; ``final_cost``.
     """
-    from threadpoolctl import threadpool_limits
-
-    from stochhw.models.ml.sc_ann import SCANNConfig, SCConfig, input_levels, train
-
     with threadpool_limits(1):          # one core per job: jobs are the unit of parallelism
         x_train, y_train, x_test, y_test = load_dataset(spec["dataset"], spec["train_limit"],
                                                         spec["test_limit"])
@@ -255,11 +265,6 @@ def accuracy_jobs(plan, dataset_key):
     return jobs
 
 
-def _mean_std(values):
-    values = np.asarray(values, dtype=np.float64)
-    return float(values.mean()), (float(values.std(ddof=1)) if values.size > 1 else 0.0)
-
-
 def _accuracy_rows(plan, results):
     """Rows of the accuracy table from job results keyed as in :func:`accuracy_jobs`."""
     rows = []
@@ -268,19 +273,19 @@ def _accuracy_rows(plan, results):
             method1 = [results[(hidden, ql, 1, None, None, s)] for s in plan.seeds]
             common = {"hidden_layers": hidden, "layers": list(layers), "levels": ql}
             accs = [r["exact"] for r in method1]
-            mean, std = _mean_std(accs)
+            mean, std = mean_std(accs)
             rows.append({**common, "method": 1, "train": "exact", "source": None,
                          "length": None, "accuracy": mean, "std": std, "per_seed": accs})
             for i, (source, length) in enumerate((s, n) for s in plan.sources for n in plan.lengths):
                 accs = [r["sc"][i][2] for r in method1]
-                mean, std = _mean_std(accs)
+                mean, std = mean_std(accs)
                 rows.append({**common, "method": 1, "train": "exact", "source": source,
                              "length": length, "accuracy": mean, "std": std, "per_seed": accs})
             for source in plan.sources:
                 for length in plan.lengths:
                     runs = [results[(hidden, ql, 2, source, length, s)] for s in plan.seeds]
                     accs = [r["sc"][0][2] for r in runs]
-                    mean, std = _mean_std(accs)
+                    mean, std = mean_std(accs)
                     rows.append({**common, "method": 2, "train": f"sc:{source}", "source": source,
                                  "length": length, "accuracy": mean, "std": std,
                                  "per_seed": accs,
@@ -320,17 +325,6 @@ def multiplication_rmse(levels=11, lengths=(10, 20, 50, 100, 200, 500, 1000), tr
         JSON-ready: ``lengths``, ``cases`` (name -> ``rmse`` per N, ``bias`` per N (mean of
         estimate - z), and ``theory`` per N where it applies).
     """
-    from stochhw.models.ml.sc_sources import (
-        bernoulli_bits,
-        check_length,
-        encoded_values,
-        lfsr_bits,
-        lfsr_numbers,
-        lfsr_thresholds,
-        network_lfsr_seeds,
-        p_one,
-    )
-    from stochhw.models.sc_quant import check_levels, level_values
     levels = check_levels(levels)
     lengths = [check_length(n, "N") for n in lengths]
     trials = check_int("trials", trials, 1)
@@ -417,8 +411,6 @@ def run_experiments(plan=DIGITS_PLAN, mnist=None, seed=1, jobs=1, scheduler=None
     dict
         JSON-ready result (:mod:`stochhw.sim.analyses.sc` documents the schema).
     """
-    from stochhw.sim.core.executor import make_executor, run_jobs
-
     if not isinstance(plan, Plan):
         raise ParameterError(f"plan must be a Plan, not {type(plan).__name__}")
     dataset_key = "digits" if mnist is None else str(mnist)

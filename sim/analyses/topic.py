@@ -1,8 +1,9 @@
 """What an analysis topic is: a ``stochhw analyze TOPIC`` subcommand and the function it runs.
 
-Each topic declares its own options, so ``stochhw analyze TOPIC --help`` lists exactly what
-applies and argparse refuses everything else. The entries live in :mod:`stochhw.sim.analyses`, which
-gathers the ``TOPICS`` of the topic modules.
+A :class:`Topic` is the command-line face of an analysis: its name, its one-line help, its
+own options and the function that runs it. :mod:`stochhw.sim.analyses` declares every topic;
+the modules that compute and render them supply :func:`report_folder` and
+:func:`print_outcome`, the first and last of the three steps every ``run`` takes.
 """
 
 import argparse
@@ -26,16 +27,28 @@ class Topic:
         The subcommand, ``stochhw analyze NAME``.
     help : str
         One line for ``stochhw analyze --help``.
-    run : Callable[[argparse.Namespace], int]
-        Runs the analysis from the parsed arguments and returns the exit status. Every topic
-        gets ``args.json`` and ``args.seed``; the rest are the options ``configure`` adds.
     configure : Callable[[argparse.ArgumentParser], None]
-        Adds the topic's own options to its subparser.
+        Adds the topic's own options to its subparser. Every topic also gets ``--json``,
+        ``--seed`` and ``--out`` (see :func:`report_folder`).
+    run : str
+        ``"module:function"``: the function that runs the topic from the parsed arguments and
+        returns the exit status. It is named rather than imported so that building the
+        command line does not import every analysis (Matplotlib, scikit-learn, SciPy): the
+        command line imports the one module that runs.
+    folder : str or None
+        The committed report folder of the documented run (under ``reports/``), or ``None``
+        for a topic that writes files only into the ``--out`` it is given.
     """
     name: str
     help: str
-    run: Callable
-    configure: Callable = lambda parser: None
+    configure: Callable
+    run: str
+    folder: str | None = None
+
+    def __post_init__(self):
+        module, sep, function = self.run.partition(":")
+        if not (module and sep and function.isidentifier()):
+            raise ValueError(f"run must be 'module:function', not {self.run!r}")
 
 
 def _int_at_least(lo):
@@ -56,28 +69,21 @@ positive_int = _int_at_least(1)
 nonnegative_int = _int_at_least(0)
 
 
-def print_outcome(args, doc, render, paths):
-    """What a report-writing topic prints once its files are written: ``doc`` as JSON with
-    ``--json``, else the Markdown ``render()`` returns and the files written. Returns 0."""
-    if args.json:
-        print(json.dumps(doc, indent=2, sort_keys=True))
-    else:
-        print(render())
-        print("wrote " + ", ".join(map(str, paths)))
-    return 0
+def report_folder(args):
+    """The folder a topic writes its report into, or ``None`` for no files.
 
-
-def report_folder(args, committed):
-    """The folder a report-writing topic writes into.
-
-    ``--out`` when given. Otherwise the committed folder (``committed``, under ``reports/``)
-    for the documented run, the one with every option at its default; and for a partial run
-    (``--quick``, fewer chips, another seed, ...) a new scratch folder, so that a smoke test
-    never overwrites committed results. ``args.partial`` lists the options that differ from
-    their defaults (the CLI sets it).
+    ``--out`` when given. Otherwise the topic's committed folder (``args.folder``, from
+    :attr:`Topic.folder`) for the documented run, the one with every option at its default;
+    for a partial run (``--quick``, fewer chips, another seed, ...) a new scratch folder, so
+    that a smoke test never overwrites committed results. ``args.partial`` lists the options
+    that differ from their defaults (the CLI sets it). A topic without a committed folder
+    writes nothing unless ``--out`` is given.
     """
     if getattr(args, "out", None) is not None:
         return Path(args.out)
+    committed = getattr(args, "folder", None)
+    if committed is None:
+        return None
     partial = getattr(args, "partial", ())
     if not partial:
         return Path(committed)
@@ -85,3 +91,15 @@ def report_folder(args, committed):
     print(f"stochhw: not the documented run ({', '.join(partial)}), so not written to {committed}; "
           f"writing to the scratch folder {scratch} (give --out DIR to choose)", file=sys.stderr)
     return scratch
+
+
+def print_outcome(args, doc, text, paths):
+    """What a topic prints once its files are written: ``doc`` as JSON with ``--json``, else
+    ``text`` (its Markdown, or a summary) and the files written, if any. Returns 0."""
+    if args.json:
+        print(json.dumps(doc, indent=2, sort_keys=True))
+    else:
+        print(text)
+        if paths:
+            print("wrote " + ", ".join(map(str, paths)))
+    return 0

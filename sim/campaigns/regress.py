@@ -4,6 +4,7 @@ import concurrent.futures
 import sys
 import time
 
+from stochhw.sim.core.design import params_text
 from stochhw.sim.core.toolchain import require_simulator
 from stochhw.sim.designs import REGISTRY, get_design
 from stochhw.sim.flows.cosim import CosimFailed, run_cosim
@@ -35,18 +36,15 @@ def regression_cases(designs=(), overrides=None):
 
 def _one(case, simulator, cycles, seed, mode, waves):
     name, overrides = case
+    params = params_text(overrides, "(defaults)")
     try:
         result = run_cosim(name, overrides, simulator, cycles, seed, mode=mode, waves=waves,
                            progress=sys.stderr if cycles >= LONG_RUN else None)
-        return True, (f"PASS {name} {_text(overrides)} on {simulator} ({mode}): {cycles} cycles in "
+        return True, (f"PASS {name} {params} on {simulator} ({mode}): {cycles} cycles in "
                       f"{result.seconds:.1f} s ({result.cycles_per_second / 1e3:.1f} k cycles/s) "
                       f"[{result.run_dir}]")
     except (Mismatch, CosimFailed) as exc:
-        return False, f"FAIL {name} {_text(overrides)} on {simulator} ({mode}): {exc}"
-
-
-def _text(overrides):
-    return " ".join(f"{k}={v}" for k, v in overrides.items()) or "(defaults)"
+        return False, f"FAIL {name} {params} on {simulator} ({mode}): {exc}"
 
 
 def run_cases(cases, simulators, cycles, seed=1, mode="bulk", waves=False, jobs=2, out=sys.stdout):

@@ -12,14 +12,14 @@ were. Synthesis results and Verilog are cached by content hash, so a second run 
 changed does no synthesis.
 """
 
-import json
 import sys
 from pathlib import Path
 
-from stochhw.sim.analyses.bias import rounding_bias
+from stochhw.sim.analyses.bias import report_files, rounding_bias
 from stochhw.sim.campaigns.compare import run_comparison
 from stochhw.sim.campaigns.regress import run_cases
-from stochhw.sim.core.files import staged, write_atomic
+from stochhw.sim.core.files import staged
+from stochhw.sim.core.reportkit import table, write_report
 from stochhw.sim.core.toolchain import require_simulator, tool_versions, yosys_command
 from stochhw.sim.designs import COMPARISONS, REGISTRY
 from stochhw.sim.flows.cosim import SIMULATORS
@@ -28,29 +28,6 @@ from stochhw.sim.flows.generate import generate, write_design
 __all__ = ["run_report", "REPORT_DIR"]
 
 REPORT_DIR = Path("synth_reports")
-
-
-def _bias_markdown(result):
-    lines = [
-        "# Stochastic rounding bias",
-        "",
-        "Regenerate with `stochhw report` (or `make demo`); source: `sim/analyses/__init__.py`.",
-        "",
-        f"Mean of `y * 2^k - x` in LSBs of x, k = {result['k']}, over exactly one LFSR period "
-        "per fractional part f = x mod 2^k (no saturation). An LFSR never outputs zero, so its "
-        "low k bits are 0 once less often per period than any other value; the exact bias is "
-        "f / (2^w - 1).",
-        "",
-        "| LFSR width w | period | max bias (LSB) | mean bias (LSB) | max deviation from f/(2^w-1) |",
-        "|--:|--:|--:|--:|--:|",
-    ]
-    for row in result["lfsr"]:
-        lines.append(f"| {row['lfsr_width']} | {row['period']} | {row['max_bias_lsb']:.5f} | "
-                     f"{row['mean_bias_lsb']:.5f} | {row['max_abs_deviation_from_theory']:.1e} |")
-    ideal = result["ideal_uniform"]
-    lines += ["", f"Ideal uniform source (PCG64, {ideal['samples']} samples): mean bias "
-                  f"{ideal['mean_bias_lsb']:+.4f} LSB, standard error {ideal['standard_error_lsb']:.4f}.", ""]
-    return "\n".join(lines)
 
 
 def _index(comparisons):
@@ -64,13 +41,11 @@ def _index(comparisons):
         "",
         "or only the LUT comparisons with `stochhw compare [NAME...]`.",
         "",
-        "| file | what |",
-        "|---|---|",
+        *table(["file", "what"], "ll", [
+            *([f"`{comp.name}.md` / `.csv` / `.json` / `.png`", comp.title] for comp in comparisons),
+            ["`rounding_bias.md` / `.json`", "stochastic rounding bias of LFSR-fed and ideal sources"]]),
     ]
-    for comp in comparisons:
-        lines.append(f"| `{comp.name}.md` / `.csv` / `.json` / `.png` | {comp.title} |")
-    lines += ["| `rounding_bias.md` / `.json` | stochastic rounding bias of LFSR-fed and ideal sources |",
-              "", "Tools: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items()) if v), ""]
+    lines += ["", "Tools: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items()) if v), ""]
     return "\n".join(lines)
 
 
@@ -102,10 +77,8 @@ def _run_report(cycles, jobs, out, report_dir, build_root):
         print(f"  wrote {comp.name}.{{md,csv,json,png}}", file=out, flush=True)
 
     print("== rounding bias", file=out, flush=True)
-    bias = rounding_bias()
-    write_atomic(report_dir / "rounding_bias.json", json.dumps(bias, indent=2, sort_keys=True) + "\n")
-    write_atomic(report_dir / "rounding_bias.md", _bias_markdown(bias))
-    write_atomic(report_dir / "README.md", _index(COMPARISONS.values()))
+    write_report(report_dir, {**report_files(rounding_bias()),
+                              "README.md": _index(COMPARISONS.values())})
     print("  wrote rounding_bias.{md,json} and README.md",
           file=out, flush=True)
     if failures:

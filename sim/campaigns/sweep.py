@@ -1,61 +1,46 @@
 """Parameter sweeps: one design synthesized (and placed and routed) at every value of one parameter.
 
-``stochhw synth DESIGN --sweep PARAM=V1,V2,... [-p K=V]... [--family F] [--pnr]`` (or
-``stochhw pnr DESIGN --sweep ...``) builds a :class:`Sweep`, runs every point as one job of
-:func:`stochhw.sim.flows.pnr.implement` through :mod:`stochhw.sim.core.executor` (local processes, or a Dask cluster with
-``--scheduler tcp://HOST:PORT``), reuses the synthesis and place-and-route caches, and writes
+``stochhw synth DESIGN --sweep PARAM=V1,V2,... [-p K=V]... [--family F[,F...]] [--pnr]`` (or
+``stochhw pnr DESIGN --sweep ...``) builds one :class:`Sweep` per family (:func:`make_sweeps`),
+runs every point of all of them as jobs of :func:`stochhw.sim.flows.pnr.implement` through
+:mod:`stochhw.sim.core.executor` (local processes, or a Dask cluster with ``--scheduler
+tcp://HOST:PORT``), reuses the synthesis and place-and-route caches, and writes, per family,
 one table (``.md``, ``.csv``, ``.json``) and one plot (``.png``) into the output folder, named
-``<design>_<param>_<family>`` (``..._pnr`` when placed and routed). The files depend only on
-the results, so they are byte-identical whichever executor ran the jobs.
+``<design>_<param>_<family>[_pnr]_<hash>``. The hash (:attr:`Sweep.stem`) covers everything
+that shapes the results (the values, every fixed parameter with the defaults filled in, the
+place-and-route target), so two different sweeps never share files, and a file another sweep
+wrote is never overwritten (:func:`stochhw.sim.campaigns.compare.check_outputs_free`). The
+files depend only on the results, so they are byte-identical whichever executor ran the jobs.
 
 ``--sweep`` takes one parameter and a comma-separated list of values (the form ``-p
 lanes=1,4,16`` is not used for sweeps because list parameters such as ``taps`` already take
 commas there). List parameters cannot be swept.
 """
 
-import csv
 import dataclasses
-import io
-import json
 import sys
 from pathlib import Path
 
 from stochhw.models.checks import ParameterError, check_bool
-from stochhw.sim.campaigns.compare import report_versions
+from stochhw.sim.campaigns.compare import SweepError, check_outputs_free, parse_sweep, short_hash
+from stochhw.sim.core.design import params_text, value_text
 from stochhw.sim.core.executor import make_executor, run_jobs
-from stochhw.sim.core.files import write_atomic
+from stochhw.sim.core.reportkit import (
+    csv_text,
+    figure,
+    json_text,
+    number,
+    png_bytes,
+    report_versions,
+    table,
+    write_report,
+)
 from stochhw.sim.core.targets import DEFAULT_SEED, TARGET_MHZ, check_family, check_target
 from stochhw.sim.designs import get_design
 from stochhw.sim.flows.pnr import CACHE_DIR as PNR_CACHE_DIR
 from stochhw.sim.flows.pnr import implement
 
-__all__ = ["Sweep", "parse_sweep", "make_sweep", "run_sweep", "SweepError"]
-
-#: Tools named in every sweep report.
-
-
-class SweepError(ParameterError):
-    """A ``--sweep`` that is empty or malformed."""
-
-
-def parse_sweep(text):
-    """``"PARAM=V1,V2,..."`` -> ``(PARAM, [V1, V2, ...])`` (values stay text).
-
-    Raises
-    ------
-    SweepError
-        If there is no ``=``, no parameter name, no value, or an empty value.
-    """
-    name, sep, values = str(text).partition("=")
-    name = name.strip()
-    if not sep or not name:
-        raise SweepError(f"--sweep expects PARAM=V1,V2,..., not {text!r}")
-    items = [v.strip() for v in values.split(",")]
-    if items == [""]:
-        raise SweepError(f"--sweep {name} has no values; give e.g. {name}=1,4,16")
-    if "" in items:
-        raise SweepError(f"--sweep {name}={values} has an empty value")
-    return name, items
+__all__ = ["Sweep", "parse_sweep", "make_sweep", "make_sweeps", "run_sweep", "run_sweeps", "SweepError"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,10 +74,22 @@ class Sweep:
     package: str | None = None
     seed: int = DEFAULT_SEED
 
+    def fixed(self):
+        """Every parameter but the swept one, defaults filled in (as JSON values)."""
+        params = get_design(self.design).resolve(self.point(self.values[0]))
+        params.pop(self.param)
+        return {k: _json_value(v) for k, v in sorted(params.items())}
+
+    def identity(self):
+        """What makes the results these: design, values, fixed parameters, family and target."""
+        pnr = {"device": self.device, "package": self.package, "seed": self.seed} if self.pnr else None
+        return {"design": self.design, "param": self.param, "values": [_json_value(v) for v in self.values],
+                "fixed": self.fixed(), "family": self.family, "pnr": pnr}
+
     @property
     def stem(self):
-        """File stem of the reports."""
-        return f"{self.design}_{self.param}_{self.family}{'_pnr' if self.pnr else ''}"
+        """File stem of the reports: ``<design>_<param>_<family>[_pnr]_<hash of identity()>``."""
+        return f"{self.design}_{self.param}_{self.family}{'_pnr' if self.pnr else ''}_{short_hash(self.identity())}"
 
     def point(self, value):
         """Parameter overrides of the point at ``value``."""
@@ -101,20 +98,14 @@ class Sweep:
     def command(self):
         """The ``stochhw`` command that regenerates the reports."""
         words = [f"stochhw {'pnr' if self.pnr else 'synth'} {self.design}",
-                 f"--sweep {self.param}={','.join(_text(v) for v in self.values)}"]
-        words += [f"-p {k}={_text(v)}" for k, v in self.overrides.items()]
+                 f"--sweep {self.param}={','.join(value_text(v) for v in self.values)}"]
+        words += [f"-p {k}={value_text(v)}" for k, v in self.overrides.items()]
         words.append(f"--family {self.family}")
         if self.pnr:
             words.append(f"--device {self.device} --package {self.package}")
             if self.seed != DEFAULT_SEED:
                 words.append(f"--seed {self.seed}")
         return " ".join(words)
-
-
-def _text(value):
-    if isinstance(value, tuple):
-        return ",".join(map(str, value))
-    return str(value)
 
 
 def make_sweep(design, sweep_text, overrides=None, family="xilinx", pnr=False, device=None, package=None,
@@ -139,7 +130,7 @@ def make_sweep(design, sweep_text, overrides=None, family="xilinx", pnr=False, d
     values = tuple(spec.param(param).parse(t) for t in texts)
     for i, v in enumerate(values):
         if v in values[:i]:
-            raise SweepError(f"--sweep {param} repeats the value {_text(v)}")
+            raise SweepError(f"--sweep {param} repeats the value {value_text(v)}")
     check_family(family)
     pnr = check_bool("pnr", pnr)
     if pnr:
@@ -150,6 +141,22 @@ def make_sweep(design, sweep_text, overrides=None, family="xilinx", pnr=False, d
     for value in values:
         spec.resolve(sweep.point(value))
     return sweep
+
+
+def make_sweeps(design, sweep_text, overrides=None, families=("xilinx",), pnr=False, device=None, package=None,
+                seed=DEFAULT_SEED):
+    """One checked :class:`Sweep` per family in ``families`` (see :func:`make_sweep`).
+
+    Raises
+    ------
+    ParameterError
+        As :func:`make_sweep`; also ``device`` or ``package`` with several families (each
+        family has its own parts).
+    """
+    families = tuple(families)
+    if len(families) > 1 and (device is not None or package is not None):
+        raise ParameterError("--device and --package name one family's part; give a single --family with them")
+    return [make_sweep(design, sweep_text, overrides, family, pnr, device, package, seed) for family in families]
 
 
 def run_sweep(sweep, out_dir, jobs=2, scheduler=None, progress=sys.stderr,
@@ -173,32 +180,69 @@ def run_sweep(sweep, out_dir, jobs=2, scheduler=None, progress=sys.stderr,
     -------
     dict
         The report document (what ``.json`` holds).
+
+    Raises
+    ------
+    ParameterError
+        If ``out_dir`` holds files of that stem that another sweep (or anything else) wrote;
+        checked before any tool runs.
     """
-    order = list(range(len(sweep.values)))
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in sweep.values):
+    return run_sweeps([sweep], out_dir, jobs, scheduler, progress, synth_cache, pnr_cache)[0]
+
+
+def run_sweeps(sweeps, out_dir, jobs=2, scheduler=None, progress=sys.stderr,
+               synth_cache=Path("build/cache/synth"), pnr_cache=PNR_CACHE_DIR):
+    """:func:`run_sweep` for several sweeps (one per family, say) in one pool of jobs.
+
+    Returns
+    -------
+    list of dict
+        The report documents, in the order of ``sweeps``.
+    """
+    out_dir = Path(out_dir)
+    for sweep in sweeps:
+        check_outputs_free(out_dir, sweep.stem, lambda doc, sweep=sweep: _identity(doc) == sweep.identity())
+    tasks = [(s, i) for s, sweep in enumerate(sweeps) for i in range(len(sweep.values))]
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for sweep in sweeps for v in sweep.values):
         # Largest points first: they take longest, and a pool should not end on one of them.
-        order.sort(key=lambda i: -sweep.values[i])
-    jobs_to_run = [(i, implement, (sweep.design, sweep.point(sweep.values[i]), sweep.family, sweep.pnr,
-                                   sweep.device, sweep.package, sweep.seed, synth_cache, pnr_cache))
-                   for i in order]
+        tasks.sort(key=lambda t: -sweeps[t[0]].values[t[1]])
+    jobs_to_run = [((s, i), implement, (sweeps[s].design, sweeps[s].point(sweeps[s].values[i]), sweeps[s].family,
+                                        sweeps[s].pnr, sweeps[s].device, sweeps[s].package, sweeps[s].seed,
+                                        synth_cache, pnr_cache))
+                   for s, i in tasks]
     results = {}
     with make_executor(scheduler, jobs) as executor:
-        for i, (synth, placed, seconds) in run_jobs(executor, jobs_to_run):
-            results[i] = (synth, placed)
+        for (s, i), (synth, placed, seconds) in run_jobs(executor, jobs_to_run):
+            results[s, i] = (synth, placed)
             if progress is not None:
+                sweep = sweeps[s]
                 cached = synth.cached and (placed is None or placed.cached)
                 fit = "" if placed is None or placed.fits else " (does not fit)"
-                print(f"[{len(results)}/{len(order)}] {sweep.design} {sweep.param}={_text(sweep.values[i])} "
+                print(f"[{len(results)}/{len(tasks)}] {sweep.design} "
+                      f"{sweep.param}={value_text(sweep.values[i])} "
                       f"{sweep.family}{' synth+pnr' if sweep.pnr else ''} ... {seconds:.1f} s"
                       f"{' (cached)' if cached else ''}{fit}", file=progress, flush=True)
-    rows = [_row(sweep, sweep.values[i], *results[i]) for i in range(len(sweep.values))]
-    doc = _document(sweep, rows, results)
-    out_dir = Path(out_dir)
-    write_atomic(out_dir / f"{sweep.stem}.md", _markdown(sweep, doc))
-    write_atomic(out_dir / f"{sweep.stem}.csv", _csv(rows))
-    write_atomic(out_dir / f"{sweep.stem}.json", json.dumps(doc, indent=2, sort_keys=True) + "\n")
-    write_atomic(out_dir / f"{sweep.stem}.png", _png(sweep, rows))
-    return doc
+    docs = []
+    for s, sweep in enumerate(sweeps):
+        mine = {i: results[s, i] for i in range(len(sweep.values))}
+        rows = [_row(sweep, sweep.values[i], *mine[i]) for i in range(len(sweep.values))]
+        doc = _document(sweep, rows, mine)
+        _write_reports(sweep, doc, rows, out_dir)
+        docs.append(doc)
+    return docs
+
+
+def _identity(doc):
+    """:meth:`Sweep.identity` of the sweep whose report ``doc`` is."""
+    pnr = doc.get("pnr")
+    pnr = {k: pnr.get(k) for k in ("device", "package", "seed")} if isinstance(pnr, dict) else None
+    return {**{k: doc.get(k) for k in ("design", "param", "values", "fixed", "family")}, "pnr": pnr}
+
+
+def _write_reports(sweep, doc, rows, out_dir):
+    """A sweep's four files, as one set: the one place they are written."""
+    return write_report(out_dir, {f"{sweep.stem}.md": _markdown(sweep, doc), f"{sweep.stem}.csv": _csv(rows),
+                                  f"{sweep.stem}.json": json_text(doc), f"{sweep.stem}.png": _png(sweep, rows)})
 
 
 def _json_value(value):
@@ -225,15 +269,13 @@ def _row(sweep, value, synth, placed):
 
 
 def _document(sweep, rows, results):
-    fixed = get_design(sweep.design).resolve(sweep.point(sweep.values[0]))
-    fixed.pop(sweep.param)
     tools = {**report_versions(), "yosys": sorted({s.yosys_version for s, _ in results.values()})}
     doc = {
         "design": sweep.design,
         "param": sweep.param,
         "values": [_json_value(v) for v in sweep.values],
         "family": sweep.family,
-        "fixed": {k: _json_value(v) for k, v in sorted(fixed.items())},
+        "fixed": sweep.fixed(),
         "command": sweep.command(),
         "tools": tools,
         "pnr": None,
@@ -246,14 +288,10 @@ def _document(sweep, rows, results):
     return doc
 
 
-def _cell(value):
-    return "-" if value is None else str(value)
-
-
 def _markdown(sweep, doc):
     tools = ", ".join(f"{k} {v}" for k, v in doc["tools"].items() if isinstance(v, str))
     tools += "; " + ", ".join(doc["tools"]["yosys"] + doc["tools"].get("nextpnr", []))
-    fixed = " ".join(f"{k}={_text(tuple(v) if isinstance(v, list) else v)}" for k, v in doc["fixed"].items())
+    fixed = params_text(doc["fixed"])
     lines = [
         f"# Sweep of `{sweep.design}` over `{sweep.param}` on {sweep.family}",
         "",
@@ -270,33 +308,28 @@ def _markdown(sweep, doc):
                      f"{pnr['seed']}, target {pnr['target_mhz']} MHz, inside a register harness whose "
                      "flip-flops are not counted (see `sim/flows/pnr.py`)")
         header += ["PnR LUTs", "PnR FFs", "PnR carry", "logic cells", "BRAM", "DSP", "Fmax MHz"]
-    lines += ["", "| " + " | ".join(header) + " |", "|" + "--:|" * len(header)]
-    for r in doc["rows"]:
-        cells = [_text(tuple(r[sweep.param]) if isinstance(r[sweep.param], list) else r[sweep.param]),
-                 *(str(r[k]) for k in ("luts", "ffs", "carry", "srl"))]
-        if sweep.pnr:
-            if r["pnr"] == "ok":
-                cells += [str(r["pnr_luts"]), str(r["pnr_ffs"]), str(r["pnr_carry"]),
-                          f"{r['pnr_cells']}/{r['capacity']}", str(r["bram"]), str(r["dsp"]),
-                          f"{r['fmax_mhz']:.1f}"]
-            else:
-                cells += [r["pnr"], "-", "-", f"~{r['pnr_cells']}/{r['capacity']}", "-", "-", "-"]
-        lines.append("| " + " | ".join(cells) + " |")
+
+    def cells(r):
+        yield value_text(r[sweep.param])
+        yield from (r[k] for k in ("luts", "ffs", "carry", "srl"))
+        if sweep.pnr and r["pnr"] == "ok":
+            yield from (r["pnr_luts"], r["pnr_ffs"], r["pnr_carry"],
+                        f"{r['pnr_cells']}/{r['capacity']}", r["bram"], r["dsp"],
+                        number(r["fmax_mhz"], 1))
+        elif sweep.pnr:
+            yield from (r["pnr"], "-", "-", f"~{r['pnr_cells']}/{r['capacity']}", "-", "-", "-")
+
+    lines += ["", *table(header, "r" * len(header), (list(cells(r)) for r in doc["rows"]))]
     return "\n".join(lines) + "\n"
 
 
 def _csv(rows):
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for r in rows:
-        writer.writerow({k: (",".join(map(str, v)) if isinstance(v, list) else v) for k, v in r.items()})
-    return buf.getvalue()
+    return csv_text(rows, lambda key, value: value_text(value) if isinstance(value, list) else value)
 
 
 def _positions(sweep):
     """x positions, tick labels and whether the axis is logarithmic."""
-    labels = [_text(v) for v in sweep.values]
+    labels = [value_text(v) for v in sweep.values]
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in sweep.values)
     if not numeric:
         return list(range(len(sweep.values))), labels, False
@@ -308,11 +341,9 @@ def _positions(sweep):
 
 def _png(sweep, rows):
     """Resources (and Fmax) against the swept value; PNG bytes that depend only on the data."""
-    from matplotlib.figure import Figure
-
     xs, labels, log = _positions(sweep)
     panels = 2 if sweep.pnr else 1
-    fig = Figure(figsize=(4.6 * panels, 3.8), dpi=100, layout="constrained")
+    fig = figure(4.6 * panels, 3.8)
     axes = fig.subplots(1, panels, squeeze=False)[0]
     ax = axes[0]
     for key, marker, label in (("luts", "o-", "LUTs"), ("ffs", "s-", "FFs"), ("carry", "^-", "carry")):
@@ -346,7 +377,4 @@ def _png(sweep, rows):
         ax.grid(True, which="major", alpha=0.3)
     title = f"{sweep.design} on {sweep.family}" + (f" ({sweep.device} {sweep.package})" if sweep.pnr else "")
     fig.suptitle(title, fontsize=10)
-    buf = io.BytesIO()
-    # No "Software" text chunk (it carries the matplotlib version string); Agg writes no time.
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    return buf.getvalue()
+    return png_bytes(fig)

@@ -46,8 +46,9 @@ class Comparison:
         With ``pnr``, the sweep values that are placed and routed (a representative subset,
         where the large points take minutes); None places every value.
     command : str or None
-        How the reports are regenerated, as the markdown states it (Markdown text); None for
-        the built-in comparisons, which ``stochhw compare NAME`` regenerates.
+        How the reports are regenerated, as the markdown states it (Markdown text). None for the
+        built-in comparisons (``stochhw compare NAME`` regenerates them) and for any other made
+        in Python; see :func:`stochhw.sim.campaigns.compare.regeneration`.
     """
     name: str
     title: str
@@ -94,10 +95,6 @@ class Comparison:
         """Whether the point at sweep ``value`` on ``family`` is placed and routed."""
         return (self.pnr and family in PNR_FAMILIES
                 and (self.pnr_values is None or value in self.pnr_values))
-
-    def regenerate(self):
-        """Markdown text naming the command that regenerates this comparison's reports."""
-        return self.command or f"`stochhw compare {self.name}` (also run by `make reports`)"
 
     def sides(self):
         return {"baseline": self.baseline, "candidate": self.candidate}

@@ -15,7 +15,7 @@ from amaranth.lib import wiring
 
 from stochhw.models.checks import ParameterError
 
-__all__ = ["Param", "Port", "Design", "UnknownDesign"]
+__all__ = ["Param", "Port", "Design", "UnknownDesign", "value_text", "params_text"]
 
 
 class UnknownDesign(ParameterError):
@@ -80,6 +80,19 @@ class Param:
             return "|".join(self.choices)
         return {"int": "integer", "bool": "0|1", "ints": "list of integers", "float": "number",
                 "path": "file path|none"}[self.kind]
+
+
+def value_text(value):
+    """A parameter value as ``-p`` takes it: a list is comma-separated (``8,6,5,4``)."""
+    if isinstance(value, (tuple, list)):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+def params_text(params, empty=""):
+    """Parameters as ``K=V`` words in the order given (``lanes=4 taps=8,6,5,4``), the form
+    ``-p`` takes; ``empty`` when there are none. Every command and report says parameters so."""
+    return " ".join(f"{name}={value_text(value)}" for name, value in params.items()) or empty
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,7 +7,7 @@ entries that name families (:class:`stochhw.sim.core.comparison.Comparison`).
 from stochhw.models.checks import ParameterError, check_choice
 
 __all__ = ["FAMILIES", "PNR_FAMILIES", "DEVICES", "DEFAULT_TARGETS", "TARGET_MHZ", "ECP5_SPEED",
-           "DEFAULT_SEED", "check_family", "check_pnr_family", "check_target"]
+           "DEFAULT_SEED", "check_family", "check_pnr_family", "check_target", "parse_families"]
 
 #: FPGA families :func:`synthesize` targets, in report order.
 FAMILIES = ("xilinx", "ice40", "ecp5")
@@ -70,6 +70,27 @@ def check_pnr_family(family):
         raise ParameterError(f"family {family!r} has no place and route here; use one of "
                              f"{', '.join(PNR_FAMILIES)}")
     return family
+
+
+def parse_families(text, pnr=False):
+    """``"ice40,ecp5"`` -> ``("ice40", "ecp5")``, each checked (with ``pnr``: placeable too).
+
+    Raises
+    ------
+    ParameterError
+        An empty list or item, a family given twice, or an unknown (or, with ``pnr``, not
+        placeable) family.
+    """
+    items = tuple(item.strip() for item in str(text).split(","))
+    if items == ("",):
+        raise ParameterError(f"--family needs one or more of {', '.join(PNR_FAMILIES if pnr else FAMILIES)}")
+    if "" in items:
+        raise ParameterError(f"--family {text} has an empty item")
+    for i, family in enumerate(items):
+        if family in items[:i]:
+            raise ParameterError(f"--family {text} names {family} twice")
+        (check_pnr_family if pnr else check_family)(family)
+    return items
 
 
 def check_target(family, device=None, package=None):

@@ -9,10 +9,10 @@
 from stochhw.hw.gf_rounding import GFRounding
 from stochhw.hw.lsb_extractor import LSBExtractor
 from stochhw.hw.pixel_extractor import PixelExtractor
-from stochhw.models.extractor import METHODS, ROUTINGS, SOURCE_BUSES, GFRoundingModel, LSBExtractorModel
-from stochhw.models.pixel import DISTRIBUTIONS, PixelExtractorModel
+from stochhw.models.extractor import GFRoundingModel, GFRoundingSpec, LSBExtractorModel, LSBExtractorSpec
+from stochhw.models.pixel import PixelExtractorModel, PixelExtractorSpec
 from stochhw.sim.core.comparison import Comparison, Side
-from stochhw.sim.core.design import Design, Param
+from stochhw.sim.core.design import Design
 from stochhw.sim.core.targets import FAMILIES
 
 __all__ = ["DESIGNS", "COMPARISONS", "GF_STATIC_COMPARISON", "GF_RUNTIME_COMPARISON"]
@@ -23,19 +23,7 @@ DESIGNS = (
         name="lsb_extractor",
         summary="generator-free random numbers from the LSBs of source words (static or runtime routing)",
         component=LSBExtractor, model=LSBExtractorModel,
-        params=(
-            Param("sources", "int", 128, "source words on src, 1..4096"),
-            Param("src_width", "int", 16, "bits per source word, 1..64"),
-            Param("lanes", "int", 16, "output numbers, 1..4096"),
-            Param("bits", "int", 8, "bits k per number, 1..32"),
-            Param("method", "choice", "multi_lsb",
-                  "multi_lsb: LSBs of k words; direct: k low bits of one word", METHODS),
-            Param("routing", "choice", "static",
-                  "static: seeded wiring; runtime: select registers on cfg_*", ROUTINGS),
-            Param("mapping", "ints", None, "permutation of 0..2^bits-1 applied to each number; none"),
-            Param("seed", "int", 1, "seed of the static assignment, 0..2^64-1"),
-            Param("reuse", "bool", False, "allow one source bit to feed several bits (wrap around)"),
-        ),
+        spec=LSBExtractorSpec,
         latency=lambda p: 1,
         lanes_param="lanes",
         lane_ports=("rnd",),
@@ -60,17 +48,7 @@ DESIGNS = (
         name="pixel_extractor",
         summary="n-bit random numbers from pixels by per-location thresholds (8x8 digits)",
         component=PixelExtractor, model=PixelExtractorModel,
-        params=(
-            Param("lanes", "int", 16, "pixel locations used (<= 29 with dataset thresholds)"),
-            Param("bits", "int", 3, "bits n per number: 2^n-1 thresholds per lane, 1..8"),
-            Param("pixel_width", "int", 8, "pixel bits, 1..16"),
-            Param("distribution", "choice", "uniform", "target distribution of the numbers",
-                  DISTRIBUTIONS),
-            Param("sigma", "float", 1 / 3, "gauss: standard deviation on [-1, 1]"),
-            Param("alpha", "float", 2.0, "beta: shape alpha"),
-            Param("beta", "float", 2.0, "beta: shape beta"),
-            Param("thresholds", "path", None, ".json/.npy (lanes, 2^bits-1) instead of the dataset"),
-        ),
+        spec=PixelExtractorSpec,
         latency=lambda p: 1,
         lanes_param="lanes",
         lane_ports=("px", "rnd"),
@@ -85,24 +63,7 @@ DESIGNS = (
         name="gf_rounding",
         summary="generator-free stochastic rounding: lsb_extractor feeding sru_array (external)",
         component=GFRounding, model=GFRoundingModel,
-        params=(
-            Param("lanes", "int", 16, "number of lanes, 1..4096 (>= 2 on source_bus=x)"),
-            Param("in_width", "int", 16, "signed input width per lane"),
-            Param("out_width", "int", 8, "signed output width per lane; k = in_width - out_width"),
-            Param("saturate", "bool", True, "clamp (1) or wrap (0) on overflow"),
-            Param("method", "choice", "multi_lsb",
-                  "multi_lsb: LSBs of k words; direct: k low bits of one word", METHODS),
-            Param("routing", "choice", "static",
-                  "static: seeded wiring; runtime: select registers on cfg_*", ROUTINGS),
-            Param("mapping", "ints", None, "permutation of 0..2^k-1 applied to each number; none"),
-            Param("seed", "int", 1, "seed of the static assignment, 0..2^64-1"),
-            Param("reuse", "bool", True, "allow one source bit to feed several bits (needed "
-                                         "for multi_lsb on the x bus)"),
-            Param("source_bus", "choice", "x", "source words: the x lanes or a src port",
-                  SOURCE_BUSES),
-            Param("sources", "int", 64, "source words on src (source_bus=port)"),
-            Param("src_width", "int", 16, "bits per source word (source_bus=port)"),
-        ),
+        spec=GFRoundingSpec,
         latency=lambda p: 1,
         lanes_param="lanes",
         lane_ports=("x", "y"),

@@ -5,36 +5,27 @@
 """
 
 from stochhw.hw.train_tile import TrainTile
-from stochhw.models.extractor import ROUTINGS
-from stochhw.models.train_tile import MAX_SIZE, ROUNDINGS, TrainTileModel
+from stochhw.models.train_tile import TrainTileModel, TrainTileSpec
 from stochhw.sim.core.comparison import Comparison, Side
-from stochhw.sim.core.design import Design, Param
+from stochhw.sim.core.design import Design
 from stochhw.sim.core.targets import FAMILIES
 
 __all__ = ["TRAIN_TILE", "TILE_COMPARISON", "DESIGNS", "COMPARISONS"]
 
 
-def _cols(params):
+def _columns(params):
     """Effective column count (``cols=0`` is a square tile)."""
-    return params["cols"] or params["rows"]
+    return TrainTileSpec(**params).columns
 
 
 TRAIN_TILE = Design(
     name="train_tile",
     summary="training tile: systolic 8x8-bit MAC array (16-bit acc) + stochastic rounding to 8 bits",
     component=TrainTile, model=TrainTileModel,
-    params=(
-        Param("rows", "int", 4, f"PE rows, 1..{MAX_SIZE}"),
-        Param("cols", "int", 0, f"PE columns, 1..{MAX_SIZE}; 0: square (cols = rows)"),
-        Param("rounding", "choice", "lfsr",
-              "lfsr: one LFSR per PE; generator_free: LSBs of the tile's accumulators", ROUNDINGS),
-        Param("routing", "choice", "static",
-              "generator_free only: static seeded wiring or runtime selects on cfg_*", ROUTINGS),
-        Param("seed", "int", 1, "LFSR lane seeds or static assignment, 0..2^64-1"),
-    ),
+    spec=TrainTileSpec,
     # PE(0, 0): operand register, accumulator, rounding register; PE(i, j) adds i + j.
     latency=lambda p: 3,
-    port_lanes={"a": "rows", "b": _cols, "y": lambda p: p["rows"] * _cols(p)},
+    port_lanes={"a": "rows", "b": _columns, "y": lambda p: TrainTileSpec(**p).lanes},
     signed_ports=("a", "b", "y"),
     regress_cases=(
         {"rows": 2, "cols": 2, "rounding": "lfsr"},

@@ -1,28 +1,100 @@
 """Verilog generation for registered designs: deterministic bytes, written atomically.
 
 :func:`write_design` writes a self-contained package per design, ready for a vendor flow
-(Vivado, Quartus, Yosys/nextpnr): the Verilog-2005 module ``<top>.v``, its manifest
+(Vivado, Quartus, Yosys/nextpnr, FuseSoC): the Verilog-2005 module ``<top>.v``, its manifest
 ``<top>.json`` (parameters, ports with direction, width, lanes and signedness, clock, reset,
 latency, tool versions), an instantiation template ``<top>_inst.vh`` (named port connections,
-one comment per port) and ``<top>.vlt``, the Verilator lint waivers of the generated file,
-each with its reason (:data:`VERILATOR_WAIVERS`). ``verilator --lint-only -Wall <top>.vlt
-<top>.v`` is clean, and ``iverilog -g2005`` compiles the module and the template.
+one comment per port), ``<top>.vlt``, the Verilator lint waivers of the generated file, each
+with its reason (:data:`VERILATOR_WAIVERS`), the file list ``<top>.f`` and the FuseSoC CAPI2
+core ``<top>.core`` (a ``default`` target with the toplevel, and a Verilator ``lint``
+target). ``verilator --lint-only -Wall <top>.vlt <top>.v`` is clean, and ``iverilog -g2005``
+compiles the module and the template.
+
+The module does not mark itself as the top of a design (Amaranth writes ``(* top = 1 *)``;
+it is removed), so a user's wrapper stays the top when a tool picks the top by itself, e.g.
+Yosys's ``synth_ice40`` without ``-top``. The module name (``top``) must be a plain Verilog
+identifier that is no Verilog or SystemVerilog keyword (:func:`check_top`): it names the files
+too, so it can never point outside the output folder.
 """
 
 import dataclasses
 import functools
 import hashlib
 import json
+import re
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from amaranth.back import verilog
 
+import stochhw.hw
+import stochhw.models
+from stochhw.models.checks import ParameterError
 from stochhw.sim.core.files import write_atomic
 from stochhw.sim.core.toolchain import tool_versions
 from stochhw.sim.designs import get_design
 
-__all__ = ["Generated", "generate", "write_atomic", "write_design", "instantiation_template", "template_signal",
-           "verilator_waivers", "VERILATOR_WAIVERS"]
+__all__ = ["Generated", "generate", "write_atomic", "write_design", "package_files", "instantiation_template",
+           "template_signal", "verilator_waivers", "file_list", "fusesoc_core", "core_vlnv", "check_top",
+           "VERILATOR_WAIVERS", "VERILOG_KEYWORDS"]
+
+#: Reserved words of Verilog-2005 (IEEE 1364-2005) and SystemVerilog-2017 (IEEE 1800-2017,
+#: Annex B, a superset): none may name a module, since some tool in a user's flow reads the file
+#: as SystemVerilog.
+VERILOG_KEYWORDS = frozenset("""
+accept_on alias always always_comb always_ff always_latch and assert assign assume automatic
+before begin bind bins binsof bit break buf bufif0 bufif1 byte case casex casez cell chandle
+checker class clocking cmos config const constraint context continue cover covergroup
+coverpoint cross deassign default defparam design disable dist do edge else end endcase
+endchecker endclass endclocking endconfig endfunction endgenerate endgroup endinterface
+endmodule endpackage endprimitive endprogram endproperty endspecify endsequence endtable
+endtask enum event eventually expect export extends extern final first_match for force
+foreach forever fork forkjoin function generate genvar global highz0 highz1 if iff ifnone
+ignore_bins illegal_bins implements implies import incdir include initial inout input inside
+instance int integer interconnect interface intersect join join_any join_none large let
+liblist library local localparam logic longint macromodule matches medium modport module nand
+negedge nettype new nexttime nmos nor noshowcancelled not notif0 notif1 null or output package
+packed parameter pmos posedge primitive priority program property protected pull0 pull1
+pulldown pullup pulsestyle_ondetect pulsestyle_onevent pure rand randc randcase randsequence
+rcmos real realtime ref reg reject_on release repeat restrict return rnmos rpmos rtran
+rtranif0 rtranif1 s_always s_eventually s_nexttime s_until s_until_with scalared sequence
+shortint shortreal showcancelled signed small soft solve specify specparam static string
+strong strong0 strong1 struct super supply0 supply1 sync_accept_on sync_reject_on table tagged
+task this throughout time timeprecision timeunit tran tranif0 tranif1 tri tri0 tri1 triand
+trior trireg type typedef union unique unique0 unsigned until until_with untyped use uwire var
+vectored virtual void wait wait_order wand weak weak0 weak1 while wildcard wire with within
+wor xnor xor
+""".split())
+
+#: A simple (unescaped) Verilog identifier without ``$``: the name also makes file names and
+#: the FuseSoC VLNV name, where a ``$`` is trouble (shells, VLNV parsing).
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+#: The attribute Amaranth puts on the top module (``write_verilog`` spells it ``(* top =  1  *)``).
+_TOP_ATTRIBUTE = re.compile(r"^\(\* *top *= *1 *\*\)\n", re.M)
+
+#: Part of the Verilog cache key: how the text is edited after Amaranth (bump when that changes).
+_POSTPROCESS = "no (* top *) attribute"
+
+
+def check_top(top):
+    """Return ``top`` after checking it can name the module and its files.
+
+    Raises
+    ------
+    ParameterError
+        If ``top`` is not a plain Verilog identifier of letters, digits and ``_``, not starting
+        with a digit (so no path separators, and no ``$``, which Verilog allows but file names
+        and FuseSoC names do not take well), or is a Verilog or SystemVerilog keyword
+        (:data:`VERILOG_KEYWORDS`).
+    """
+    if not isinstance(top, str) or not _IDENTIFIER.fullmatch(top):
+        raise ParameterError(f"top must be a Verilog identifier (a letter or _, then letters, digits or _), "
+                             f"not {top!r}")
+    if top in VERILOG_KEYWORDS:
+        raise ParameterError(f"top must not be a Verilog/SystemVerilog keyword, not {top!r}")
+    return top
+
 
 #: Verilator ``-Wall`` warnings waived for generated files, each with why it is safe. They
 #: are about how Amaranth 0.5 writes Verilog, not about the designs; each waiver applies to
@@ -93,9 +165,9 @@ CACHE_DIR = Path("build/cache/verilog")
 def _source_digest():
     """Hash of the code and tools that shape generated Verilog: ``hw/``, ``models/``, versions."""
     h = hashlib.sha256(json.dumps(tool_versions(), sort_keys=True).encode())
-    root = Path(__file__).resolve().parent.parent
-    for folder in ("hw", "models"):
-        for path in sorted((root / folder).glob("*.py")):
+    # The packages themselves, wherever they are installed (a source tree or site-packages).
+    for package in (stochhw.hw, stochhw.models):
+        for path in sorted(Path(package.__file__).parent.glob("*.py")):
             h.update(path.name.encode())
             h.update(path.read_bytes())
     return h.hexdigest()
@@ -107,24 +179,32 @@ def generate(design_name, overrides=None, top=None, cache_dir=CACHE_DIR):
     ``emit_src=False`` keeps source paths out of the file, so the bytes depend only on the
     design, its parameters, the code in ``hw/`` and ``models/`` and the tool versions. The
     Verilog is cached under ``cache_dir`` by the hash of exactly those (elaborating a
-    256-lane array takes seconds; ``None`` disables the cache).
+    256-lane array takes seconds; ``None`` disables the cache). The module carries no ``(*
+    top *)`` attribute (see the module docstring).
+
+    Raises
+    ------
+    ParameterError
+        Unknown design, a bad parameter, or a ``top`` that :func:`check_top` refuses.
     """
     design = get_design(design_name)
+    top = check_top(top if top is not None else design.name)
     params = design.resolve(overrides)
     component = design.build(params)
     ports = design.ports(params, component)
-    top = top or design.name
     # A file parameter (thresholds, a profiled fault map) shapes the Verilog by its contents,
     # which the key must see: editing the file in place must not serve stale Verilog.
     files = [hashlib.sha256(Path(params[p.name]).read_bytes()).hexdigest()
              for p in design.params if p.kind == "path" and params.get(p.name) is not None]
-    key = hashlib.sha256(json.dumps([_source_digest(), design.name, top, repr(sorted(params.items())),
-                                     *files]).encode()).hexdigest()[:32]
+    key = hashlib.sha256(json.dumps([_source_digest(), _POSTPROCESS, design.name, top,
+                                     repr(sorted(params.items())), *files]).encode()).hexdigest()[:32]
     cached = Path(cache_dir) / f"{key}.v" if cache_dir is not None else None
     if cached is not None and cached.exists():
         text = cached.read_text()
     else:
-        text = verilog.convert(component, name=top, emit_src=False)
+        # The top attribute would make Yosys take this module as the top of a user's design
+        # (and drop the user's wrapper); the flows here name their top explicitly.
+        text = _TOP_ATTRIBUTE.sub("", verilog.convert(component, name=top, emit_src=False), count=1)
         if cached is not None:
             write_atomic(cached, text)
     return Generated(design.name, top, params, ports, design.latency(params), text)
@@ -136,6 +216,8 @@ def _package_files(top):
         "manifest": f"{top}.json",
         "instantiation_template": f"{top}_inst.vh",
         "verilator_waivers": f"{top}.vlt",
+        "file_list": f"{top}.f",
+        "fusesoc_core": f"{top}.core",
     }
 
 
@@ -209,17 +291,100 @@ def verilator_waivers(generated):
     return "\n".join(lines) + "\n"
 
 
+def file_list(generated):
+    """The file list ``<top>.f``: the Verilog source, one path a line, relative to the list.
+
+    No comments and no options, so every reader takes it: ``verilator -F`` (paths relative to
+    the list), ``iverilog -c`` and Yosys ``read_verilog $(cat ...)`` (paths relative to the
+    working folder: run them in the package folder).
+    """
+    return f"{generated.top}.v\n"
+
+
+def core_vlnv(generated):
+    """The FuseSoC VLNV name of the package: ``stochhw:generated:<top>:<stochhw version>``."""
+    # A version FuseSoC can order (digits and dots); a source tree that is not installed has none.
+    try:
+        release = version("stochhw")
+    except PackageNotFoundError:
+        release = "0"
+    release = release if re.fullmatch(r"\d+(\.\d+)*", release) else "0"
+    return f"stochhw:generated:{generated.top}:{release}"
+
+
+def _yaml_string(text):
+    """``text`` as a double-quoted YAML scalar (JSON strings are valid YAML)."""
+    return json.dumps(text)
+
+
+def fusesoc_core(generated):
+    """The FuseSoC CAPI2 core ``<top>.core`` of the package.
+
+    Filesets ``rtl`` (``<top>.v``, ``verilogSource``) and ``lint_waivers`` (``<top>.vlt``, file
+    type ``vlt``, which edalize's Verilator backend passes to Verilator); targets ``default``
+    (``rtl``, toplevel ``<top>``: what a parent core depends on) and ``lint`` (edalize's ``lint``
+    flow with Verilator: ``--lint-only -Wall`` with the waivers, ``fusesoc run --target lint
+    <VLNV>``).
+    """
+    top = generated.top
+    params = " ".join(f"{k}={','.join(map(str, v)) if isinstance(v, tuple) else v}"
+                      for k, v in generated.params.items())
+    description = f"{generated.design} ({params}), latency {generated.latency}; generated by stochhw"
+    lines = [
+        "CAPI=2:",
+        f"# FuseSoC core of {top}.v, written by stochhw generate; do not edit.",
+        f"name: {core_vlnv(generated)}",
+        f"description: {_yaml_string(description)}",
+        "",
+        "filesets:",
+        "  rtl:",
+        "    files:",
+        f"      - {top}.v",
+        "    file_type: verilogSource",
+        "  lint_waivers:",
+        "    files:",
+        f"      - {top}.vlt",
+        "    file_type: vlt",
+        "",
+        "targets:",
+        "  default:",
+        "    filesets: [rtl]",
+        f"    toplevel: {top}",
+        "  lint:",
+        "    flow: lint",
+        "    flow_options:",
+        "      tool: verilator",
+        "      verilator_options: [-Wall]",
+        "    filesets: [rtl, lint_waivers]",
+        f"    toplevel: {top}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def package_files(generated):
+    """Every file of the package of ``generated``: ``{file name: text}``, in a fixed order."""
+    files = _package_files(generated.top)
+    return {
+        files["verilog"]: generated.verilog,
+        files["manifest"]: json.dumps(generated.manifest(), indent=2, sort_keys=True) + "\n",
+        files["instantiation_template"]: instantiation_template(generated),
+        files["verilator_waivers"]: verilator_waivers(generated),
+        files["file_list"]: file_list(generated),
+        files["fusesoc_core"]: fusesoc_core(generated),
+    }
+
+
 def write_design(generated, out_dir):
     """Write the package of ``generated`` into ``out_dir``; return the Verilog path.
 
     ``<top>.v`` (the module), ``<top>.json`` (manifest), ``<top>_inst.vh`` (instantiation
-    template) and ``<top>.vlt`` (Verilator lint waivers): the folder is self-contained.
+    template), ``<top>.vlt`` (Verilator lint waivers), ``<top>.f`` (file list) and
+    ``<top>.core`` (FuseSoC core): the folder is self-contained. Nothing is written outside
+    ``out_dir``: the file names come from ``generated.top``, a checked identifier.
     """
     out_dir = Path(out_dir)
-    files = _package_files(generated.top)
-    v_path = out_dir / files["verilog"]
-    write_atomic(v_path, generated.verilog)
-    write_atomic(out_dir / files["manifest"], json.dumps(generated.manifest(), indent=2, sort_keys=True) + "\n")
-    write_atomic(out_dir / files["instantiation_template"], instantiation_template(generated))
-    write_atomic(out_dir / files["verilator_waivers"], verilator_waivers(generated))
-    return v_path
+    check_top(generated.top)
+    for name, text in package_files(generated).items():
+        write_atomic(out_dir / name, text)
+    return out_dir / _package_files(generated.top)["verilog"]

@@ -70,12 +70,13 @@ from stochhw.sim.core.toolchain import tool_env, yosys_command, yowasp_command
 from stochhw.sim.flows.generate import generate
 from stochhw.sim.flows.synth import synthesize
 
-__all__ = ["PnRError", "PnRResult", "harness_verilog", "place_and_route", "implement", "CACHE_DIR"]
+__all__ = ["PnRError", "PnRResult", "harness_verilog", "place_and_route", "implement", "CACHE_DIR",
+           "LOGIC_BELS", "BRAM_BELS", "DSP_BELS", "LOGIC_CAPACITY"]
 
 #: Logic cells per device as nextpnr 0.11 models them (read from ``--pack-only --report``; the
 #: iCE40 4k parts are the 8k die, the UltraPlus 3k the 5k die, the ECP5 12k the 25k die). They
 #: let :func:`place_and_route` tell a hopelessly large design without running nextpnr.
-_LOGIC_CAPACITY = {
+LOGIC_CAPACITY = {
     "ice40": {"lp384": 384, "lp1k": 1280, "hx1k": 1280, "lp4k": 7680, "hx4k": 7680, "lp8k": 7680,
               "hx8k": 7680, "up3k": 5280, "up5k": 5280, "u1k": 3520, "u2k": 3520, "u4k": 3520},
     "ecp5": {**dict.fromkeys(("12k", "25k", "um-25k", "um5g-25k"), 24288),
@@ -101,10 +102,11 @@ _HARNESS_FF = {
             '.DI({d}), .Q({q}));',
 }
 
-#: Report resources: the logic cell type, block RAMs and multipliers per family.
-_LOGIC_CELL = {"ice40": "ICESTORM_LC", "ecp5": "TRELLIS_COMB"}
-_BRAM = {"ice40": ("ICESTORM_RAM",), "ecp5": ("DP16KD",)}
-_DSP = {"ice40": ("ICESTORM_DSP",), "ecp5": ("MULT18X18D", "ALU54B")}
+#: nextpnr bel types per family in its --report utilization: the logic cell (one LUT4 each),
+#: block RAMs and multipliers (also read by stochhw.sim.flows.utilization).
+LOGIC_BELS = {"ice40": "ICESTORM_LC", "ecp5": "TRELLIS_COMB"}
+BRAM_BELS = {"ice40": ("ICESTORM_RAM",), "ecp5": ("DP16KD",)}
+DSP_BELS = {"ice40": ("ICESTORM_DSP",), "ecp5": ("MULT18X18D", "ALU54B")}
 
 #: nextpnr messages that mean the design needs more of the device than there is.
 #: (A design over 100% of a resource does not fit whatever the message.)
@@ -395,7 +397,7 @@ def _too_large(synth, device, harness_ffs):
     a second instead of after minutes of packing.
     """
     family = synth.family
-    capacity = _LOGIC_CAPACITY[family][device]
+    capacity = LOGIC_CAPACITY[family][device]
     if family == "ice40":
         cells = max(synth.luts, synth.ffs, synth.carry)
         needs = {"ICESTORM_LC": max(synth.luts, synth.ffs + harness_ffs, synth.carry)}
@@ -449,7 +451,7 @@ def _run(netlist_bytes, harness, script, harness_ffs, family, device, package, s
                                  work, log_path, "nextpnr.log")
         seconds = round(time.monotonic() - start, 3)
         utilization = _log_utilization(text)
-        logic = _LOGIC_CELL[family]
+        logic = LOGIC_BELS[family]
         capacity = utilization.get(logic, {}).get("available", 0)
         record = {"nextpnr_version": _nextpnr_version(family), "seconds": seconds, "bram": None,
                   "dsp": None, "luts": None, "ffs": None, "carry": None, "fmax_mhz": None}
@@ -478,8 +480,8 @@ def _run(netlist_bytes, harness, script, harness_ffs, family, device, package, s
     used = {res: u["used"] for res, u in report["utilization"].items()}
     return {**record, **counts, "fits": True, "reason": "", "utilization": utilization,
             "capacity": int(report["utilization"][logic]["available"]),
-            "bram": sum(used.get(res, 0) for res in _BRAM[family]),
-            "dsp": sum(used.get(res, 0) for res in _DSP[family]),
+            "bram": sum(used.get(res, 0) for res in BRAM_BELS[family]),
+            "dsp": sum(used.get(res, 0) for res in DSP_BELS[family]),
             "fmax_mhz": round(min(fmax), 2)}
 
 

@@ -33,8 +33,8 @@ from stochhw.sim.core.toolchain import tool_env, yosys_command
 # stochhw.sim.flows.generate (write_atomic) is imported where it is used: it imports the registry, whose topic
 # modules (sim/registry_*.py) import stochhw.sim.core.comparison and hence this module.
 
-__all__ = ["SynthError", "SynthResult", "synthesize", "yosys_script", "cache_key",
-           "NETLIST_FILE"]
+__all__ = ["SynthError", "SynthResult", "synthesize", "yosys_script", "cache_key", "resource_counts",
+           "stat_cells", "short_yosys_version", "NETLIST_FILE"]
 
 #: File name of the gzipped Yosys JSON netlist in a cache entry (see ``synthesize(netlist=True)``).
 NETLIST_FILE = "netlist.json.gz"
@@ -79,6 +79,12 @@ _BRAM_CELLS = {
     "xilinx": {"RAMB36E1": 1.0, "RAMB18E1": 0.5},
     "ice40": {"SB_RAM40_4K": 1.0},
     "ecp5": {"DP16KD": 1.0, "PDPW16KD": 1.0},
+}
+#: Multiplier (DSP) blocks: Xilinx DSP48E1/E2, iCE40 SB_MAC16, ECP5 MULT18X18D and ALU54B.
+_DSP_CELLS = {
+    "xilinx": {"DSP48E1", "DSP48E2"},
+    "ice40": {"SB_MAC16"},
+    "ecp5": {"MULT18X18D", "ALU54B"},
 }
 #: Distributed (LUT) RAM cells; iCE40 has none.
 _LUTRAM_CELLS = {
@@ -236,23 +242,53 @@ def synthesize(generated, family, cache_dir=Path("build/cache/synth"), netlist=F
         raw, cached = _run_yosys(generated.verilog, run_script, entry, netlist), False
         write_atomic(result_path, json.dumps(raw, indent=2, sort_keys=True) + "\n")
     cells = raw["cells_by_type"]
+    counts = resource_counts(cells, family)
     return SynthResult(
         design=generated.design,
         family=family,
         params=dict(generated.params),
-        luts=_count(cells, _LUT_CELLS[family]),
-        ffs=_count_ffs(cells, family),
-        carry=_count(cells, _CARRY_CELLS[family]),
-        srl=_count(cells, _SRL_CELLS[family]),
+        luts=counts["luts"],
+        ffs=counts["ffs"],
+        carry=counts["carry"],
+        srl=counts["srl"],
         cells_by_type=dict(sorted(cells.items())),
         yosys_version=raw["yosys_version"],
         seconds=raw["seconds"],
         cached=cached,
         digest=generated.digest,
         netlist=str(netlist_path) if netlist else None,
-        bram=sum(n * _BRAM_CELLS[family].get(t, 0.0) for t, n in cells.items()),
-        lutram=_count(cells, _LUTRAM_CELLS[family]),
+        bram=counts["bram"],
+        lutram=counts["lutram"],
     )
+
+
+def resource_counts(cells, family):
+    """The resources people compare, from Yosys's cells by type of a ``family`` netlist.
+
+    Parameters
+    ----------
+    cells : dict
+        ``{cell type: count}``, as ``stat -json`` writes ``num_cells_by_type``.
+    family : str
+        One of :data:`FAMILIES`.
+
+    Returns
+    -------
+    dict
+        ``luts``, ``ffs``, ``carry``, ``srl``, ``lutram``, ``dsp`` (int) and ``bram`` (float),
+        counted as :class:`SynthResult` documents them (DSP: Xilinx DSP48E1/E2, iCE40
+        SB_MAC16, ECP5 MULT18X18D and ALU54B).
+    """
+    check_family(family)
+    return {
+        "luts": _count(cells, _LUT_CELLS[family]),
+        "ffs": _count_ffs(cells, family),
+        "carry": _count(cells, _CARRY_CELLS[family]),
+        "srl": _count(cells, _SRL_CELLS[family]),
+        "bram": sum(n * _BRAM_CELLS[family].get(t, 0.0) for t, n in cells.items()),
+        "lutram": _count(cells, _LUTRAM_CELLS[family]),
+        "dsp": _count(cells, _DSP_CELLS[family]),
+    }
 
 
 def _count(cells, types):
@@ -301,7 +337,7 @@ def _run_yosys(verilog_text, script, entry, netlist=False):
             write_atomic(entry / NETLIST_FILE, gzip.compress((work / "netlist.json").read_bytes(), mtime=0))
     return {
         "cells_by_type": _cells_by_type(stat, log_path),
-        "yosys_version": _short_version(stat.get("creator", "")),
+        "yosys_version": short_yosys_version(stat.get("creator", "")),
         "seconds": round(seconds, 3),
     }
 
@@ -311,23 +347,39 @@ def _tail(name, text):
 
 
 def _cells_by_type(stat, log_path):
-    """Cell counts of the flattened design from ``stat -json``.
+    try:
+        return stat_cells(stat)
+    except ValueError as exc:
+        raise SynthError(f"{exc}; log: {log_path.resolve()}") from None
+
+
+def stat_cells(stat):
+    """Cell counts ``{type: count}`` of the design from a parsed Yosys ``stat -json`` document.
 
     Yosys 0.70 writes a ``"design"`` section with the totals over all modules; after
     flattening there is one module and the two agree. Older releases only have ``"modules"``.
+
+    Raises
+    ------
+    ValueError
+        If there is neither a ``"design"`` section nor exactly one module, or a count is not
+        an integer.
     """
-    if "design" in stat and "num_cells_by_type" in stat["design"]:
+    if isinstance(stat.get("design"), dict) and "num_cells_by_type" in stat["design"]:
         cells = stat["design"]["num_cells_by_type"]
-    elif len(stat.get("modules", {})) == 1:
+    elif isinstance(stat.get("modules"), dict) and len(stat["modules"]) == 1:
         (module,) = stat["modules"].values()
         cells = module.get("num_cells_by_type", {})
     else:
-        raise SynthError(f"unexpected stat -json layout (modules: {sorted(stat.get('modules', {}))}); "
-                         f"log: {log_path.resolve()}")
+        modules = sorted(stat["modules"]) if isinstance(stat.get("modules"), dict) else []
+        raise ValueError(f"unexpected stat -json layout (modules: {modules}; no design totals)")
+    if not isinstance(cells, dict) or not all(isinstance(n, int) and not isinstance(n, bool)
+                                              for n in cells.values()):
+        raise ValueError("stat -json num_cells_by_type must map cell types to integer counts")
     return {str(t): int(n) for t, n in cells.items()}
 
 
-def _short_version(creator):
+def short_yosys_version(creator):
     """``"Yosys 0.70 (git sha1 28ba3cb92, Release, Clang ...)"`` -> ``"Yosys 0.70 (git sha1 28ba3cb92)"``."""
     m = re.match(r"(Yosys \S+)(?: \((git sha1 [0-9a-f]+))?", creator)
     if m is None:

@@ -3,7 +3,7 @@ pixel_extractor, gf_rounding.
 
 The reference side is written from the models' documented rules (the threshold count, the
 rounding formula). The one exception is the extractors' wiring table, taken from the model
-(``ExtractorSpec.static_routing``, which the hardware is built from too): the proof shows that
+(``LSBExtractorSpec.static_routing``, which the hardware is built from too): the proof shows that
 the hardware realizes exactly that table, and ``tests/test_properties.py`` checks the table
 against the assignment rule written out from the documentation.
 """
@@ -11,8 +11,8 @@ against the assignment rule written out from the documentation.
 
 from amaranth import Array, Cat, Const
 
-from stochhw.models.extractor import GFRoundingModel, LSBExtractorModel
-from stochhw.models.pixel import PixelExtractorModel
+from stochhw.models.extractor import GFRoundingSpec, LSBExtractorSpec
+from stochhw.models.pixel import PixelExtractorSpec
 from stochhw.sim.flows.formal import Proof, popcount, registered, rounding_spec
 from stochhw.sim.flows.formal import lanes as _lanes
 
@@ -30,16 +30,16 @@ def _mapped(number, mapping):
 
 def _extractor_static_routing(bench):
     dut = bench.dut
-    spec = LSBExtractorModel(**bench.params).spec
-    numbers = _numbers(bench.past(dut.src), spec.static_routing().tolist())
+    spec = LSBExtractorSpec(**bench.params)
+    numbers = _numbers(bench.past(dut.src), spec.static_routing.tolist())
     for rnd, number in zip(_lanes(dut.rnd, spec.lanes, spec.bits), numbers):
         registered(bench, rnd, rnd == _mapped(number, spec.mapping))
 
 
 def _extractor_mapping_permutes(bench):
     a, b = bench.dut, bench.instance()
-    spec = LSBExtractorModel(**bench.params).spec
-    route = spec.static_routing().tolist()
+    spec = LSBExtractorSpec(**bench.params)
+    route = spec.static_routing.tolist()
     numbers_a = _numbers(bench.past(a.src), route)
     numbers_b = _numbers(bench.past(b.src), route)
     rnds_a = _lanes(a.rnd, spec.lanes, spec.bits)
@@ -51,7 +51,7 @@ def _extractor_mapping_permutes(bench):
 
 def _extractor_runtime_distinct(bench):
     dut = bench.dut
-    spec = LSBExtractorModel(**bench.params).spec
+    spec = LSBExtractorSpec(**bench.params)
     words = _lanes(dut.src, spec.sources, spec.src_width)
     # One source word carries a nonzero number, all others zero: a lane (multi_lsb: a bit) can
     # be nonzero only if a select points at that word, so counting them counts the selects
@@ -70,7 +70,7 @@ def _extractor_runtime_distinct(bench):
 
 def _pixel_counts(bench):
     p, dut = bench.params, bench.dut
-    thresholds = PixelExtractorModel(**p).thresholds.tolist()
+    thresholds = PixelExtractorSpec(**p).threshold_table.tolist()
     pixels = _lanes(bench.past(dut.px), p["lanes"], p["pixel_width"])
     for i, rnd in enumerate(_lanes(dut.rnd, p["lanes"], p["bits"])):
         registered(bench, rnd, rnd == popcount([pixels[i] >= t for t in thresholds[i]]))
@@ -90,15 +90,15 @@ def _pixel_monotone(bench):
 
 def _gf_rounding_rounds(bench):
     p, dut = bench.params, bench.dut
-    model = GFRoundingModel(**p)
-    spec, k, out = model.spec, model.k, model.out_width
+    spec = GFRoundingSpec(**p)
+    k, out = spec.k, spec.out_width
     x = bench.past(dut.x)
-    src = x if model.source_bus == "x" else bench.past(dut.src)
-    numbers = _numbers(src, spec.static_routing().tolist())
-    xs = _lanes(x, model.lanes, model.in_width)
-    for i, y in enumerate(_lanes(dut.y, model.lanes, out)):
+    src = x if spec.source_bus == "x" else bench.past(dut.src)
+    numbers = _numbers(src, spec.extractor.static_routing.tolist())
+    xs = _lanes(x, spec.lanes, spec.in_width)
+    for i, y in enumerate(_lanes(dut.y, spec.lanes, out)):
         rnd = _mapped(numbers[i], spec.mapping)
-        registered(bench, y, rounding_spec(y, xs[i], rnd, k, out, model.saturate))
+        registered(bench, y, rounding_spec(y, xs[i], rnd, k, out, spec.saturate))
 
 
 #: The proofs of this topic.

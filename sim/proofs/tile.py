@@ -33,7 +33,7 @@ from amaranth import Cat, Const, Mux, Signal, signed
 from stochhw.models.gf2 import MAXIMAL_TAPS
 from stochhw.models.lfsr import galois_mask
 from stochhw.models.seeds import lane_seeds
-from stochhw.models.train_tile import ACC_WIDTH, LFSR_WIDTH, OPERAND_WIDTH, OUT_WIDTH, TrainTileModel
+from stochhw.models.train_tile import ACC_WIDTH, LFSR_WIDTH, OPERAND_WIDTH, OUT_WIDTH, TrainTileSpec
 from stochhw.sim.flows.formal import Proof, lanes, registered, rounding_spec
 
 __all__ = ["PROOFS"]
@@ -58,11 +58,11 @@ def _delayed(bench, value, cycles):
 def _reference_accumulators(bench):
     """Lane-major list of reference accumulators (signed 16-bit), one per PE, following the
     documented skew, clear/enable and wrapping rules; reset clears them like the tile."""
-    spec = TrainTileModel(**bench.params).spec
+    spec = TrainTileSpec(**bench.params)
     dut = bench.dut
     accs = []
     for i in range(spec.rows):
-        for j in range(spec.cols):
+        for j in range(spec.columns):
             a = _delayed(bench, dut.a.word_select(i, OPERAND_WIDTH).as_signed(), j + 1)
             b = _delayed(bench, dut.b.word_select(j, OPERAND_WIDTH).as_signed(), i + 1)
             clr = _delayed(bench, dut.clr, i + j + 1)
@@ -142,7 +142,7 @@ def _rounds_with_own_lfsr(bench):
 
 def _rounds_with_extracted_lsbs(bench):
     accs = _accumulators_match(bench)
-    route = TrainTileModel(**bench.params).rounder.spec.static_routing().tolist()
+    route = TrainTileSpec(**bench.params).stage.extractor.static_routing.tolist()
     bus = bench.past(Cat(*accs))
     for y, acc, row in zip(_outputs(bench), accs, route):
         rnd = Cat(*(bus[bit] for bit in row))

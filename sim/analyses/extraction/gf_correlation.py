@@ -110,7 +110,7 @@ def half_way_direct_selects(lanes=LANES):
 def _direct_offset(seed, lanes=LANES):
     """The offset of the design's static ``direct`` assignment: lane i reads word i + offset."""
     words = GFRoundingModel(lanes=lanes, in_width=IN_WIDTH, out_width=OUT_WIDTH, method="direct",
-                            seed=seed).spec.static_selects()
+                            seed=seed).spec.extractor.static_selects
     return int(words[0] % lanes)            # lane 0 reads word offset
 
 
@@ -126,7 +126,7 @@ def own_bits(route, src_width, k):
     """For every lane, the bit positions of its number that come from its own word's low k bits.
 
     ``route[i, b]`` is the x-bus bit driving bit b of lane i's number
-    (:meth:`stochhw.models.extractor.ExtractorSpec.static_routing` layout: ``word * src_width + bit``).
+    (:attr:`stochhw.models.extractor.LSBExtractorSpec.static_routing` layout: ``word * src_width + bit``).
 
     Returns
     -------
@@ -344,12 +344,12 @@ def self_correlation(cycles=1 << 18, seed=1):
     ]
     for name, label, params, written in configs:
         model = GFRoundingModel(lanes=LANES, in_width=IN_WIDTH, out_width=OUT_WIDTH, **params)
-        spec = model.spec
-        selects = spec.static_selects() if written is None else written
+        spec = model.spec.extractor
+        selects = spec.static_selects if written is None else written
         bus_route = _bus_route(selects, spec.method, spec.src_width, K)
         stim, x = _stimulus(cycles, seed, written)
         if written is not None:
-            held = model.extractor.selects(stim)[WARMUP:]
+            held = model.extractor_model.selects(stim)[WARMUP:]
             if not np.all(held == written[None, :]):
                 raise AssertionError(f"{name}: the runtime writes did not set the selects")
         rnd = model.rnd(stim).astype(np.int64)
@@ -390,6 +390,6 @@ def _self_fed_seed_counts(seeds):
                                 // IN_WIDTH == own)) for s in seeds)
         design = sum(bool(np.any(GFRoundingModel(
             lanes=LANES, in_width=IN_WIDTH, out_width=OUT_WIDTH, method=method,
-            seed=s).spec.static_routing() // IN_WIDTH == own)) for s in seeds)
+            seed=s).spec.extractor.static_routing // IN_WIDTH == own)) for s in seeds)
         counts[method] = {"naive_wrap_around": int(naive), "circulant": int(design)}
     return counts
