@@ -10,9 +10,10 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from stochhw.hw.sram import build_array
-from stochhw.models.faulty_sram import CHAR_BITS, COLUMN_BITS, PROB_BITS, RNG_LEAP, RNG_WIDTH, FaultySRAMModel
+from stochhw.models.faulty_sram import CHAR_BITS, COLUMN_BITS, PROB_BITS, RNG_LEAP, RNG_WIDTH, FaultySRAMSpec
 from stochhw.models.gf2 import MAXIMAL_TAPS
 from stochhw.models.lfsr import lfsr_step
+from stochhw.models.spec import Specified, spec_from
 
 __all__ = ["FaultySRAM"]
 
@@ -57,7 +58,7 @@ def _const_planes(value, bits, width):
     return [C(-(value >> k & 1), width) for k in range(bits)]
 
 
-class FaultySRAM(wiring.Component):
+class FaultySRAM(Specified, wiring.Component):
     """A ``depth`` x ``width`` SRAM whose reads show the bit errors of a low-voltage chip.
 
     A cell is faulty iff its fixed vulnerability is below ``level``, so the faulty cells at a
@@ -73,29 +74,15 @@ class FaultySRAM(wiring.Component):
 
     Parameters
     ----------
-    depth : int
-        Words, 1..65536 (default 512: the profiled 512x64 arrays). Need not be a power of two.
-    width : int
-        Bits per word, 1..64 (default 64).
-    level_bits : int
-        Width L of ``level``, 4..16 (default 12): a cell is faulty with probability
-        ``level / 2^L`` (seeded chips).
-    mode : str
-        ``"flip"`` (default): a faulty cell inverts the stored bit. ``"stuck"``: it reads a
-        fixed value, 1 for a fraction ``p01`` of the faulty cells.
-    pattern : str
-        ``"random"`` (default): independent cells. ``"column"``: faults gathered in weak
-        columns (bit lines), like chip 2 of the paper.
-    p01 : float
-        ``mode="stuck"``: fraction stuck at 1, in [0, 1], resolution 1/256 (default 0.5).
-    p_err : float
-        Probability that a faulty cell errs on a read, in [0, 1], resolution 1/256 (default
-        1: persistent). Below 1, every bit gets a 16-bit LFSR that advances 8 steps per read.
-    seed : int
-        The chip: tables, column and stuck values, LFSR seeds (0..2^64-1, default 1).
-    profile : path or None
-        Profiled fault map (``.npz``/``.json`` with per-bit ``flip01`` and ``flip10`` fail
-        levels, :func:`stochhw.models.faulty_sram.load_profile`) instead of the seeded one.
+    spec : FaultySRAMSpec, optional
+        Or its fields as keyword arguments (``depth``, ``width``, ``level_bits``, ``mode``,
+        ``pattern``, ``p01``, ``p_err``, ``seed``, ``profile``), declared once, with their
+        ranges, in :class:`stochhw.models.faulty_sram.FaultySRAMSpec`; the spec also holds the
+        chip's constants (hash tables, column and stuck values, LFSR seeds, profiled map) that
+        this component builds. ``mode="flip"``: a faulty cell inverts the stored bit;
+        ``"stuck"``: it reads a fixed value, 1 for a fraction ``p01`` of the faulty cells.
+        ``pattern="column"`` gathers faults in weak columns (bit lines), like chip 2 of the
+        paper. With ``p_err < 1`` every bit gets a 16-bit LFSR that advances 8 steps per read.
 
     Ports
     -----
@@ -119,11 +106,8 @@ class FaultySRAM(wiring.Component):
     array has no reset (powers up all zeros) and writes during reset still happen.
     """
 
-    def __init__(self, depth=512, width=64, level_bits=12, mode="flip", pattern="random",
-                 p01=0.5, p_err=1.0, seed=1, profile=None):
-        # The model owns the parameter rules and the chip's constants; reuse them.
-        self.spec = FaultySRAMModel(depth, width, level_bits, mode, pattern, p01, p_err, seed,
-                                    profile)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(FaultySRAMSpec, spec, params)
         aw = self.spec.addr_width
         super().__init__({
             "w_en": In(1), "w_addr": In(aw), "w_data": In(self.spec.width),

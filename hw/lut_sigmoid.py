@@ -4,7 +4,8 @@ from amaranth import Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from stochhw.models.lut_sigmoid import LUTSigmoidModel
+from stochhw.models.lut_sigmoid import LUTSigmoidSpec
+from stochhw.models.spec import Specified, spec_from
 
 __all__ = ["threshold_lookup", "LUTSigmoid"]
 
@@ -20,13 +21,15 @@ def threshold_lookup(m, value, base, steps, width, name="state"):
     return state
 
 
-class LUTSigmoid(wiring.Component):
+class LUTSigmoid(Specified, wiring.Component):
     """Quantized sigmoid unit; :mod:`stochhw.models.lut_sigmoid` defines the table and the PLAN method.
 
     Parameters
     ----------
-    levels, in_bits, in_frac, method
-        As for :class:`stochhw.models.lut_sigmoid.LUTSigmoidModel`.
+    spec : LUTSigmoidSpec, optional
+        Or its fields as keyword arguments (``levels``, ``in_bits``, ``in_frac``, ``method``;
+        declared in :class:`stochhw.models.lut_sigmoid.LUTSigmoidSpec`, which also holds the
+        table of every input code, ``LUTSigmoidSpec.table``).
 
     Ports
     -----
@@ -40,8 +43,8 @@ class LUTSigmoid(wiring.Component):
     1 cycle (registered; reset clears ``y`` to 0).
     """
 
-    def __init__(self, levels=5, in_bits=8, in_frac=4, method="lut"):
-        self.spec = LUTSigmoidModel(levels, in_bits, in_frac, method)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(LUTSigmoidSpec, spec, params)
         super().__init__({"s": In(signed(self.spec.in_bits)), "y": Out(self.spec.out_width)})
 
     def elaborate(self, platform):
@@ -51,7 +54,7 @@ class LUTSigmoid(wiring.Component):
             # A constant case statement: the ROM lives in logic, as a table of 2^in_bits entries.
             state = Signal(spec.out_width)
             with m.Switch(self.s.as_unsigned()):
-                for code, entry in enumerate(spec.table()):
+                for code, entry in enumerate(spec.table):
                     with m.Case(code):
                         m.d.comb += state.eq(int(entry))
         else:

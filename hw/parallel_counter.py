@@ -4,7 +4,8 @@ from amaranth import Cat, Const, Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from stochhw.models.parallel_counter import ParallelCounterModel, count_width, pair_ops
+from stochhw.models.parallel_counter import ParallelCounterSpec, pair_ops
+from stochhw.models.spec import Specified, spec_from
 
 __all__ = ["adder_tree", "approx_popcount", "popcount", "ParallelCounter"]
 
@@ -36,15 +37,15 @@ def approx_popcount(bits):
     return Cat(low, adder_tree(gates)) if gates else low
 
 
-class ParallelCounter(wiring.Component):
+class ParallelCounter(Specified, wiring.Component):
     """Parallel counter; :mod:`stochhw.models.parallel_counter` states the approximate counter's error model.
 
     Parameters
     ----------
-    n : int
-        Input bits, 1..4096 (default 16).
-    method : str
-        ``"exact"`` (adder tree, default) or ``"approx"`` (AND/OR first layer).
+    spec : ParallelCounterSpec, optional
+        Or its fields as keyword arguments (declared in
+        :class:`stochhw.models.parallel_counter.ParallelCounterSpec`): ``n`` input bits and the
+        ``method``, ``"exact"`` (adder tree) or ``"approx"`` (AND/OR first layer).
 
     Ports
     -----
@@ -57,10 +58,9 @@ class ParallelCounter(wiring.Component):
     1 cycle (registered; reset clears ``count``).
     """
 
-    def __init__(self, n=16, method="exact"):
-        spec = ParallelCounterModel(n, method)
-        self.n, self.method = spec.n, spec.method
-        super().__init__({"x": In(self.n), "count": Out(count_width(self.n))})
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(ParallelCounterSpec, spec, params)
+        super().__init__({"x": In(self.n), "count": Out(self.count_width)})
 
     def elaborate(self, platform):
         m = Module()

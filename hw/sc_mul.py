@@ -4,7 +4,8 @@ from amaranth import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from stochhw.models.sc_mul import SCMulModel
+from stochhw.models.sc_mul import AndMulSpec, XnorMulSpec
+from stochhw.models.spec import Specified, spec_from
 
 __all__ = ["product", "SCMul", "XnorMul", "AndMul"]
 
@@ -14,15 +15,16 @@ def product(a, b, op):
     return ~(a ^ b) if op == "xnor" else a & b
 
 
-class SCMul(wiring.Component):
+class SCMul(Specified, wiring.Component):
     """Lane-wise SC multiplier; :mod:`stochhw.models.sc_mul` states why XNOR/AND multiply.
+
+    Built as :class:`XnorMul` or :class:`AndMul`.
 
     Parameters
     ----------
-    lanes : int
-        1..4096 (default 16).
-    op : str
-        ``"xnor"`` (bipolar) or ``"and"`` (unipolar).
+    spec : XnorMulSpec or AndMulSpec, optional
+        Or its fields as keyword arguments (``lanes``, declared in
+        :class:`stochhw.models.sc_mul.XnorMulSpec` / ``AndMulSpec``); the spec fixes the gate.
 
     Ports
     -----
@@ -36,9 +38,11 @@ class SCMul(wiring.Component):
     1 cycle (registered; reset clears ``y``).
     """
 
-    def __init__(self, lanes=16, op="xnor"):
-        spec = SCMulModel(lanes, op)
-        self.lanes, self.op = spec.lanes, spec.op
+    #: The spec class of the subclass (it fixes ``op``).
+    SPEC = None
+
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(self.SPEC, spec, params)
         super().__init__({"a": In(self.lanes), "b": In(self.lanes), "y": Out(self.lanes)})
 
     def elaborate(self, platform):
@@ -49,13 +53,9 @@ class SCMul(wiring.Component):
 
 class XnorMul(SCMul):
     """``xnor_mul``: bipolar products (see :class:`SCMul`)."""
-
-    def __init__(self, lanes=16):
-        super().__init__(lanes, "xnor")
+    SPEC = XnorMulSpec
 
 
 class AndMul(SCMul):
     """``and_mul``: unipolar products (see :class:`SCMul`)."""
-
-    def __init__(self, lanes=16):
-        super().__init__(lanes, "and")
+    SPEC = AndMulSpec

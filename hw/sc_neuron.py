@@ -8,18 +8,22 @@ from stochhw.hw.lut_sigmoid import threshold_lookup
 from stochhw.hw.parallel_counter import approx_popcount, popcount
 from stochhw.hw.sc_mul import product
 from stochhw.hw.sc_stream import lfsr_randoms, table_threshold
-from stochhw.models.sc_neuron import SCNeuronModel, sigmoid_thresholds
+from stochhw.models.sc_neuron import SCNeuronSpec
+from stochhw.models.spec import Specified, spec_from
 
 __all__ = ["SCNeuron"]
 
 
-class SCNeuron(wiring.Component):
+class SCNeuron(Specified, wiring.Component):
     """One SC neuron; :mod:`stochhw.models.sc_neuron` states the arithmetic, encoding and timing.
 
     Parameters
     ----------
-    n, levels, length, source, counter, bits, seed, lfsr_width
-        As for :class:`stochhw.models.sc_neuron.SCNeuronModel`.
+    spec : SCNeuronSpec, optional
+        Or its fields as keyword arguments (``n``, ``levels``, ``length``, ``source``,
+        ``counter``, ``bits``, ``seed``, ``lfsr_width``; declared in
+        :class:`stochhw.models.sc_neuron.SCNeuronSpec`, which also derives the generator
+        seeds, their thresholds and the sigmoid's change points).
 
     Ports
     -----
@@ -36,12 +40,11 @@ class SCNeuron(wiring.Component):
     -------
     ``length`` cycles from a frame's first input cycle to its output (1 cycle after its last).
     The sigmoid is a chain of ``<= levels / 2`` comparators on the accumulated count, equal to
-    the quantized-sigmoid table over every count (:func:`stochhw.models.sc_neuron.sigmoid_thresholds`).
+    the quantized-sigmoid table over every count (``SCNeuronSpec.sigmoid_steps``).
     """
 
-    def __init__(self, n=8, levels=5, length=100, source="lfsr", counter="exact", bits=8, seed=1,
-                 lfsr_width=16):
-        self.spec = s = SCNeuronModel(n, levels, length, source, counter, bits, seed, lfsr_width)
+    def __init__(self, spec=None, /, **params):
+        self.spec = s = spec_from(SCNeuronSpec, spec, params)
         if s.source == "lfsr":
             ports = {"xq": In(s.n * s.code_width), "wq": In(s.n * s.code_width)}
         else:
@@ -73,7 +76,7 @@ class SCNeuron(wiring.Component):
         acc = Signal(s.acc_width)
         total = Signal(s.acc_width)
         m.d.comb += total.eq(acc + count)
-        base, steps = sigmoid_thresholds(s.n, s.length, s.levels)
+        base, steps = s.sigmoid_steps
         state = threshold_lookup(m, total, base, steps, s.code_width)
 
         m.d.sync += self.valid.eq(0)

@@ -5,12 +5,13 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from stochhw.hw.sc_stream import lfsr_randoms, table_threshold
-from stochhw.models.smtj import DEFAULT_V_SCALE, HOLD_BITS, SMTJModel
+from stochhw.models.smtj import HOLD_BITS, SMTJSpec
+from stochhw.models.spec import Specified, spec_from
 
 __all__ = ["SMTJ"]
 
 
-class SMTJ(wiring.Component):
+class SMTJ(Specified, wiring.Component):
     """Stochastic magnetic tunnel junctions, emulated; :mod:`stochhw.models.smtj` states the model.
 
     Each lane reads its bias code, looks up the threshold ``T`` of the bias table and, unless
@@ -19,8 +20,11 @@ class SMTJ(wiring.Component):
 
     Parameters
     ----------
-    lanes, levels, bits, v_half, v_scale, table, hold, source, seed, lfsr_width
-        As for :class:`stochhw.models.smtj.SMTJModel`.
+    spec : SMTJSpec, optional
+        Or its fields as keyword arguments (``lanes``, ``levels``, ``bits``, ``v_half``,
+        ``v_scale``, ``table``, ``hold``, ``source``, ``seed``, ``lfsr_width``; declared once in
+        :class:`stochhw.models.smtj.SMTJSpec`, which also derives the bias table in use,
+        ``SMTJSpec.thresholds``, and the LFSR seeds, ``SMTJSpec.seeds``).
 
     Ports
     -----
@@ -36,10 +40,8 @@ class SMTJ(wiring.Component):
     1 cycle (``y`` is the state register). Reset clears ``y`` and reloads the LFSRs.
     """
 
-    def __init__(self, lanes=1, levels=11, bits=8, v_half=0.0, v_scale=DEFAULT_V_SCALE, table=None, hold=0,
-                 source="lfsr", seed=1, lfsr_width=16):
-        self.spec = SMTJModel(lanes, levels, bits, v_half, v_scale, table, hold, source, seed, lfsr_width)
-        s = self.spec
+    def __init__(self, spec=None, /, **params):
+        self.spec = s = spec_from(SMTJSpec, spec, params)
         ports = {"bias": In(s.lanes * s.code_width)}
         if s.source == "port":
             ports["entropy"] = In(s.lanes * s.entropy_width)
@@ -58,7 +60,7 @@ class SMTJ(wiring.Component):
             redraw_rnd = [e[:s.bits] for e in lanes]
             keep_rnd = [e[s.bits:] for e in lanes] if s.hold else None
         for i in range(s.lanes):
-            threshold = table_threshold(m, self.bias.word_select(i, s.code_width), s.table, s.bits,
+            threshold = table_threshold(m, self.bias.word_select(i, s.code_width), s.thresholds, s.bits,
                                         name=f"threshold{i}")
             fresh = redraw_rnd[i] < threshold
             if s.hold:

@@ -5,12 +5,13 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from stochhw.hw.sc_stream import lfsr_randoms
-from stochhw.models.sng import SNGModel
+from stochhw.models.sng import SNGSpec
+from stochhw.models.spec import Specified, spec_from
 
 __all__ = ["SNG"]
 
 
-class SNG(wiring.Component):
+class SNG(Specified, wiring.Component):
     """Stochastic number generators: ``y = (r < T(x))`` per lane, registered.
 
     See :mod:`stochhw.models.sng` for the encodings: unipolar ``P(1) = x / 2^bits``; bipolar, ``x`` a
@@ -19,8 +20,11 @@ class SNG(wiring.Component):
 
     Parameters
     ----------
-    lanes, bits, encoding, source, seed, lfsr_width
-        As for :class:`stochhw.models.sng.SNGModel`.
+    spec : SNGSpec, optional
+        Or its fields as keyword arguments (``lanes``, ``bits``, ``encoding``, ``source``,
+        ``seed``, ``lfsr_width``; kinds, defaults and ranges are declared once in
+        :class:`stochhw.models.sng.SNGSpec`). With ``source="lfsr"`` lane i owns a leap-forward
+        LFSR seeded with ``SNGSpec.seeds[i]``.
 
     Ports
     -----
@@ -36,10 +40,8 @@ class SNG(wiring.Component):
     1 cycle. The LFSRs leap ``bits`` steps every cycle; reset reloads their seeds and clears ``y``.
     """
 
-    def __init__(self, lanes=1, bits=8, encoding="unipolar", source="lfsr", seed=1, lfsr_width=16):
-        spec = SNGModel(lanes, bits, encoding, source, seed, lfsr_width)
-        self.lanes, self.bits, self.encoding = spec.lanes, spec.bits, spec.encoding
-        self.source, self.seed, self.lfsr_width, self.seeds = spec.source, spec.seed, spec.lfsr_width, spec.seeds
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(SNGSpec, spec, params)
         ports = {"x": In(self.lanes * self.bits)}
         if self.source == "port":
             ports["entropy"] = In(self.lanes * self.bits)

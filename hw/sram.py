@@ -5,7 +5,8 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from stochhw.models.sram import SRAMModel
+from stochhw.models.spec import Specified, spec_from
+from stochhw.models.sram import SRAMSpec
 
 __all__ = ["SRAM", "build_array"]
 
@@ -13,7 +14,8 @@ __all__ = ["SRAM", "build_array"]
 def build_array(m, spec, w_en, w_addr, w_data, r_en, r_addr):
     """The memory array, its write port and its registered read port, into module ``m``.
 
-    Returns ``(read, r_ok)``: the read port (``read.data`` is the registered word,
+    ``spec`` is a :class:`stochhw.models.sram.SRAMSpec` or any spec with ``depth``, ``width``
+    and ``addr_width``. Returns ``(read, r_ok)``: the read port (``read.data`` is the registered word,
     ``read.addr`` the address presented to the array) and ``r_ok``, high when ``r_addr`` is
     below ``depth``. Shared by :class:`SRAM` and :class:`stochhw.hw.faulty_sram.FaultySRAM`, so the
     two have exactly the same memory.
@@ -40,15 +42,14 @@ def build_array(m, spec, w_en, w_addr, w_data, r_en, r_addr):
     return read, r_ok
 
 
-class SRAM(wiring.Component):
+class SRAM(Specified, wiring.Component):
     """A ``depth`` x ``width`` synchronous memory: one write port, one registered read port.
 
     Parameters
     ----------
-    depth : int
-        Words, 1..65536 (default 512). Need not be a power of two.
-    width : int
-        Bits per word, 1..64 (default 64).
+    spec : SRAMSpec, optional
+        Or its fields as keyword arguments (declared in :class:`stochhw.models.sram.SRAMSpec`):
+        ``depth`` words (need not be a power of two) of ``width`` bits.
 
     Ports
     -----
@@ -69,12 +70,12 @@ class SRAM(wiring.Component):
     reset (powers up all zeros) and writes during reset still happen.
     """
 
-    def __init__(self, depth=512, width=64):
-        self.spec = SRAMModel(depth, width)
-        aw = self.spec.addr_width
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(SRAMSpec, spec, params)
+        aw = self.addr_width
         super().__init__({
-            "w_en": In(1), "w_addr": In(aw), "w_data": In(self.spec.width),
-            "r_en": In(1), "r_addr": In(aw), "r_data": Out(self.spec.width),
+            "w_en": In(1), "w_addr": In(aw), "w_data": In(self.width),
+            "r_en": In(1), "r_addr": In(aw), "r_data": Out(self.width),
         })
 
     def elaborate(self, platform):

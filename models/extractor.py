@@ -60,7 +60,7 @@ import numpy as np
 
 from stochhw.models.bits import mask
 from stochhw.models.checks import ParameterError, check_choice, check_int
-from stochhw.models.clocked import register
+from stochhw.models.clocked import check_lanes, register
 from stochhw.models.seeds import splitmix64
 from stochhw.models.spec import Spec, Specified, param, spec_from
 from stochhw.models.sru import (
@@ -414,13 +414,16 @@ def extract_stream(words, *, bits, method, lanes, seed, src_width, mapping=None)
     return extract_numbers(words[:cycles * sources].reshape(cycles, sources), spec).ravel()
 
 
-def runtime_selects(spec, rst, cfg_en, cfg_addr, cfg_data):
+def runtime_selects(spec, rst, cfg_en, cfg_addr, cfg_data, state=None):
     """The select registers in every cycle, for runtime routing (rules in the module docstring).
 
     Parameters
     ----------
     spec : LSBExtractorSpec
     rst, cfg_en, cfg_addr, cfg_data : ndarray, shape (cycles,)
+    state : dict, optional
+        Chunked runs (:mod:`stochhw.models.clocked`): ``state["selects"]`` holds the select
+        registers when the chunk starts and is replaced by their content after its last edge.
 
     Returns
     -------
@@ -431,8 +434,8 @@ def runtime_selects(spec, rst, cfg_en, cfg_addr, cfg_data):
     data = np.asarray(cfg_data).astype(np.int64)
     valid = np.asarray(cfg_en).astype(bool) & (addr < spec.selects) & (data < spec.sources)
     init = spec.static_selects.tolist()
-    rows, starts = [init], [0]           # rows[r] holds from cycle starts[r] on
-    sel = init
+    sel = list(state["selects"]) if state is not None and "selects" in state else init
+    rows, starts = [sel], [0]            # rows[r] holds from cycle starts[r] on
     # A Python loop over the cycles that can change something: writes are sequential by nature.
     for t in np.flatnonzero(rst | valid).tolist():
         if rst[t]:
@@ -448,6 +451,8 @@ def runtime_selects(spec, rst, cfg_en, cfg_addr, cfg_data):
         sel = new
         rows.append(sel)
         starts.append(t + 1)
+    if state is not None:
+        state["selects"] = tuple(sel)
     which = np.searchsorted(starts, np.arange(rst.size), side="right") - 1
     return np.array(rows, dtype=np.int64)[which]
 
@@ -472,20 +477,22 @@ class LSBExtractorModel(Specified):
     def __init__(self, spec=None, /, **params):
         self.spec = spec_from(LSBExtractorSpec, spec, params)
 
-    def selects(self, stim):
+    def selects(self, stim, state=None):
         """Select values: one row (static) or one row per cycle (runtime)."""
         if self.routing == "static":
             return self.static_selects[None, :]
         return runtime_selects(self.spec, stim["rst"][:, 0], stim["cfg_en"][:, 0],
-                               stim["cfg_addr"][:, 0], stim["cfg_data"][:, 0])
+                               stim["cfg_addr"][:, 0], stim["cfg_data"][:, 0], state)
 
-    def numbers(self, stim):
+    def numbers(self, stim, state=None):
         """The combinational numbers of every cycle (before the output register)."""
         raw = _raw_words(stim["src"], self.src_width, "src")
-        return _mapped(_numbers(raw, self.selects(stim), self.spec), self.spec)
+        return _mapped(_numbers(raw, self.selects(stim, state), self.spec), self.spec)
 
-    def run(self, stim):
-        return {"rnd": register(self.numbers(stim), stim["rst"][:, 0])}
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"src": self.spec.sources}, "lsb_extractor")
+        return {"rnd": register(self.numbers(stim, state), stim["rst"][:, 0], state=state, key="rnd")}
 
 
 class GFRoundingModel(_RoundingModel):
@@ -530,11 +537,15 @@ class GFRoundingModel(_RoundingModel):
         self.spec = spec_from(GFRoundingSpec, spec, params)
         self.extractor_model = LSBExtractorModel(self.spec.extractor)
 
-    def rnd(self, stim):
+    def rnd(self, stim, state=None):
         """The random number of every lane in every cycle (combinational)."""
         words = stim["x"] if self.source_bus == "x" else stim["src"]
-        return self.extractor_model.numbers(dict(stim, src=words))
+        return self.extractor_model.numbers(dict(stim, src=words), state)
 
-    def run(self, stim):
-        rnd = self.rnd(stim)
-        return self._round_registered(stim, lambda a, b: rnd[a:b])
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        self._check(stim, ("x",))
+        if self.source_bus == "port":
+            check_lanes(stim, {"src": self.spec.sources}, "gf_rounding")
+        rnd = self.rnd(stim, state)
+        return self._round_registered(stim, lambda a, b: rnd[a:b], state)

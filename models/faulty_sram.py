@@ -25,8 +25,8 @@ so a cell is faulty iff ``v < level`` with probability ``level / 2^L``
 * ``mode="flip"``: ``f01 = f10 = v + 1``: a faulty cell inverts the stored bit.
 * ``mode="stuck"``: a faulty cell reads a fixed value ``s``: ``f01 = v + 1`` if ``s = 1``
   (stuck at 1: only a stored 0 is read wrong) and ``f10 = v + 1`` if ``s = 0``; the other is
-  ``2^L``. ``s = 1`` with probability ``p01`` (the 0->1 vs 1->0 bias), quantized to
-  ``round(p01 * 256) / 256``; ``s`` is independent of ``v``.
+  ``2^L``. ``s = 1`` with probability ``p01`` (the 0->1 vs 1->0 bias), a multiple of 1/256
+  (other values are refused); ``s`` is independent of ``v``.
 * ``pattern="random"``: ``v`` is independent from cell to cell.
 * ``pattern="column"``: faults aligned along columns (bit lines), like chip 2 of the paper:
   ``v = (c[bit] << (L - 3)) | u`` with a per-column value ``c`` uniform on ``0..7`` and a per-cell
@@ -58,7 +58,7 @@ object holding those two keys (lists of ``depth`` lists of ``width`` values); sh
 writing, for each cell, the level of the highest voltage at which it failed.
 
 Intermittent faults (``p_err < 1``): a faulty cell errs on a given read with probability
-``p_err``, quantized to ``E / 256`` with ``E = round(p_err * 256)`` (``E = 256``: persistent,
+``p_err = E / 256`` (a multiple of 1/256; other values are refused; ``E = 256``: persistent,
 no random source). Bit ``j`` of the word owns a 16-bit Galois LFSR (table taps) seeded with
 ``lane_seeds(splitmix64(seed, 3), width, 16)[j]`` (:mod:`stochhw.models.seeds`); every read advances
 all of them by 8 steps and bit ``j`` errs, if faulty, iff the low 8 bits of its new state are
@@ -77,8 +77,9 @@ read in the same cycle. The array itself has no reset: it powers up all zeros an
 reset cycle still happens.
 """
 
+import dataclasses
+import functools
 import json
-import numbers
 import typing
 import zipfile
 from pathlib import Path
@@ -86,18 +87,28 @@ from pathlib import Path
 import numpy as np
 
 from stochhw.models.bits import mask
-from stochhw.models.checks import ParameterError, check_choice, check_int
-from stochhw.models.clocked import steps_since_reset
+from stochhw.models.checks import ParameterError, check_array_file, check_int
+from stochhw.models.clocked import check_lanes, steps_since_reset
 from stochhw.models.gf2 import MAXIMAL_TAPS
 from stochhw.models.lfsr import lfsr_sequence
 from stochhw.models.seeds import GOLDEN, lane_seeds, mix64, splitmix64
-from stochhw.models.sram import MAX_DEPTH, MAX_WIDTH, address_width, read_events
+from stochhw.models.spec import Spec, Specified, param, spec_from
+from stochhw.models.sram import (
+    MAX_DEPTH,
+    MAX_WIDTH,
+    PORT_LANES,
+    address_width,
+    depth_param,
+    read_events,
+    read_register,
+    width_param,
+)
 
 __all__ = [
     "MODES", "PATTERNS", "MAX_DEPTH", "MAX_WIDTH", "MIN_LEVEL_BITS", "MAX_LEVEL_BITS",
     "CHAR_BITS", "COLUMN_BITS", "PROB_BITS", "RNG_WIDTH", "RNG_LEAP",
-    "check_probability", "quantize_probability", "hash_tables",
-    "tabulate", "load_profile", "save_profile", "FaultMap", "FaultySRAMModel",
+    "quantize_probability", "hash_tables", "tabulate", "load_profile", "save_profile",
+    "FaultMap", "FaultySRAMSpec", "FaultySRAMModel",
 ]
 
 MODES = ("flip", "stuck")
@@ -118,18 +129,9 @@ RNG_LEAP = PROB_BITS
 _VULN, _STUCK, _COLUMN, _RNG = 0, 1, 2, 3
 
 
-def check_probability(name, value):
-    """Return ``value`` as a float after checking it is a number in [0, 1]."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ParameterError(f"{name} must be a number in [0, 1], not {value!r}")
-    value = float(value)
-    if not 0.0 <= value <= 1.0:          # also refuses NaN
-        raise ParameterError(f"{name} must be in [0, 1], not {value}")
-    return value
-
-
 def quantize_probability(p):
-    """``round(p * 2^PROB_BITS)``: the integer threshold the hardware compares with."""
+    """``round(p * 2^PROB_BITS)``: the integer threshold the hardware compares with (exact for
+    a ``p01`` or ``p_err`` that :class:`FaultySRAMSpec` accepted: a multiple of 1/256)."""
     return int(round(p * (1 << PROB_BITS)))
 
 
@@ -193,6 +195,7 @@ def load_profile(path, depth, width, level_bits):
     suffix = path.suffix.lower()
     try:
         if suffix == ".npz":
+            check_array_file(path, where, {key: (depth, width) for key in _PROFILE_KEYS})
             with np.load(path, allow_pickle=False) as npz:
                 data = {name: npz[name] for name in npz.files}
         elif suffix == ".json":
@@ -205,6 +208,8 @@ def load_profile(path, depth, width, level_bits):
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:   # zip, pickle, JSON
         raise ParameterError(f"{where} is unreadable: {exc}") from None
+    except RecursionError:
+        raise ParameterError(f"{where} is unreadable: nested too deeply") from None
     missing = [k for k in _PROFILE_KEYS if k not in data]
     extra = sorted(set(data) - set(_PROFILE_KEYS))
     if missing or extra:
@@ -274,73 +279,98 @@ class FaultMap(typing.NamedTuple):
         return self.flip10 & ~self.flip01
 
 
-class FaultySRAMModel:
-    """Model of :class:`stochhw.hw.faulty_sram.FaultySRAM` (rules: module docstring).
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FaultySRAMSpec(Spec):
+    """Parameters of ``faulty_sram`` (:class:`stochhw.hw.faulty_sram.FaultySRAM`,
+    :class:`FaultySRAMModel`), and the chip they make (rules: module docstring).
 
-    Parameters
-    ----------
-    depth : int
-        Words, 1..65536 (default 512).
-    width : int
-        Bits per word, 1..64 (default 64).
-    level_bits : int
-        Bits L of the ``level`` port, 4..16 (default 12: steps of 1/4096 = 0.024%, so the
-        paper's rates 0.1%..2.5% are met within 2.5% of their value; 16 costs a third more
-        hash logic).
-    mode : str
-        ``"flip"`` (default) or ``"stuck"``.
-    pattern : str
-        ``"random"`` (default) or ``"column"``.
-    p01 : float
-        ``mode="stuck"``: fraction of faulty cells stuck at 1, in [0, 1] (default 0.5).
-    p_err : float
-        Probability that a faulty cell errs on a read, in [0, 1] (default 1: persistent).
-    seed : int
-        The chip, 0..2^64-1 (default 1).
-    profile : path or None
-        A profiled fault map (``.npz`` or ``.json``) instead of the seeded one.
-
-    Ports (stimulus / result keys)
-    ------------------------------
-    rst, w_en, w_addr, w_data, r_en, r_addr, level : inputs
-    r_data : output, latency 1
+    The chip's constants are derived here, once: hash tables, column and stuck values, LFSR
+    seeds, a profiled map, and the fail levels of every cell (:attr:`fail_levels`).
+    ``p01`` and ``p_err`` are held in hardware as multiples of 1/256 (8-bit thresholds): a
+    value between two steps is refused, naming both neighbours, so that what a manifest says
+    is what the hardware does.
     """
+    depth: int = depth_param()
+    width: int = width_param()
+    level_bits: int = param(12, "width L of level: P(faulty) = level/2^L",
+                            lo=MIN_LEVEL_BITS, hi=MAX_LEVEL_BITS)
+    mode: str = param("flip", "faulty cell inverts (flip) or reads a fixed value (stuck)",
+                      choices=MODES)
+    pattern: str = param("random", "independent cells or weak columns", choices=PATTERNS)
+    p01: float = param(0.5, "stuck: fraction of faulty cells stuck at 1",
+                       lo=0, hi=1, resolution=1 / (1 << PROB_BITS))
+    p_err: float = param(1.0, "probability a faulty cell errs per read (1: persistent)",
+                         lo=0, hi=1, resolution=1 / (1 << PROB_BITS))
+    seed: int = param(1, "the chip", lo=0, hi=mask(64))
+    profile: str = param(None, ".npz/.json flip01/flip10 fail-level maps (depth, width) "
+                               "instead of the seeded map", kind="path")
 
-    def __init__(self, depth=512, width=64, level_bits=12, mode="flip", pattern="random",
-                 p01=0.5, p_err=1.0, seed=1, profile=None):
-        self.depth = check_int("depth", depth, 1, MAX_DEPTH)
-        self.width = check_int("width", width, 1, MAX_WIDTH)
-        self.level_bits = check_int("level_bits", level_bits, MIN_LEVEL_BITS, MAX_LEVEL_BITS)
-        self.mode = check_choice("mode", mode, MODES)
-        self.pattern = check_choice("pattern", pattern, PATTERNS)
-        self.p01 = check_probability("p01", p01)
-        self.p_err = check_probability("p_err", p_err)
-        self.seed = check_int("seed", seed, 0, mask(64))
-        self.addr_width = address_width(self.depth)
-        self.never = 1 << self.level_bits
-        self.p01_threshold = quantize_probability(self.p01)
-        self.p_err_threshold = quantize_probability(self.p_err)
-        self.profile = None if profile is None else str(profile)
-        if profile is not None:
-            self.profile_maps = load_profile(profile, self.depth, self.width, self.level_bits)
-            self.vuln_tables = self.stuck_tables = self.column_values = None
-        else:
-            self.profile_maps = None
-            cell_bits = self.level_bits - (COLUMN_BITS if self.pattern == "column" else 0)
-            self.vuln_tables = hash_tables(self.seed, _VULN, self.addr_width, self.width, cell_bits)
-            self.column_values = (
-                (_stream(self.seed, _COLUMN, self.width) & np.uint64(mask(COLUMN_BITS)))
-                .astype(np.int64) if self.pattern == "column" else None)
-            # p01 = 0 or 1 makes every stuck value a constant: no table, no hardware.
-            self.stuck_tables = (
-                hash_tables(self.seed, _STUCK, self.addr_width, self.width, PROB_BITS)
-                if self.mode == "stuck" and 0 < self.p01_threshold < 1 << PROB_BITS else None)
-        self.intermittent = self.p_err_threshold < 1 << PROB_BITS
-        self.rng_seeds = (lane_seeds(splitmix64(self.seed, _RNG), self.width, RNG_WIDTH)
-                          if self.intermittent else None)
-        self._levels = None
+    def validate(self):
+        self.profile_maps             # a bad profile file is refused now, naming the file
 
-    # --- the chip ------------------------------------------------------------------------
+    @property
+    def addr_width(self):
+        """Bits of ``w_addr`` and ``r_addr``."""
+        return address_width(self.depth)
+
+    @property
+    def never(self):
+        """The fail level that means never: ``2^level_bits``."""
+        return 1 << self.level_bits
+
+    @property
+    def p01_threshold(self):
+        """``p01 * 256``: stuck values are 1 where the stuck hash is below it."""
+        return quantize_probability(self.p01)
+
+    @property
+    def p_err_threshold(self):
+        """``p_err * 256``: a faulty bit errs where its LFSR's low byte is below it."""
+        return quantize_probability(self.p_err)
+
+    @property
+    def intermittent(self):
+        """``p_err < 1``: faults show on a random fraction of reads (per-bit LFSRs exist)."""
+        return self.p_err_threshold < 1 << PROB_BITS
+
+    @functools.cached_property
+    def profile_maps(self):
+        """``(flip01, flip10)`` of the profile file (:func:`load_profile`), or None."""
+        if self.profile is None:
+            return None
+        return load_profile(self.profile, self.depth, self.width, self.level_bits)
+
+    @functools.cached_property
+    def vuln_tables(self):
+        """Seeded chips: tabulation tables of the per-cell part of the vulnerability (None for
+        a profile)."""
+        if self.profile is not None:
+            return None
+        cell_bits = self.level_bits - (COLUMN_BITS if self.pattern == "column" else 0)
+        return hash_tables(self.seed, _VULN, self.addr_width, self.width, cell_bits)
+
+    @functools.cached_property
+    def column_values(self):
+        """Seeded ``pattern="column"`` chips: the value ``c`` of every column (else None)."""
+        if self.profile is not None or self.pattern != "column":
+            return None
+        return (_stream(self.seed, _COLUMN, self.width) & np.uint64(mask(COLUMN_BITS))).astype(np.int64)
+
+    @functools.cached_property
+    def stuck_tables(self):
+        """Seeded ``mode="stuck"`` chips: tabulation tables of the stuck values. None when
+        ``p01`` is 0 or 1 (every stuck value a constant: no table, no hardware)."""
+        if self.profile is not None or self.mode != "stuck" or not 0 < self.p01_threshold < 1 << PROB_BITS:
+            return None
+        return hash_tables(self.seed, _STUCK, self.addr_width, self.width, PROB_BITS)
+
+    @functools.cached_property
+    def rng_seeds(self):
+        """``p_err < 1``: the seed of bit j's LFSR, ``lane_seeds(splitmix64(seed, 3), width, 16)``
+        (else None)."""
+        if not self.intermittent:
+            return None
+        return tuple(lane_seeds(splitmix64(self.seed, _RNG), self.width, RNG_WIDTH))
 
     def vulnerability(self, addrs=None):
         """Seeded chips: ``v`` of every cell of ``addrs`` (default: all), ``(n, width)`` int64."""
@@ -359,25 +389,45 @@ class FaultySRAMModel:
             return np.full((addrs.size, self.width), int(self.p01_threshold > 0), dtype=np.int64)
         return (tabulate(self.stuck_tables, addrs) < np.uint64(self.p01_threshold)).astype(np.int64)
 
+    @functools.cached_property
     def fail_levels(self):
-        """``(f01, f10)``: fail levels of every cell, ``(depth, width)`` int64 in 1..2^L.
+        """``(f01, f10)``: fail levels of every cell, ``(depth, width)`` read-only int64 in 1..2^L.
 
         The cell errs 0->1 at ``level`` iff ``f01 <= level`` (likewise 1->0); ``2^L`` = never.
         """
-        if self._levels is None:
-            if self.profile_maps is not None:
-                f01, f10 = (np.where(m == 0, self.never, m) for m in self.profile_maps)
+        if self.profile_maps is not None:
+            f01, f10 = (np.where(m == 0, self.never, m) for m in self.profile_maps)
+        else:
+            f = self.vulnerability() + 1
+            if self.mode == "flip":
+                f01 = f10 = f
             else:
-                f = self.vulnerability() + 1
-                if self.mode == "flip":
-                    f01 = f10 = f
-                else:
-                    s = self.stuck_values().astype(bool)
-                    f01, f10 = np.where(s, f, self.never), np.where(s, self.never, f)
-            f01, f10 = np.array(f01), np.array(f10)
-            f01.flags.writeable = f10.flags.writeable = False
-            self._levels = (f01, f10)
-        return self._levels
+                s = self.stuck_values().astype(bool)
+                f01, f10 = np.where(s, f, self.never), np.where(s, self.never, f)
+        f01, f10 = np.array(f01), np.array(f10)
+        f01.flags.writeable = f10.flags.writeable = False
+        return f01, f10
+
+
+class FaultySRAMModel(Specified):
+    """Model of :class:`stochhw.hw.faulty_sram.FaultySRAM` (rules: module docstring).
+
+    Parameters
+    ----------
+    spec : FaultySRAMSpec, optional
+        Or its fields as keyword arguments (``depth``, ``width``, ``level_bits``, ``mode``,
+        ``pattern``, ``p01``, ``p_err``, ``seed``, ``profile``). The chip's constants
+        (``vulnerability``, ``fail_levels``, ``rng_seeds``, ...) are the spec's, read through
+        the model.
+
+    Ports (stimulus / result keys)
+    ------------------------------
+    rst, w_en, w_addr, w_data, r_en, r_addr, level : inputs
+    r_data : output, latency 1
+    """
+
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(FaultySRAMSpec, spec, params)
 
     def check_level(self, level, name="level"):
         """Return ``level`` as an int after checking it fits the L-bit ``level`` port."""
@@ -386,7 +436,7 @@ class FaultySRAMModel:
     def fault_map(self, level):
         """The cells that err (when ``p_err = 1``) at ``level``: a :class:`FaultMap`."""
         level = self.check_level(level)
-        f01, f10 = self.fail_levels()
+        f01, f10 = self.fail_levels
         return FaultMap(f01 <= level, f10 <= level)
 
     def read_faulty(self, stored, addrs, levels, active=None):
@@ -397,7 +447,7 @@ class FaultySRAMModel:
         """
         stored = np.asarray(stored, dtype=np.uint64)
         levels = np.asarray(levels, dtype=np.int64)[:, None]
-        f01, f10 = self.fail_levels()
+        f01, f10 = self.fail_levels
         addrs = np.asarray(addrs, dtype=np.int64)
         e01, e10 = f01[addrs] <= levels, f10[addrs] <= levels
         if active is not None:
@@ -418,25 +468,29 @@ class FaultySRAMModel:
 
     # --- cycle-accurate run --------------------------------------------------------------
 
-    def run(self, stim):
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {**PORT_LANES, "level": 1}, "faulty_sram")
         level = stim["level"][:, 0].astype(np.int64)
         if level.size and level.max() > mask(self.level_bits):
             t = int(np.argmax(level > mask(self.level_bits)))
             raise ParameterError(f"level must be in 0..{mask(self.level_bits)} (level_bits="
                                  f"{self.level_bits}), not {int(level[t])} in cycle {t}")
-        events = read_events(stim, self.depth, self.width)
+        cycles = stim["rst"].shape[0]
+        events = read_events(stim, self.depth, self.width, state)
         active = None
         if self.intermittent:
             rst = stim["rst"][:, 0].astype(bool)
             # The LFSRs advance at every read edge and hold between reads, so the state in
-            # output cycle t is the one the shown read left behind.
-            k = steps_since_reset(stim["r_en"][:, 0].astype(bool), rst)[events.cycles]
+            # output cycle t is the one the shown read left behind. Output cycle `cycles`
+            # (after the last edge) sees the count the chunk hands on.
+            counter = {} if state is None else state
+            k = steps_since_reset(stim["r_en"][:, 0].astype(bool), rst, state=counter, key="r_steps")
+            k = np.append(k, counter["r_steps"])[events.cycles]
             active = self.random_bytes(k) < self.p_err_threshold
-        r_data = np.zeros((stim["rst"].shape[0], 1), dtype=np.uint64)
-        if events.cycles.size:
-            r_data[events.cycles, 0] = self.read_faulty(events.stored, events.addrs,
-                                                        level[events.reads], active)
-        return {"r_data": r_data}
+        values = (self.read_faulty(events.stored, events.addrs, level[events.reads], active)
+                  if events.cycles.size else np.zeros(0, dtype=np.uint64))
+        return {"r_data": read_register(events, values, cycles, state)}
 
 
 _CYCLE = None

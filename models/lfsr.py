@@ -17,11 +17,11 @@ import numpy as np
 
 from stochhw.models.bits import mask
 from stochhw.models.checks import ParameterError, check_choice, check_int
-from stochhw.models.clocked import steps_since_reset
+from stochhw.models.clocked import check_lanes, steps_since_reset
 from stochhw.models.gf2 import MAX_WIDTH, MIN_WIDTH, check_taps
 from stochhw.models.spec import Spec, Specified, param, spec_from
 
-__all__ = ["FORMS", "check_lfsr", "check_seed", "galois_mask", "lfsr_step", "lfsr_sequence", "LFSRSpec",
+__all__ = ["FORMS", "check_lfsr", "check_seed", "galois_mask", "lfsr_step", "lfsr_sequence", "lfsr_jump", "lfsr_states", "LFSRSpec",
            "LFSRModel"]
 
 FORMS = ("galois", "fibonacci")
@@ -92,8 +92,8 @@ def _apply(columns, states, width):
     return out
 
 
-def lfsr_sequence(seeds, steps, width, taps, form, blocks=1024):
-    """States ``0 .. steps`` of LFSRs started at ``seeds``.
+def lfsr_sequence(seeds, steps, width, taps, form, blocks=1024, *, stride=1):
+    """States ``0, stride, 2*stride, .. steps*stride`` of LFSRs started at ``seeds``.
 
     The step is linear over GF(2), so the run is cut into ``blocks`` segments that are stepped
     side by side: the state at the start of each segment comes from jump matrices (the step
@@ -104,9 +104,11 @@ def lfsr_sequence(seeds, steps, width, taps, form, blocks=1024):
     ----------
     seeds : sequence of int, length ``lanes``
     steps : int
-        Number of steps; the result has ``steps + 1`` rows (row 0 = the seeds).
+        Number of rows after the first; the result has ``steps + 1`` rows (row 0 = the seeds).
     blocks : int
         Segments stepped in parallel (1 = plain stepping).
+    stride : int
+        Steps from one row to the next (a leap-forward LFSR leaps ``stride`` steps a cycle).
 
     Returns
     -------
@@ -118,10 +120,10 @@ def lfsr_sequence(seeds, steps, width, taps, form, blocks=1024):
     length = -(-rows // blocks)                         # rows per segment
     starts = seeds[None, :]
     if blocks > 1:
-        # Columns of the jump matrix J = step^length; each round doubles the known segment
-        # starts (J^(2^r) applied to all of them) and squares J.
+        # Columns of the jump matrix J = step^(length*stride); each round doubles the known
+        # segment starts (J^(2^r) applied to all of them) and squares J.
         columns = np.uint64(1) << np.arange(width, dtype=np.uint64)
-        for _ in range(length):
+        for _ in range(length * stride):
             columns = lfsr_step(columns, width, taps, form)
         while starts.shape[0] < blocks:
             starts = np.concatenate([starts, _apply(columns, starts, width)])
@@ -131,8 +133,73 @@ def lfsr_sequence(seeds, steps, width, taps, form, blocks=1024):
     state = starts
     for i in range(length):
         seq[i] = state
-        state = lfsr_step(state, width, taps, form)
+        for _ in range(stride):
+            state = lfsr_step(state, width, taps, form)
     return seq.transpose(1, 0, 2).reshape(blocks * length, seeds.size)[:rows]
+
+
+@functools.lru_cache(maxsize=64)
+def _jump_columns(width, taps, form, power):
+    """Columns of the step matrix raised to ``2^power`` (read-only)."""
+    if power == 0:
+        columns = lfsr_step(np.uint64(1) << np.arange(width, dtype=np.uint64), width, taps, form)
+    else:
+        half = _jump_columns(width, taps, form, power - 1)
+        columns = _apply(half, half, width)
+    columns.flags.writeable = False
+    return columns
+
+
+def lfsr_jump(states, steps, width, taps, form):
+    """LFSRs in ``states`` advanced by ``steps`` steps, any number of them: one product with
+    the step matrix raised to ``2^i`` for every bit ``i`` of ``steps`` (cached powers)."""
+    states = np.asarray(states, dtype=np.uint64)
+    taps = tuple(taps)
+    n, power = int(steps), 0
+    while n:
+        if n & 1:
+            states = _apply(_jump_columns(width, taps, form, power), states, width)
+        n >>= 1
+        power += 1
+    return states
+
+
+def lfsr_states(seeds, steps, width, taps, form, *, stride=1):
+    """States of LFSRs started at ``seeds`` after ``steps[t] * stride`` steps, for every ``t``.
+
+    Step counts far from 0 (a chunk late in a long run, its LFSRs never reset) cost a jump,
+    not a walk from the seed: memory follows the number and the spread of ``steps``, not
+    their size.
+
+    Parameters
+    ----------
+    seeds : sequence of int, length ``lanes``
+    steps : ndarray of int, shape (n,)
+    stride : int
+        Steps per unit of ``steps``.
+
+    Returns
+    -------
+    ndarray of uint64, shape (n, lanes)
+    """
+    steps = np.asarray(steps, dtype=np.int64).ravel()
+    seeds = np.asarray(seeds, dtype=np.uint64)
+    if steps.size == 0:
+        return np.empty((0, seeds.size), dtype=np.uint64)
+    gap = max(steps.size, 1024)             # stepping through a gap this wide beats a jump
+    lo, hi = int(steps.min()), int(steps.max())
+    if hi - lo <= 2 * gap:
+        start = lfsr_jump(seeds, lo * stride, width, taps, form)
+        return lfsr_sequence(start, hi - lo, width, taps, form, stride=stride)[steps - lo]
+    # Several clusters (a reset inside the chunk restarts the count): one jump each.
+    values, inverse = np.unique(steps, return_inverse=True)
+    rows = np.empty((values.size, seeds.size), dtype=np.uint64)
+    for run in np.split(np.arange(values.size), np.flatnonzero(np.diff(values) > gap) + 1):
+        first = int(values[run[0]])
+        start = lfsr_jump(seeds, first * stride, width, taps, form)
+        seq = lfsr_sequence(start, int(values[run[-1]]) - first, width, taps, form, stride=stride)
+        rows[run] = seq[values[run] - first]
+    return rows[inverse]
 
 
 class LFSRModel(Specified):
@@ -153,8 +220,9 @@ class LFSRModel(Specified):
     def __init__(self, spec=None, /, **params):
         self.spec = spec_from(LFSRSpec, spec, params)
 
-    def run(self, stim):
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"en": 1}, "lfsr")
         rst = stim["rst"][:, 0].astype(bool)
-        k = steps_since_reset(stim["en"][:, 0].astype(bool), rst)
-        seq = lfsr_sequence([self.seed], int(k.max(initial=0)), self.width, self.feedback_taps, self.form)
-        return {"state": seq[k, :]}
+        k = steps_since_reset(stim["en"][:, 0].astype(bool), rst, state=state, key="steps")
+        return {"state": lfsr_states([self.seed], k, self.width, self.feedback_taps, self.form)}

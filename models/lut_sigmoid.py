@@ -32,16 +32,20 @@ apply the sigmoid to an accumulated count with ``QL / 2`` comparators instead of
 The output is registered: latency 1, reset clears it to state 0.
 """
 
+import dataclasses
+import functools
+
 import numpy as np
 
 from stochhw.models.bits import to_signed
-from stochhw.models.checks import ParameterError, check_choice, check_int
-from stochhw.models.clocked import register
+from stochhw.models.checks import ParameterError, check_int
+from stochhw.models.clocked import check_lanes, register
 from stochhw.models.sc_quant import quantized_sigmoid
 from stochhw.models.sc_stream import code_width
+from stochhw.models.spec import Spec, Specified, param, spec_from
 
-__all__ = ["METHODS", "MAX_LEVELS", "sigmoid_index", "lut_table", "plan_index", "threshold_form",
-           "apply_threshold_form", "LUTSigmoidModel"]
+__all__ = ["METHODS", "MAX_LEVELS", "MAX_IN_BITS", "sigmoid_index", "lut_table", "plan_index",
+           "threshold_form", "apply_threshold_form", "LUTSigmoidSpec", "LUTSigmoidModel"]
 
 METHODS = ("lut", "plan")
 MAX_LEVELS = 256
@@ -102,19 +106,43 @@ def apply_threshold_form(x, base, steps):
     return out
 
 
-class LUTSigmoidModel:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LUTSigmoidSpec(Spec):
+    """Parameters of ``lut_sigmoid`` (:class:`stochhw.hw.lut_sigmoid.LUTSigmoid`,
+    :class:`LUTSigmoidModel`)."""
+    levels: int = param(5, "QL output states", lo=2, hi=MAX_LEVELS)
+    in_bits: int = param(8, "signed input width", lo=2, hi=MAX_IN_BITS)
+    in_frac: int = param(4, "fractional bits of the input, 0..in_bits", lo=0, hi=MAX_IN_BITS)
+    method: str = param("lut", "lut: table from Eq. 1-3; plan: piecewise-linear sigmoid",
+                        choices=METHODS)
+
+    def validate(self):
+        check_int("in_frac", self.in_frac, 0, self.in_bits)
+
+    @property
+    def out_width(self):
+        """Bits of the output state index ``y``."""
+        return code_width(self.levels)
+
+    @functools.cached_property
+    def table(self):
+        """Output state of every raw input code ``0 .. 2^in_bits - 1`` (either method): a
+        read-only int64 array."""
+        if self.method == "lut":
+            table = lut_table(self.levels, self.in_bits, self.in_frac)
+        else:
+            table = plan_index(np.arange(1 << self.in_bits), self.levels, self.in_bits, self.in_frac)
+        table.flags.writeable = False
+        return table
+
+
+class LUTSigmoidModel(Specified):
     """Model of :class:`stochhw.hw.lut_sigmoid.LUTSigmoid`.
 
     Parameters
     ----------
-    levels : int
-        QL, output states, 2..256 (default 5).
-    in_bits : int
-        Width of the signed input code, 2..16 (default 8).
-    in_frac : int
-        Fractional bits of the input, 0..in_bits (default 4: s in [-8, 8)).
-    method : str
-        ``"lut"`` (default) or ``"plan"``.
+    spec : LUTSigmoidSpec, optional
+        Or its fields as keyword arguments (``levels``, ``in_bits``, ``in_frac``, ``method``).
 
     Ports (stimulus / result keys)
     ------------------------------
@@ -122,20 +150,11 @@ class LUTSigmoidModel:
     y : out, ``code_width(levels)`` bits: the state index (latency 1)
     """
 
-    def __init__(self, levels=5, in_bits=8, in_frac=4, method="lut"):
-        self.levels = check_int("levels (QL)", levels, 2, MAX_LEVELS)
-        self.in_bits = check_int("in_bits", in_bits, 2, MAX_IN_BITS)
-        self.in_frac = check_int("in_frac", in_frac, 0, self.in_bits)
-        self.method = check_choice("method", method, METHODS)
-        self.out_width = code_width(self.levels)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(LUTSigmoidSpec, spec, params)
 
-    def table(self):
-        """Output state of every raw input code ``0 .. 2^in_bits - 1`` (either method)."""
-        codes = np.arange(1 << self.in_bits)
-        if self.method == "lut":
-            return lut_table(self.levels, self.in_bits, self.in_frac)
-        return plan_index(codes, self.levels, self.in_bits, self.in_frac)
-
-    def run(self, stim):
-        y = self.table()[stim["s"][:, 0].astype(np.intp)].astype(np.uint64)[:, None]
-        return {"y": register(y, stim["rst"][:, 0])}
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"s": 1}, "lut_sigmoid")
+        y = self.table[stim["s"][:, 0].astype(np.intp)].astype(np.uint64)[:, None]
+        return {"y": register(y, stim["rst"][:, 0], state=state, key="y")}

@@ -32,13 +32,15 @@ where ``D_and`` (``D_or``) is the number of AND (OR) pairs whose two bits differ
 The count is registered: latency 1, reset clears it.
 """
 
+import dataclasses
+
 import numpy as np
 
-from stochhw.models.checks import check_choice, check_int
-from stochhw.models.clocked import register
+from stochhw.models.clocked import check_lanes, register
+from stochhw.models.spec import Spec, Specified, param, spec_from
 
 __all__ = ["METHODS", "MAX_N", "count_width", "exact_count", "approx_count", "pair_ops",
-           "approx_error_bounds", "ParallelCounterModel"]
+           "approx_error_bounds", "ParallelCounterSpec", "ParallelCounterModel"]
 
 METHODS = ("exact", "approx")
 MAX_N = 4096
@@ -77,15 +79,26 @@ def approx_error_bounds(n):
     return -((pairs + 1) // 2), pairs // 2
 
 
-class ParallelCounterModel:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ParallelCounterSpec(Spec):
+    """Parameters of ``parallel_counter`` (:class:`stochhw.hw.parallel_counter.ParallelCounter`,
+    :class:`ParallelCounterModel`)."""
+    n: int = param(16, "input bits", lo=1, hi=MAX_N)
+    method: str = param("exact", "exact adder tree or approximate counter", choices=METHODS)
+
+    @property
+    def count_width(self):
+        """Bits of ``count`` (0 .. n)."""
+        return count_width(self.n)
+
+
+class ParallelCounterModel(Specified):
     """Model of :class:`stochhw.hw.parallel_counter.ParallelCounter`.
 
     Parameters
     ----------
-    n : int
-        Input bits, 1..4096 (default 16).
-    method : str
-        ``"exact"`` (default) or ``"approx"``.
+    spec : ParallelCounterSpec, optional
+        Or its fields as keyword arguments (``n``, ``method``).
 
     Ports (stimulus / result keys)
     ------------------------------
@@ -93,14 +106,15 @@ class ParallelCounterModel:
     count : out, ``count_width(n)`` bits, ``count[t+1] = f(x[t])`` (latency 1)
     """
 
-    def __init__(self, n=16, method="exact"):
-        self.n = check_int("n", n, 1, MAX_N)
-        self.method = check_choice("method", method, METHODS)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(ParallelCounterSpec, spec, params)
 
     def counts(self, x):
         """Combinational count of each row of ``x`` (``(cycles, n)`` 0/1)."""
         return (exact_count if self.method == "exact" else approx_count)(x)
 
-    def run(self, stim):
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"x": self.n}, "parallel_counter")
         count = self.counts(stim["x"]).astype(np.uint64)[:, None]
-        return {"count": register(count, stim["rst"][:, 0])}
+        return {"count": register(count, stim["rst"][:, 0], state=state, key="count")}

@@ -47,8 +47,8 @@ from pathlib import Path
 import numpy as np
 
 from stochhw.models.bits import mask
-from stochhw.models.checks import ParameterError, check_int
-from stochhw.models.clocked import register
+from stochhw.models.checks import ParameterError, check_array_file, check_int
+from stochhw.models.clocked import check_lanes, register
 from stochhw.models.spec import Spec, Specified, param, spec_from
 
 __all__ = [
@@ -155,15 +155,18 @@ def load_thresholds(path, lanes, bits, pixel_width):
                                      f"of integers")
             table = np.array(data, dtype=object)
         elif suffix == ".npy":
+            check_array_file(path, f"thresholds file {str(path)!r}", {None: (lanes, (1 << bits) - 1)})
             table = np.load(path, allow_pickle=False)
             if not np.issubdtype(table.dtype, np.integer):
                 raise ParameterError(f"thresholds file {str(path)!r} must hold integers, "
                                      f"not {table.dtype}")
         else:
             raise ParameterError(f"thresholds file {str(path)!r} must end in .json or .npy")
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, RecursionError) as exc:
         if isinstance(exc, ParameterError):
             raise
+        if isinstance(exc, RecursionError):
+            exc = "nested too deeply"
         raise ParameterError(f"thresholds file {str(path)!r} is unreadable: {exc}") from None
     if table.size == 0:
         raise ParameterError(f"thresholds file {str(path)!r} is empty")
@@ -267,5 +270,8 @@ class PixelExtractorModel(Specified):
     def __init__(self, spec=None, /, **params):
         self.spec = spec_from(PixelExtractorSpec, spec, params)
 
-    def run(self, stim):
-        return {"rnd": register(pixel_numbers(stim["px"], self.threshold_table), stim["rst"][:, 0])}
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"px": self.lanes}, "pixel_extractor")
+        return {"rnd": register(pixel_numbers(stim["px"], self.threshold_table), stim["rst"][:, 0],
+                                state=state, key="rnd")}

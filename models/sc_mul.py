@@ -6,15 +6,18 @@ and an XNOR gate multiplies bipolar values: with ``v = 2 P(1) - 1``,
 Lanes are independent; the product bit is registered (latency 1, reset clears it).
 """
 
+import dataclasses
+
 import numpy as np
 
-from stochhw.models.checks import check_choice, check_int
-from stochhw.models.clocked import register
+from stochhw.models.clocked import check_lanes, register
+from stochhw.models.sc_stream import MAX_LANES, lanes_param
+from stochhw.models.spec import Spec, Specified, spec_from
 
-__all__ = ["OPERATIONS", "MAX_LANES", "sc_product", "SCMulModel", "XnorMulModel", "AndMulModel"]
+__all__ = ["OPERATIONS", "MAX_LANES", "sc_product", "XnorMulSpec", "AndMulSpec", "SCMulModel",
+           "XnorMulModel", "AndMulModel"]
 
 OPERATIONS = ("xnor", "and")
-MAX_LANES = 4096
 
 
 def sc_product(a, b, op):
@@ -23,15 +26,31 @@ def sc_product(a, b, op):
     return (a & b) if op == "and" else (~(a ^ b) & np.uint64(1))
 
 
-class SCMulModel:
-    """Model of :class:`stochhw.hw.sc_mul.SCMul`.
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class XnorMulSpec(Spec):
+    """Parameters of ``xnor_mul`` (:class:`stochhw.hw.sc_mul.XnorMul`, :class:`XnorMulModel`)."""
+    lanes: int = lanes_param(16, "lanes")
+
+    #: The gate: bipolar multiplication (a class constant, not a parameter).
+    op = "xnor"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AndMulSpec(Spec):
+    """Parameters of ``and_mul`` (:class:`stochhw.hw.sc_mul.AndMul`, :class:`AndMulModel`)."""
+    lanes: int = lanes_param(16, "lanes")
+
+    #: The gate: unipolar multiplication (a class constant, not a parameter).
+    op = "and"
+
+
+class SCMulModel(Specified):
+    """Model of :class:`stochhw.hw.sc_mul.SCMul`; built as :class:`XnorMulModel` or :class:`AndMulModel`.
 
     Parameters
     ----------
-    lanes : int
-        1..4096 (default 16).
-    op : str
-        ``"xnor"`` (bipolar) or ``"and"`` (unipolar).
+    spec : XnorMulSpec or AndMulSpec, optional
+        Or its fields as keyword arguments (``lanes``); the spec class fixes the gate, ``op``.
 
     Ports (stimulus / result keys)
     ------------------------------
@@ -39,23 +58,24 @@ class SCMulModel:
     y : out, lanes x 1, ``y[t+1] = op(a[t], b[t])`` (latency 1)
     """
 
-    def __init__(self, lanes=16, op="xnor"):
-        self.lanes = check_int("lanes", lanes, 1, MAX_LANES)
-        self.op = check_choice("op", op, OPERATIONS)
+    #: The spec class of the subclass (it fixes ``op``).
+    SPEC = None
 
-    def run(self, stim):
-        return {"y": register(sc_product(stim["a"], stim["b"], self.op), stim["rst"][:, 0])}
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(self.SPEC, spec, params)
+
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"a": self.lanes, "b": self.lanes}, f"{self.op}_mul")
+        return {"y": register(sc_product(stim["a"], stim["b"], self.op), stim["rst"][:, 0],
+                              state=state, key="y")}
 
 
 class XnorMulModel(SCMulModel):
     """``xnor_mul``: bipolar multiplication, one XNOR per lane."""
-
-    def __init__(self, lanes=16):
-        super().__init__(lanes, "xnor")
+    SPEC = XnorMulSpec
 
 
 class AndMulModel(SCMulModel):
     """``and_mul``: unipolar multiplication, one AND per lane."""
-
-    def __init__(self, lanes=16):
-        super().__init__(lanes, "and")
+    SPEC = AndMulSpec

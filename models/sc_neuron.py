@@ -34,29 +34,33 @@ In hardware the sigmoid is not a table of N L + 1 entries: the quantized sigmoid
 and the tests prove it equal to the table).
 """
 
+import dataclasses
+import functools
+
 import numpy as np
 
-from stochhw.models.bits import mask
-from stochhw.models.checks import check_choice, check_int
-from stochhw.models.clocked import register, register_enabled, steps_since_reset
+from stochhw.models.clocked import check_lanes, register, register_enabled, steps_since_reset
 from stochhw.models.lut_sigmoid import sigmoid_index
 from stochhw.models.parallel_counter import METHODS as COUNTERS
 from stochhw.models.parallel_counter import approx_count, exact_count
 from stochhw.models.sc_quant import level_values
 from stochhw.models.sc_stream import (
-    check_bits,
+    Generators,
+    bits_param,
     check_lfsr_width,
-    check_source,
     code_width,
     compare,
-    generator_seeds,
     lfsr_randoms,
+    lfsr_width_param,
     padded_table,
     probability_thresholds,
+    seed_param,
+    source_param,
 )
+from stochhw.models.spec import Spec, Specified, param, spec_from
 
 __all__ = ["MAX_N", "MAX_LENGTH", "level_thresholds", "pre_activation", "neuron_sigmoid",
-           "sigmoid_thresholds", "SCNeuronModel"]
+           "sigmoid_thresholds", "SCNeuronSpec", "SCNeuronModel"]
 
 MAX_N = 4096
 MAX_LENGTH = 65535
@@ -101,28 +105,58 @@ def sigmoid_thresholds(n, length, levels):
     return base, steps
 
 
-class SCNeuronModel:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SCNeuronSpec(Generators, Spec):
+    """Parameters of ``sc_neuron`` (:class:`stochhw.hw.sc_neuron.SCNeuron`, :class:`SCNeuronModel`)."""
+    n: int = param(8, "N inputs", lo=1, hi=MAX_N)
+    levels: int = param(5, "QL states of inputs, weights and output", lo=2, hi=MAX_LEVELS)
+    length: int = param(100, "L, bitstream length in cycles", lo=1, hi=MAX_LENGTH)
+    source: str = source_param("lfsr: state codes on xq/wq, 2N LFSR comparators inside; "
+                               "port: streams on xs/ws")
+    counter: str = param("exact", "parallel counter", choices=COUNTERS)
+    bits: int = bits_param("generator comparator width")
+    seed: int = seed_param()
+    lfsr_width: int = lfsr_width_param()
+
+    def validate(self):
+        check_lfsr_width(self.lfsr_width, self.bits)
+        self.seeds                    # refuses more generators than distinct seeds
+
+    @property
+    def code_width(self):
+        """Bits of a state code (``xq``, ``wq``, ``y``)."""
+        return code_width(self.levels)
+
+    @property
+    def acc_width(self):
+        """Bits of the frame accumulator (0 .. N L)."""
+        return (self.n * self.length).bit_length()
+
+    @functools.cached_property
+    def thresholds(self):
+        """Comparator threshold of every state code (:func:`level_thresholds`)."""
+        return tuple(int(t) for t in level_thresholds(self.levels, self.bits))
+
+    @functools.cached_property
+    def sigmoid_steps(self):
+        """``(base, steps)``: the quantized sigmoid over ``acc = 0 .. N L`` as change points
+        (:func:`sigmoid_thresholds`), the comparator chain of the hardware."""
+        return sigmoid_thresholds(self.n, self.length, self.levels)
+
+    @property
+    def generators(self):
+        """LFSRs (``source="lfsr"``): inputs 0..N-1 (``seeds[:n]``), then weights (``seeds[n:]``)."""
+        return 2 * self.n
+
+
+class SCNeuronModel(Specified):
     """Model of :class:`stochhw.hw.sc_neuron.SCNeuron` (see the module docstring).
 
     Parameters
     ----------
-    n : int
-        N, inputs, 1..4096 (default 8).
-    levels : int
-        QL, states of inputs, weights and output, 2..256 (default 5).
-    length : int
-        L, bitstream length (cycles per frame), 1..65535 (default 100).
-    source : str
-        ``"lfsr"`` (default: codes on ``xq``/``wq``, generators inside) or ``"port"`` (streams on
-        ``xs``/``ws``).
-    counter : str
-        ``"exact"`` (default) or ``"approx"``.
-    bits : int
-        Comparator width of the generators, 1..16 (default 8).
-    seed : int
-        Master seed of the 2N LFSRs, 0..2^64-1 (default 1).
-    lfsr_width : int
-        LFSR width, ``bits``..32 (default 16).
+    spec : SCNeuronSpec, optional
+        Or its fields as keyword arguments (``n``, ``levels``, ``length``, ``source``,
+        ``counter``, ``bits``, ``seed``, ``lfsr_width``).
 
     Ports (stimulus / result keys)
     ------------------------------
@@ -132,23 +166,10 @@ class SCNeuronModel:
     valid : out, 1 bit: high in the cycle after a frame end (when ``y`` is new)
     """
 
-    def __init__(self, n=8, levels=5, length=100, source="lfsr", counter="exact", bits=8, seed=1,
-                 lfsr_width=16):
-        self.n = check_int("n", n, 1, MAX_N)
-        self.levels = check_int("levels (QL)", levels, 2, MAX_LEVELS)
-        self.length = check_int("length", length, 1, MAX_LENGTH)
-        self.source = check_source(source)
-        self.counter = check_choice("counter", counter, COUNTERS)
-        self.bits = check_bits(bits)
-        self.lfsr_width = check_lfsr_width(lfsr_width, self.bits)
-        self.seed = check_int("seed", seed, 0, mask(64))
-        self.code_width = code_width(self.levels)
-        self.acc_width = (self.n * self.length).bit_length()
-        self.thresholds = tuple(int(t) for t in level_thresholds(self.levels, self.bits))
-        self.seeds = (generator_seeds(self.seed, 2 * self.n, self.lfsr_width)
-                      if self.source == "lfsr" else None)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(SCNeuronSpec, spec, params)
 
-    def streams(self, stim):
+    def streams(self, stim, state=None):
         """``(xs, ws)``: the input and weight bits of every cycle, shape (cycles, N)."""
         if self.source == "port":
             return stim["xs"], stim["ws"]
@@ -156,24 +177,34 @@ class SCNeuronModel:
         table = padded_table(self.thresholds, self.code_width)
         out = []
         for name, seeds in (("xq", self.seeds[:self.n]), ("wq", self.seeds[self.n:])):
-            rnd = lfsr_randoms(rst, seeds, self.lfsr_width, self.bits)
+            rnd = lfsr_randoms(rst, seeds, self.lfsr_width, self.bits, state=state, key=f"{name}_steps")
             out.append(compare(rnd, table[stim[name].astype(np.intp)]))
         return tuple(out)
 
-    def run(self, stim):
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        ports = ("xs", "ws") if self.source == "port" else ("xq", "wq")
+        check_lanes(stim, {name: self.n for name in ports}, "sc_neuron")
         rst = stim["rst"][:, 0].astype(bool)
-        xs, ws = self.streams(stim)
+        xs, ws = self.streams(stim, state)
         products = ~(xs ^ ws) & np.uint64(1)
         counts = (exact_count if self.counter == "exact" else approx_count)(products)
-        position = steps_since_reset(np.ones(rst.shape, dtype=bool), rst) % self.length
+        position = steps_since_reset(np.ones(rst.shape, dtype=bool), rst, state=state,
+                                     key="frame_cycles") % self.length
         # Running count within each frame, the current cycle's count included: frames start
-        # where position == 0, so subtract the cumulative sum up to the frame's start.
+        # where position == 0, so subtract the cumulative sum up to the frame's start. Rows
+        # of a frame that began in an earlier chunk add the count it had reached there.
         cumulative = np.cumsum(counts)
-        starts = np.maximum.accumulate(np.where(position == 0, np.arange(rst.size), 0))
-        total = cumulative - cumulative[starts] + counts[starts]
+        starts = np.maximum.accumulate(np.where(position == 0, np.arange(rst.size), -1))
+        begun = starts >= 0
+        first = np.maximum(starts, 0)
+        carried = 0 if state is None else state.get("frame_count", 0)
+        total = np.where(begun, cumulative - cumulative[first] + counts[first], cumulative + carried)
+        if state is not None:
+            state["frame_count"] = int(total[-1])
         end = (position == self.length - 1) & ~rst
         # The sigmoid of each distinct count once: far fewer values than cycles.
         values, inverse = np.unique(total, return_inverse=True)
-        state = neuron_sigmoid(values, self.n, self.length, self.levels).astype(np.uint64)[inverse]
-        return {"y": register_enabled(end, state[:, None], rst),
-                "valid": register(end.astype(np.uint64)[:, None], rst)}
+        level = neuron_sigmoid(values, self.n, self.length, self.levels).astype(np.uint64)[inverse]
+        return {"y": register_enabled(end, level[:, None], rst, state=state, key="y"),
+                "valid": register(end.astype(np.uint64)[:, None], rst, state=state, key="valid")}

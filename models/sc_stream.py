@@ -26,27 +26,72 @@ entry (the table is padded to the code port's ``2^width`` values), so every port
 something and a monotone table stays monotone.
 """
 
+import functools
+
 import numpy as np
 
 from stochhw.models.bits import mask
 from stochhw.models.checks import ParameterError, check_choice, check_int
 from stochhw.models.clocked import steps_since_reset
 from stochhw.models.gf2 import MAXIMAL_TAPS
-from stochhw.models.lfsr import lfsr_sequence
+from stochhw.models.lfsr import lfsr_states
 from stochhw.models.seeds import lane_seeds
+from stochhw.models.spec import param
 
-__all__ = ["SOURCES", "MAX_BITS", "MAX_LANES", "check_bits", "check_source", "check_lfsr_width",
+__all__ = ["SOURCES", "MAX_BITS", "MAX_LANES", "MAX_LFSR_WIDTH", "lanes_param", "bits_param",
+           "source_param", "seed_param", "lfsr_width_param", "Generators", "check_source", "check_lfsr_width",
            "code_width", "probability_thresholds", "padded_table", "check_monotone",
-           "generator_seeds", "lfsr_randoms", "compare"]
+           "lfsr_randoms", "compare"]
 
 SOURCES = ("lfsr", "port")
 MAX_BITS = 16
 MAX_LANES = 4096
+MAX_LFSR_WIDTH = 32
 
 
-def check_bits(bits, name="bits"):
-    """Comparator width: 1..16 bits."""
-    return check_int(name, bits, 1, MAX_BITS)
+# The parameters the SC generators share, declared once here for every SC spec.
+
+def lanes_param(default, doc):
+    """A lane count parameter."""
+    return param(default, doc, lo=1, hi=MAX_LANES)
+
+
+def bits_param(doc):
+    """The ``bits`` parameter: the comparator (random-number) width."""
+    return param(8, doc, lo=1, hi=MAX_BITS)
+
+
+def source_param(doc="random numbers: per-generator LFSRs or the entropy port"):
+    """The ``source`` parameter: where the random numbers come from."""
+    return param("lfsr", doc, choices=SOURCES)
+
+
+def seed_param():
+    """The ``seed`` parameter: the master seed of the generators' LFSRs."""
+    return param(1, "master seed; distinct LFSR seeds derived by SplitMix64", lo=0, hi=mask(64))
+
+
+def lfsr_width_param():
+    """The ``lfsr_width`` parameter; a spec checks it against ``bits`` with
+    :func:`check_lfsr_width`."""
+    return param(16, "LFSR width (source=lfsr), >= bits, <= 32", lo=2, hi=MAX_LFSR_WIDTH)
+
+
+class Generators:
+    """Mixin of the specs of SC blocks with comparator generators (``source``, ``seed``,
+    ``lfsr_width`` fields; the spec says how many LFSRs it has in ``generators``).
+
+    ``validate`` should read :attr:`seeds`, so that more generators than distinct
+    ``lfsr_width``-bit seeds are refused at the door.
+    """
+
+    @functools.cached_property
+    def seeds(self):
+        """LFSR seed of generator i (``source="lfsr"``; else None): distinct, nonzero SplitMix64
+        draws from ``seed`` (:func:`stochhw.models.seeds.lane_seeds`)."""
+        if self.source != "lfsr":
+            return None
+        return tuple(lane_seeds(self.seed, self.generators, self.lfsr_width))
 
 
 def check_source(source):
@@ -55,7 +100,7 @@ def check_source(source):
 
 def check_lfsr_width(lfsr_width, bits):
     """LFSR width, 2..32 and at least the comparator width ``bits``."""
-    lfsr_width = check_int("lfsr_width", lfsr_width, 2, 32)
+    lfsr_width = check_int("lfsr_width", lfsr_width, 2, MAX_LFSR_WIDTH)
     if lfsr_width < bits:
         raise ParameterError(f"lfsr_width must be >= bits = {bits}, not {lfsr_width}")
     return lfsr_width
@@ -93,13 +138,7 @@ def check_monotone(name, table):
     return table
 
 
-def generator_seeds(seed, generators, lfsr_width):
-    """Distinct nonzero LFSR seeds of ``generators`` generators (SplitMix64 from ``seed``)."""
-    seed = check_int("seed", seed, 0, mask(64))
-    return lane_seeds(seed, generators, lfsr_width)
-
-
-def lfsr_randoms(rst, seeds, lfsr_width, bits):
+def lfsr_randoms(rst, seeds, lfsr_width, bits, *, state=None, key="steps"):
     """Random numbers of per-lane leap-forward LFSRs: low ``bits`` bits, as seen in every cycle.
 
     Each LFSR leaps ``bits`` steps per cycle and reloads its seed on reset.
@@ -108,15 +147,19 @@ def lfsr_randoms(rst, seeds, lfsr_width, bits):
     ----------
     rst : ndarray of bool, shape (cycles,)
     seeds : sequence of int, length ``lanes``
+    state : dict, optional
+        Chunked runs (:mod:`stochhw.models.clocked`): ``state[key]`` carries the leaps made.
+    key : str
+        The generators' name in ``state``.
 
     Returns
     -------
     ndarray of uint64, shape (cycles, lanes)
     """
     rst = np.asarray(rst, dtype=bool)
-    k = steps_since_reset(np.ones(rst.shape, dtype=bool), rst) * bits
-    seq = lfsr_sequence(seeds, int(k.max(initial=0)), lfsr_width, MAXIMAL_TAPS[lfsr_width], "galois")
-    return seq[k] & np.uint64(mask(bits))
+    k = steps_since_reset(np.ones(rst.shape, dtype=bool), rst, state=state, key=key)
+    states = lfsr_states(seeds, k, lfsr_width, MAXIMAL_TAPS[lfsr_width], "galois", stride=bits)
+    return states & np.uint64(mask(bits))
 
 
 def compare(rnd, thresholds):

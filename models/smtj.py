@@ -37,29 +37,34 @@ The emulator (:class:`SMTJModel`, hardware :class:`stochhw.hw.smtj.SMTJ`), per l
 The output ``y`` is the state register: latency 1, reset clears it to 0.
 """
 
+import dataclasses
+import functools
 import math
 
 import numpy as np
 
 from stochhw.models.bits import mask
 from stochhw.models.checks import ParameterError, check_int
-from stochhw.models.clocked import register_enabled
+from stochhw.models.clocked import check_lanes, register_enabled
 from stochhw.models.sc_stream import (
-    MAX_LANES,
-    check_bits,
+    Generators,
+    bits_param,
     check_lfsr_width,
     check_monotone,
-    check_source,
     code_width,
     compare,
-    generator_seeds,
+    lanes_param,
     lfsr_randoms,
+    lfsr_width_param,
     padded_table,
     probability_thresholds,
+    seed_param,
+    source_param,
 )
+from stochhw.models.spec import Spec, Specified, param, spec_from
 
 __all__ = ["DEFAULT_V_SCALE", "HOLD_BITS", "MAX_LEVELS", "smtj_p_one", "bias_levels", "hold_for",
-           "bias_thresholds", "SMTJModel"]
+           "bias_thresholds", "SMTJSpec", "SMTJModel"]
 
 #: Width of the keep decision's random number: ``q = hold / 2^HOLD_BITS``.
 HOLD_BITS = 8
@@ -121,35 +126,78 @@ def bias_thresholds(levels, bits, v_half=0.0, v_scale=DEFAULT_V_SCALE):
     return probability_thresholds(smtj_p_one(bias_levels(levels), v_half, v_scale), bits)
 
 
-def _check_volts(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ParameterError(f"{name} must be a finite number of volts, not {value!r}")
-    return float(value)
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SMTJSpec(Generators, Spec):
+    """Parameters of ``smtj`` (:class:`stochhw.hw.smtj.SMTJ`, :class:`SMTJModel`).
+
+    The bias table in use is :attr:`thresholds`: ``table`` when given, else the device curve
+    (:func:`bias_thresholds` of ``v_half`` and ``v_scale``).
+    """
+    lanes: int = lanes_param(1, "junctions")
+    levels: int = param(11, "bias codes over -1..+1 V", lo=2, hi=MAX_LEVELS)
+    bits: int = bits_param("P(1) resolution 2^-bits")
+    v_half: float = param(0.0, "bias (V) of P(1)=1/2")
+    v_scale: float = param(DEFAULT_V_SCALE, "logistic width (V), nonzero; <0 flips the curve")
+    table: tuple = param(None, "levels thresholds 0..2^bits replacing the curve; monotone",
+                         kind="ints", lo=0)
+    hold: int = param(0, "telegraph: keep the state with probability hold/256",
+                      lo=0, hi=mask(HOLD_BITS))
+    source: str = source_param()
+    seed: int = seed_param()
+    lfsr_width: int = lfsr_width_param()
+
+    def validate(self):
+        if self.v_scale == 0:
+            raise ParameterError("v_scale must be a nonzero number of volts, not 0.0")
+        # The keep LFSRs give HOLD_BITS-bit numbers: they must be at least that wide too.
+        check_lfsr_width(self.lfsr_width, max(self.bits, HOLD_BITS if self.hold else 0))
+        if self.table is not None:
+            if len(self.table) != self.levels:
+                raise ParameterError(f"table must have levels = {self.levels} entries, "
+                                     f"not {len(self.table)}")
+            for t in self.table:
+                check_int("table", t, 0, 1 << self.bits)
+            check_monotone("table", self.table)
+        self.seeds                    # refuses more generators than distinct seeds
+
+    @functools.cached_property
+    def thresholds(self):
+        """The bias table in use: comparator threshold ``T[c]`` (``0 .. 2^bits``) of every
+        bias code ``c``; ``table``, or the device curve's."""
+        if self.table is not None:
+            return self.table
+        return tuple(int(t) for t in bias_thresholds(self.levels, self.bits, self.v_half, self.v_scale))
+
+    @property
+    def table_source(self):
+        """``"user"`` (``table`` given) or ``"curve"``."""
+        return "curve" if self.table is None else "user"
+
+    @property
+    def code_width(self):
+        """Bits of a lane's bias code."""
+        return code_width(self.levels)
+
+    @property
+    def entropy_width(self):
+        """Bits per lane of the ``entropy`` port: ``r``, then ``k`` when ``hold > 0``."""
+        return self.bits + (HOLD_BITS if self.hold else 0)
+
+    @property
+    def generators(self):
+        """LFSRs (``source="lfsr"``): the redraw LFSRs of lanes 0..lanes-1 (``seeds[:lanes]``),
+        then, when ``hold > 0``, their keep LFSRs (``seeds[lanes:]``)."""
+        return self.lanes * (2 if self.hold else 1)
 
 
-class SMTJModel:
+class SMTJModel(Specified):
     """Model of :class:`stochhw.hw.smtj.SMTJ` (see the module docstring for the model).
 
     Parameters
     ----------
-    lanes : int
-        Junctions, 1..4096 (default 1).
-    levels : int
-        Bias codes, 2..256 (default 11; the paper uses 5 or 11).
-    bits : int
-        Threshold resolution: P(1) in steps of 2^-bits, 1..16 (default 8).
-    v_half, v_scale : float
-        Device curve (:func:`smtj_p_one`); ignored when ``table`` is given.
-    table : sequence of int or None
-        ``levels`` thresholds ``0 .. 2^bits`` replacing the curve; must be monotone.
-    hold : int
-        Telegraph keep probability ``q = hold / 256``, 0..255 (default 0: independent bits).
-    source : str
-        ``"lfsr"`` (default) or ``"port"``.
-    seed : int
-        Master seed of the LFSRs, 0..2^64-1 (default 1).
-    lfsr_width : int
-        LFSR width, >= ``bits`` (and >= 8 when ``hold > 0``), <= 32 (default 16).
+    spec : SMTJSpec, optional
+        Or its fields as keyword arguments (``lanes``, ``levels``, ``bits``, ``v_half``,
+        ``v_scale``, ``table``, ``hold``, ``source``, ``seed``, ``lfsr_width``).
 
     Ports (stimulus / result keys)
     ------------------------------
@@ -158,43 +206,14 @@ class SMTJModel:
     y : out, lanes x 1 (latency 1)
     """
 
-    def __init__(self, lanes=1, levels=11, bits=8, v_half=0.0, v_scale=DEFAULT_V_SCALE, table=None,
-                 hold=0, source="lfsr", seed=1, lfsr_width=16):
-        self.lanes = check_int("lanes", lanes, 1, MAX_LANES)
-        self.levels = check_int("levels", levels, 2, MAX_LEVELS)
-        self.bits = check_bits(bits)
-        self.v_half, self.v_scale = _check_volts("v_half", v_half), _check_volts("v_scale", v_scale)
-        self.hold = check_int("hold", hold, 0, mask(HOLD_BITS))
-        self.source = check_source(source)
-        self.lfsr_width = check_lfsr_width(lfsr_width, max(self.bits, HOLD_BITS if self.hold else 0))
-        self.seed = check_int("seed", seed, 0, mask(64))
-        if table is None:
-            self.table = tuple(int(t) for t in bias_thresholds(self.levels, self.bits, self.v_half, self.v_scale))
-            self.table_source = "curve"
-        else:
-            self.table = self._check_table(table)
-            self.table_source = "user"
-        self.code_width = code_width(self.levels)
-        self.entropy_width = self.bits + (HOLD_BITS if self.hold else 0)
-        generators = self.lanes * (2 if self.hold else 1)
-        self.seeds = (generator_seeds(self.seed, generators, self.lfsr_width)
-                      if self.source == "lfsr" else None)
-
-    def _check_table(self, table):
-        try:
-            values = [check_int("table", t, 0, 1 << self.bits) for t in table]
-        except TypeError:
-            raise ParameterError(f"table must be a list of {self.levels} integers, not {table!r}") from None
-        if len(values) != self.levels:
-            raise ParameterError(f"table must have levels = {self.levels} entries, not {len(values)}")
-        check_monotone("table", values)
-        return tuple(values)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(SMTJSpec, spec, params)
 
     def probabilities(self):
         """P(1) of a fresh bit for every bias code ``0 .. levels-1``."""
-        return np.asarray(self.table, dtype=np.float64) / (1 << self.bits)
+        return np.asarray(self.thresholds, dtype=np.float64) / (1 << self.bits)
 
-    def randoms(self, stim):
+    def randoms(self, stim, state=None):
         """``(r, k)``: redraw and keep random numbers of every lane and cycle (k None if hold = 0)."""
         if self.source == "port":
             e = stim["entropy"]
@@ -202,13 +221,18 @@ class SMTJModel:
             k = (e >> np.uint64(self.bits)) & np.uint64(mask(HOLD_BITS)) if self.hold else None
             return r, k
         rst = stim["rst"][:, 0]
-        r = lfsr_randoms(rst, self.seeds[:self.lanes], self.lfsr_width, self.bits)
-        k = lfsr_randoms(rst, self.seeds[self.lanes:], self.lfsr_width, HOLD_BITS) if self.hold else None
+        r = lfsr_randoms(rst, self.seeds[:self.lanes], self.lfsr_width, self.bits, state=state,
+                         key="r_steps")
+        k = (lfsr_randoms(rst, self.seeds[self.lanes:], self.lfsr_width, HOLD_BITS, state=state,
+                          key="k_steps") if self.hold else None)
         return r, k
 
-    def run(self, stim):
-        r, k = self.randoms(stim)
-        table = padded_table(self.table, self.code_width)
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"bias": self.lanes, **({"entropy": self.lanes} if self.source == "port" else {})},
+                    "smtj")
+        r, k = self.randoms(stim, state)
+        table = padded_table(self.thresholds, self.code_width)
         fresh = compare(r, table[stim["bias"].astype(np.intp)])
         redraw = np.ones(fresh.shape, dtype=bool) if k is None else k >= np.uint64(self.hold)
-        return {"y": register_enabled(redraw, fresh, stim["rst"][:, 0])}
+        return {"y": register_enabled(redraw, fresh, stim["rst"][:, 0], state=state, key="y")}

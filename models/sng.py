@@ -13,22 +13,26 @@ Each lane compares its probability code ``x`` with a random number ``r`` uniform
 The output bit is registered: latency 1; reset clears it and reloads the LFSRs.
 """
 
+import dataclasses
+
 import numpy as np
 
 from stochhw.models.bits import mask
-from stochhw.models.checks import check_choice, check_int
-from stochhw.models.clocked import register
+from stochhw.models.clocked import check_lanes, register
 from stochhw.models.sc_stream import (
-    MAX_LANES,
-    check_bits,
+    Generators,
+    bits_param,
     check_lfsr_width,
-    check_source,
     compare,
-    generator_seeds,
+    lanes_param,
     lfsr_randoms,
+    lfsr_width_param,
+    seed_param,
+    source_param,
 )
+from stochhw.models.spec import Spec, Specified, param, spec_from
 
-__all__ = ["ENCODINGS", "SNGModel", "sng_thresholds"]
+__all__ = ["ENCODINGS", "SNGSpec", "SNGModel", "sng_thresholds"]
 
 ENCODINGS = ("unipolar", "bipolar")
 
@@ -39,25 +43,36 @@ def sng_thresholds(x_raw, bits, encoding):
     return x ^ (1 << (bits - 1)) if encoding == "bipolar" else x
 
 
-class SNGModel:
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SNGSpec(Generators, Spec):
+    """Parameters of ``sng`` (:class:`stochhw.hw.sng.SNG`, :class:`SNGModel`)."""
+    lanes: int = lanes_param(1, "generators")
+    bits: int = bits_param("code and random-number width")
+    encoding: str = param("unipolar", "unipolar: P(1)=x/2^bits; bipolar: x signed, "
+                                      "P(1)=(1+x/2^(bits-1))/2", choices=ENCODINGS)
+    source: str = source_param()
+    seed: int = seed_param()
+    lfsr_width: int = lfsr_width_param()
+
+    def validate(self):
+        check_lfsr_width(self.lfsr_width, self.bits)
+        self.seeds                    # refuses more lanes than distinct lfsr_width-bit seeds
+
+    @property
+    def generators(self):
+        """One LFSR per lane (``source="lfsr"``): lane i's seed is ``seeds[i]``."""
+        return self.lanes
+
+
+class SNGModel(Specified):
     """Model of :class:`stochhw.hw.sng.SNG`.
 
     Parameters
     ----------
-    lanes : int
-        Generators, 1..4096 (default 1).
-    bits : int
-        Code and random-number width, 1..16 (default 8).
-    encoding : str
-        ``"unipolar"`` (default) or ``"bipolar"``.
-    source : str
-        ``"lfsr"`` (default): lane i owns a leap-forward Galois LFSR (``bits`` steps per
-        cycle, :mod:`stochhw.models.sc_stream`) seeded with
-        ``lane_seeds(seed, lanes, lfsr_width)[i]``; ``"port"``: numbers on ``entropy``.
-    seed : int
-        Master seed, 0..2^64-1 (default 1).
-    lfsr_width : int
-        LFSR width, ``bits``..32 (default 16).
+    spec : SNGSpec, optional
+        Or its fields as keyword arguments. With ``source="lfsr"`` lane i owns a leap-forward
+        Galois LFSR (``bits`` steps per cycle, :mod:`stochhw.models.sc_stream`) seeded with
+        ``SNGSpec.seeds[i]``; with ``"port"`` its numbers come on ``entropy``.
 
     Ports (stimulus / result keys)
     ------------------------------
@@ -66,22 +81,18 @@ class SNGModel:
     y : out, lanes x 1, registered (latency 1)
     """
 
-    def __init__(self, lanes=1, bits=8, encoding="unipolar", source="lfsr", seed=1, lfsr_width=16):
-        self.lanes = check_int("lanes", lanes, 1, MAX_LANES)
-        self.bits = check_bits(bits)
-        self.encoding = check_choice("encoding", encoding, ENCODINGS)
-        self.source = check_source(source)
-        self.lfsr_width = check_lfsr_width(lfsr_width, self.bits)
-        self.seed = check_int("seed", seed, 0, mask(64))
-        self.seeds = (generator_seeds(self.seed, self.lanes, self.lfsr_width)
-                      if self.source == "lfsr" else None)
+    def __init__(self, spec=None, /, **params):
+        self.spec = spec_from(SNGSpec, spec, params)
 
-    def randoms(self, stim):
+    def randoms(self, stim, state=None):
         """Random number of every lane in every cycle."""
         if self.source == "port":
             return stim["entropy"]
-        return lfsr_randoms(stim["rst"][:, 0], self.seeds, self.lfsr_width, self.bits)
+        return lfsr_randoms(stim["rst"][:, 0], self.seeds, self.lfsr_width, self.bits, state=state)
 
-    def run(self, stim):
-        bits = compare(self.randoms(stim), sng_thresholds(stim["x"], self.bits, self.encoding))
-        return {"y": register(bits, stim["rst"][:, 0])}
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"x": self.lanes, **({"entropy": self.lanes} if self.source == "port" else {})},
+                    "sng")
+        bits = compare(self.randoms(stim, state), sng_thresholds(stim["x"], self.bits, self.encoding))
+        return {"y": register(bits, stim["rst"][:, 0], state=state, key="y")}

@@ -66,7 +66,9 @@ class ParamInfo:
         Allowed values of a ``choice``.
     resolution : float or None
         A ``float`` the hardware holds in steps of ``resolution``: a value that is not a
-        multiple of it is refused (the manifest could not record what the hardware does).
+        multiple of it is refused, naming the two allowed neighbours (the manifest could not
+        record what the hardware does); one off a step by rounding noise only is held as
+        that step exactly.
     optional : bool
         ``None`` is allowed (``ints`` and ``path`` always allow it).
     """
@@ -113,8 +115,12 @@ class ParamInfo:
         if self.resolution is not None:
             steps = value / self.resolution
             if abs(steps - round(steps)) > 1e-9:
-                raise ParameterError(f"{self.name} is held in steps of {self.resolution:g}; "
-                                     f"{value:g} is not one (nearest: {round(steps) * self.resolution:g})")
+                # Both neighbours, written exactly (repr), so either can be pasted back.
+                low, high = math.floor(steps) * self.resolution, math.ceil(steps) * self.resolution
+                raise ParameterError(f"{self.name} is held in steps of {_step(self.resolution)} in "
+                                     f"hardware; {value!r} is not a multiple (nearest allowed: "
+                                     f"{low!r} or {high!r})")
+            value = round(steps) * self.resolution    # exactly the held value, for the manifest
         return value
 
     def parse(self, text):
@@ -162,7 +168,8 @@ class ParamInfo:
         if self.kind == "choice":
             return "|".join(self.choices)
         if self.kind in ("int", "float") and (self.lo is not None or self.hi is not None):
-            return f"{_number(self.lo)}..{_number(self.hi)}" + ("|none" if self.optional else "")
+            step = f" step {_step(self.resolution)}" if self.resolution is not None else ""
+            return f"{_number(self.lo)}..{_number(self.hi)}{step}" + ("|none" if self.optional else "")
         return KINDS[self.kind]
 
     def to_json(self):
@@ -181,6 +188,12 @@ def _number(value):
     if value >= 1 << 20 and (value + 1) & value == 0:
         return f"2^{value.bit_length()}-1"
     return str(value)
+
+
+def _step(resolution):
+    """A resolution as text: ``1/256`` for the reciprocal of an integer, else its repr."""
+    inverse = 1 / resolution
+    return f"1/{round(inverse)}" if abs(inverse - round(inverse)) < 1e-9 else repr(resolution)
 
 
 def _kind_of(default, choices):

@@ -23,9 +23,9 @@ import numpy as np
 
 from stochhw.models.bits import mask, to_signed
 from stochhw.models.checks import ParameterError, check_int
-from stochhw.models.clocked import steps_since_reset
+from stochhw.models.clocked import check_lanes, steps_since_reset
 from stochhw.models.gf2 import MAXIMAL_TAPS
-from stochhw.models.lfsr import check_seed, lfsr_sequence
+from stochhw.models.lfsr import check_seed, lfsr_states
 from stochhw.models.seeds import lane_seeds
 from stochhw.models.spec import Spec, Specified, param, spec_from
 
@@ -178,35 +178,57 @@ class _RoundingModel(Specified):
     #: Rows per block for 64 lanes (scaled by lane count): about 1 MiB of int32 per pass.
     BLOCK = 4096
 
-    def _round_registered(self, stim, rnd_rows):
-        """``y`` for input ``stim["x"]``; ``rnd_rows(a, b)`` gives the random numbers of rows a..b."""
+    def _round_registered(self, stim, rnd_rows, state=None):
+        """``y`` for input ``stim["x"]``; ``rnd_rows(a, b)`` gives the random numbers of rows a..b.
+
+        ``state`` (chunked runs) carries the output register: ``state["y"]``.
+        """
         x_raw = stim["x"]
         cycles, lanes = x_raw.shape
         dtype = np.int32 if self.in_width <= 30 else np.int64
         sign = dtype(1 << (self.in_width - 1))
-        low = np.uint64(mask(self.out_width))
+        low = dtype(mask(self.out_width))
+        # Lanes held in a type of exactly in_width bits are two's complement by reinterpretation.
+        signed_view = (x_raw.dtype.kind == "u" and x_raw.dtype.itemsize * 8 == self.in_width
+                       and x_raw.dtype.itemsize < np.dtype(dtype).itemsize)
         y = np.empty((cycles, lanes), dtype=np.uint64)
-        y[0] = 0                                            # register init
+        y[0] = 0 if state is None else state.get("y", 0)       # register init, or carried
         block = max(1, self.BLOCK * 64 // max(lanes, 1))
-        for a in range(0, cycles - 1, block):
-            b = min(a + block, cycles - 1)
-            v = x_raw[a:b].astype(dtype)                    # raw bits, < 2^in_width
-            v ^= sign                                       # two's complement:
-            v -= sign                                       #   flip and subtract the sign bit
-            round_in_place(v, rnd_rows(a, b).astype(dtype), self.k, self.out_width, self.saturate)
-            y[a + 1:b + 1] = v.astype(np.uint64) & low      # raw bits (wraps); one cycle later
+        # Row t of the rounding is the register's D input in cycle t: y[t + 1]. The last row
+        # (cycles - 1) is computed only when a chunk must hand it to the next one.
+        rows = cycles if state is not None else cycles - 1
+        for a in range(0, rows, block):
+            b = min(a + block, rows)
+            if signed_view:
+                v = x_raw[a:b].view(f"i{x_raw.dtype.itemsize}").astype(dtype)
+            else:
+                v = x_raw[a:b].astype(dtype)                # raw bits, < 2^in_width
+                v ^= sign                                   # two's complement:
+                v -= sign                                   #   flip and subtract the sign bit
+            rnd = rnd_rows(a, b)
+            if rnd.dtype.kind != "u" or rnd.dtype.itemsize >= np.dtype(dtype).itemsize:
+                rnd = rnd.astype(dtype)                     # (narrower unsigned ones add as they are)
+            round_in_place(v, rnd, self.k, self.out_width, self.saturate)
+            inside = min(b, cycles - 1) - a                 # rows whose y lies in this stimulus
+            # Raw bits (wrapping), one cycle later, straight into y.
+            np.bitwise_and(v[:inside], low, out=y[a + 1:a + 1 + inside], casting="unsafe")
+            if b == cycles:                                 # the D input at the chunk's last edge
+                state["y"] = (v[-1] & low).astype(np.uint64) * np.uint64(not stim["rst"][-1, 0])
         rst = stim["rst"][:, 0].astype(bool)
         y[np.flatnonzero(rst[:-1]) + 1] = 0                 # reset edges clear the register
         return {"y": y}
 
-    def _lfsr_rows(self, stim, seeds):
+    def _lfsr_rows(self, stim, seeds, state=None):
         """``rnd_rows`` for per-lane LFSRs that advance every cycle and reload on reset."""
         rst = stim["rst"][:, 0].astype(bool)
-        k = steps_since_reset(np.ones(rst.shape, dtype=bool), rst)
-        seq = lfsr_sequence(seeds, int(k.max(initial=0)), self.lfsr_width,
-                            MAXIMAL_TAPS[self.lfsr_width], "galois")
-        low = np.uint64(mask(self.k))
-        return lambda a, b: seq[k[a:b]] & low
+        k = steps_since_reset(np.ones(rst.shape, dtype=bool), rst, state=state, key="steps")
+        rnd = lfsr_states(seeds, k, self.lfsr_width, MAXIMAL_TAPS[self.lfsr_width], "galois")
+        rnd &= np.uint64(mask(self.k))
+        return lambda a, b: rnd[a:b]
+
+    def _check(self, stim, ports):
+        lanes = getattr(self, "lanes", 1)
+        check_lanes(stim, {name: lanes for name in ports}, type(self).__name__)
 
 
 class SRUFreeModel(_RoundingModel):
@@ -215,8 +237,10 @@ class SRUFreeModel(_RoundingModel):
     def __init__(self, spec=None, /, **params):
         self.spec = spec_from(SRUFreeSpec, spec, params)
 
-    def run(self, stim):
-        return self._round_registered(stim, lambda a, b: stim["rnd"][a:b])
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        self._check(stim, ("x", "rnd"))
+        return self._round_registered(stim, lambda a, b: stim["rnd"][a:b], state)
 
 
 class SRULFSRModel(_RoundingModel):
@@ -229,8 +253,10 @@ class SRULFSRModel(_RoundingModel):
     def __init__(self, spec=None, /, **params):
         self.spec = spec_from(SRULFSRSpec, spec, params)
 
-    def run(self, stim):
-        return self._round_registered(stim, self._lfsr_rows(stim, [self.seed]))
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        self._check(stim, ("x",))
+        return self._round_registered(stim, self._lfsr_rows(stim, [self.seed], state), state)
 
 
 class SRUArrayModel(_RoundingModel):
@@ -244,7 +270,10 @@ class SRUArrayModel(_RoundingModel):
     def __init__(self, spec=None, /, **params):
         self.spec = spec_from(SRUArraySpec, spec, params)
 
-    def run(self, stim):
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
         if self.source == "external":
-            return self._round_registered(stim, lambda a, b: stim["rnd"][a:b])
-        return self._round_registered(stim, self._lfsr_rows(stim, list(self.lane_seeds)))
+            self._check(stim, ("x", "rnd"))
+            return self._round_registered(stim, lambda a, b: stim["rnd"][a:b], state)
+        self._check(stim, ("x",))
+        return self._round_registered(stim, self._lfsr_rows(stim, list(self.lane_seeds), state), state)

@@ -48,6 +48,7 @@ import numpy as np
 
 from stochhw.models.bits import mask, to_signed
 from stochhw.models.checks import ParameterError
+from stochhw.models.clocked import check_lanes
 from stochhw.models.extractor import ROUTINGS, GFRoundingModel, GFRoundingSpec
 from stochhw.models.spec import Spec, Specified, param, spec_from
 from stochhw.models.sru import SRUArrayModel, SRUArraySpec
@@ -143,8 +144,11 @@ class TrainTileModel(Specified):
         model = SRUArrayModel if self.rounding == "lfsr" else GFRoundingModel
         self.stage_model = model(self.stage)
 
-    def accumulators(self, stim):
+    def accumulators(self, stim, state=None):
         """Raw 16-bit accumulator of every PE in every cycle.
+
+        ``state`` (chunked runs, :mod:`stochhw.models.clocked`) carries the pipelines (the
+        last inputs of the previous chunk, the cycles since reset) and the accumulators.
 
         Returns
         -------
@@ -152,31 +156,39 @@ class TrainTileModel(Specified):
             Lane ``i * cols + j`` is acc(i, j) as seen in that cycle.
         """
         rows, cols, diags = self.rows, self.columns, self.diagonals
+        state = {} if state is None else state
         rst = np.asarray(stim["rst"])[:, 0].astype(bool)
         cycles = rst.size
         t_all = np.arange(cycles, dtype=np.int64)
         # age[t]: edges since the last reset edge before cycle t (power-up counts as a reset
         # before edge 0). A chain of d registers shows its input of cycle t - d iff age >= d.
+        # age[cycles] is the first cycle of the next chunk.
+        age0 = state.get("age", 0)
         last = np.maximum.accumulate(np.where(rst, t_all, -1))
-        age = np.empty(cycles, dtype=np.int64)
-        age[0] = 0
-        age[1:] = t_all[1:] - 1 - last[:-1]
+        age = np.empty(cycles + 1, dtype=np.int64)
+        age[0] = age0
+        age[1:] = np.where(last >= 0, t_all - last, age0 + t_all + 1)
 
         pad = diags + 1                       # longest register chain: i + j + 1
-        def padded(values, signed):
+        def padded(name, values, signed):
             v = np.asarray(values).astype(np.int64)
             v = to_signed(v, OPERAND_WIDTH) if signed else v
-            return np.concatenate([np.zeros((pad,) + v.shape[1:], dtype=np.int64), v])
-        a_in, b_in = padded(stim["a"], True), padded(stim["b"], True)
-        clr_in = padded(stim["clr"][:, 0], False).astype(bool)
-        en_in = padded(stim["en"][:, 0], False).astype(bool)
+            # Before the stimulus: the previous chunk's last inputs (zeros at power-up).
+            tail = state.get(f"tail_{name}", np.zeros((pad,) + v.shape[1:], dtype=np.int64))
+            v = np.concatenate([tail, v])
+            state[f"tail_{name}"] = v[-pad:].copy()
+            return v
+        a_in, b_in = padded("a", stim["a"], True), padded("b", stim["b"], True)
+        clr_in = padded("clr", stim["clr"][:, 0], False).astype(bool)
+        en_in = padded("en", stim["en"][:, 0], False).astype(bool)
         diagonal = np.add.outer(np.arange(rows), np.arange(cols))      # (rows, cols): i + j
 
-        acc = np.zeros((cycles, rows, cols), dtype=np.uint16)
-        carry = np.zeros((rows, cols), dtype=np.int64)     # acc in the cycle the block starts
+        acc = np.zeros((cycles + 1, rows, cols), dtype=np.uint16)
+        carry = np.asarray(state.get("acc", np.zeros((rows, cols))), dtype=np.int64)
+        acc[0] = carry                                     # acc in the cycle the block starts
         block = max(1, self.BLOCK * 16 // self.lanes)
-        for a in range(0, cycles - 1, block):              # edges a .. b-1 give cycles a+1 .. b
-            b = min(a + block, cycles - 1)
+        for a in range(0, cycles, block):                  # edges a .. b-1 give cycles a+1 .. b
+            b = min(a + block, cycles)
             n = b - a
             age_b = age[a:b, None]
 
@@ -202,10 +214,15 @@ class TrainTileModel(Specified):
             after = sums[1:] - before + np.where(fresh, 0, carry)
             acc[a + 1:b + 1] = after & mask(ACC_WIDTH)
             carry = after[-1] & mask(ACC_WIDTH)
-        return acc.reshape(cycles, self.lanes)
+        state["age"] = int(age[cycles])
+        state["acc"] = carry
+        return acc[:cycles].reshape(cycles, self.lanes)
 
-    def run(self, stim):
-        rounding_stim = {"x": self.accumulators(stim), "rst": stim["rst"]}
+    def run(self, stim, state=None):
+        """Outputs of ``stim`` (whole run, or one chunk with ``state``: :mod:`stochhw.models.clocked`)."""
+        check_lanes(stim, {"a": self.rows, "b": self.columns, "clr": 1, "en": 1}, "train_tile")
+        tile = None if state is None else state.setdefault("tile", {})
+        rounding_stim = {"x": self.accumulators(stim, tile), "rst": stim["rst"]}
         if self.routing == "runtime":
             rounding_stim.update({k: stim[k] for k in ("cfg_en", "cfg_addr", "cfg_data")})
-        return self.stage_model.run(rounding_stim)
+        return self.stage_model.run(rounding_stim, None if state is None else state.setdefault("rounder", {}))

@@ -9,6 +9,7 @@ A design that fails verification or a tool run that fails exits with status 1.
 import argparse
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from stochhw.models.checks import ParameterError
 from stochhw.sim.analyses import TOPICS
 from stochhw.sim.analyses.topic import nonnegative_int, positive_int
 from stochhw.sim.core.design import params_text, value_text
+from stochhw.sim.core.executor import check_jobs
+from stochhw.sim.core.files import check_writable
 from stochhw.sim.core.toolchain import ToolMissing
 
 __all__ = ["main"]
@@ -140,14 +143,22 @@ def cmd_generate(args):
 
 def cmd_regress(args):
     from stochhw.sim.campaigns.regress import regression_cases, run_cases
+    from stochhw.sim.core.executor import check_scheduler
     from stochhw.sim.flows.cosim import SIMULATORS
     overrides = _parse_overrides(args.param)
     sims = SIMULATORS if args.sim == "all" else (args.sim,)
-    cases = regression_cases(args.designs, overrides)
     if args.waves and args.mode == "bulk":
         raise UsageError("--waves needs --mode percycle (bulk runs record no waveforms)")
+    if args.scheduler is not None:
+        check_scheduler(args.scheduler)
+    if args.junit is not None and Path(args.junit).is_dir():
+        raise UsageError(f"--junit {args.junit!r} is a folder; give a file name")
+    # Every case is checked here, and run_cases checks the rest (simulators, the user's top
+    # module, the memory of -j runs at once) before the first run starts.
+    cases = regression_cases(args.designs, overrides, args.verilog, args.top)
     failures = run_cases(cases, sims, cycles=args.cycles, seed=args.seed, mode=args.mode,
-                         waves=args.waves, jobs=args.jobs, out=sys.stdout)
+                         waves=args.waves, jobs=args.jobs, out=sys.stdout,
+                         scheduler=args.scheduler, junit=args.junit)
     return EXIT_FAIL if failures else 0
 
 
@@ -304,13 +315,19 @@ def cmd_bench(args):
 
 def cmd_report(args):
     from stochhw.sim.campaigns.report import run_report
+    from stochhw.sim.designs import REGISTRY
+    from stochhw.sim.flows.cosim import SIMULATORS, check_cases_memory
+    check_cases_memory([(name, {}) for name in REGISTRY], SIMULATORS, args.cycles, "bulk", args.jobs)
     return run_report(cycles=args.cycles, jobs=args.jobs, out=sys.stdout)
 
 
 def cmd_demo(args):
     from stochhw.sim.campaigns.demo import DEMO_CYCLES, DEMO_DIR, run_demo
-    return run_demo(Path(args.output or DEMO_DIR), cycles=args.cycles or DEMO_CYCLES, jobs=args.jobs,
-                    out=sys.stdout)
+    from stochhw.sim.designs import REGISTRY
+    from stochhw.sim.flows.cosim import check_cases_memory
+    cycles = args.cycles or DEMO_CYCLES
+    check_cases_memory([(name, {}) for name in REGISTRY], ("verilator",), cycles, "bulk", args.jobs)
+    return run_demo(Path(args.output or DEMO_DIR), cycles=cycles, jobs=args.jobs, out=sys.stdout)
 
 
 def cmd_analyze(args):
@@ -389,16 +406,27 @@ def build_parser():
     p.add_argument("--all", action="store_true", help="every design with its defaults, one folder each")
     p.set_defaults(func=cmd_generate)
 
-    p = sub.add_parser("regress", help="co-simulate RTL against the golden model, cycle by cycle")
+    p = sub.add_parser("regress", help="co-simulate RTL (generated, or your own) against the golden "
+                                       "model, cycle by cycle, bit for bit")
     p.add_argument("designs", nargs="*", metavar="DESIGN", help="default: every design")
     p.add_argument("--sim", choices=SIMULATORS + ("all",), default="all")
     p.add_argument("--cycles", type=_positive, default=DEFAULT_CYCLES)
     p.add_argument("--seed", type=_nonnegative, default=1)
     p.add_argument("--mode", choices=MODES, default="bulk",
-                   help="bulk: harness-generated stimulus + signatures (fast, default); "
-                        "percycle: cocotb drives every cycle (debugging, waveforms)")
-    p.add_argument("--waves", action="store_true", help="dump waveforms into each run folder (percycle)")
-    p.add_argument("-j", "--jobs", type=_positive, default=2)
+                   help="bulk: harness-generated stimulus + signatures (fast, constant memory, "
+                        "default); percycle: cocotb drives every cycle (debugging, waveforms)")
+    p.add_argument("--waves", action="store_true",
+                   help="record waveforms into each run folder (percycle); the line names the file")
+    p.add_argument("--verilog", action="append", metavar="FILE",
+                   help="co-simulate your own Verilog (repeatable) against DESIGN's golden model "
+                        "with the -p parameters; its top module must have DESIGN's ports")
+    p.add_argument("--top", metavar="NAME", help="top module of --verilog (default: the one no "
+                                                 "other module instantiates)")
+    p.add_argument("--junit", metavar="FILE",
+                   help="write one JUnit XML file (xunit2) for the whole regression")
+    p.add_argument("-j", "--jobs", type=_positive, default=2, help="parallel local runs (default: 2)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run the cases on this Dask distributed scheduler (as sweeps do)")
     _add_params(p)
     p.set_defaults(func=cmd_regress)
 
@@ -495,28 +523,41 @@ def build_parser():
     return parser
 
 
-def _check_output_folders(args):
-    """Refuse an output folder that is an existing file before any work starts (a report run
-    would otherwise compute for minutes and then fail to write)."""
-    for flag, attr in (("-o/--output", "output"), ("--out", "out")):
-        value = getattr(args, attr, None)
-        if isinstance(value, str) and Path(value).exists() and not Path(value).is_dir():
+#: Folders a command writes into besides its -o/--out (relative to the working directory).
+_DEFAULT_OUTPUTS = {"report": ("synth_reports", "build"), "regress": ("build",)}
+
+
+def _check_before_work(args):
+    """Everything about the run that can be refused before any work starts: output folders
+    that are files or cannot be written (a report run would otherwise compute for minutes and
+    then fail to write), and more parallel jobs than the machine allows."""
+    folders = [(flag, getattr(args, attr, None)) for flag, attr in (("-o/--output", "output"), ("--out", "out"))]
+    folders += [("output folder", folder) for folder in _DEFAULT_OUTPUTS.get(args.command, ())]
+    for flag, value in folders:
+        if not isinstance(value, str):
+            continue
+        if Path(value).exists() and not Path(value).is_dir():
             raise UsageError(f"{flag} {value!r} is a file; give a folder")
+        check_writable(value, flag)
+    if getattr(args, "jobs", None) is not None:
+        check_jobs(args.jobs)
 
 
 def main(argv=None):
     try:
         args = build_parser().parse_args(argv)
-        _check_output_folders(args)
-        return args.func(args)
+        _check_before_work(args)
+        status = args.func(args)
+        sys.stdout.flush()                # a closed pipe shows here, not at interpreter exit
+        return status
     except (UsageError, ParameterError, ToolMissing) as exc:
         print(f"stochhw: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
-        # The reader went away (``stochhw list | head``): nothing left to say to it.
-        import os
+        # The reader went away (``stochhw list | head -1``): it has what it wanted, which is
+        # success; nothing is left to say to it, and Python must not complain at exit either.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FAIL
+        return 0
     except OSError as exc:
         # A file or folder the user named cannot be read or written.
         where = f": {exc.filename}" if exc.filename else ""

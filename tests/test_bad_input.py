@@ -185,9 +185,7 @@ def test_a_parameter_given_twice_is_refused(capsys, path):
 
 # The wrong values come from each parameter's declaration (:class:`stochhw.models.spec.ParamInfo`:
 # kind, range, choices, resolution, optional), so a new design or parameter is covered
-# without editing this file. Entries not converted to a spec yet still declare a
-# :class:`stochhw.sim.core.design.Param` (kind and choices only): they get the kind's wrong
-# values and, for integers, values beyond any sensible range (the component refuses them).
+# without editing this file.
 
 #: Wrong command-line text of each kind: (text, what is wrong).
 KIND_TEXT = {
@@ -228,8 +226,8 @@ def _off_grid(info):
 
 def wrong_values(p):
     """``[(value, what is wrong)]``: Python values the declaration ``p`` refuses."""
-    lo, hi = getattr(p, "lo", None), getattr(p, "hi", None)
-    optional = getattr(p, "optional", False) or p.kind in ("ints", "path")
+    lo, hi = p.lo, p.hi
+    optional = p.optional or p.kind in ("ints", "path")
     cases = list(KIND_VALUES[p.kind]) + [("", "empty")]
     if not optional:
         cases.append((None, "empty"))
@@ -248,7 +246,7 @@ def wrong_values(p):
             cases.append(((lo - 1,), "below lo"))
         if hi is not None:
             cases.append(((hi + 1,), "above hi"))
-    if getattr(p, "resolution", None) is not None and _off_grid(p) is not None:
+    if p.resolution is not None and _off_grid(p) is not None:
         cases.append((_off_grid(p), "not a multiple of the resolution"))
     return cases
 

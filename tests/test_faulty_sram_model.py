@@ -7,6 +7,7 @@ their bounds from the sample size (5 standard deviations) and use fixed seeds.
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -17,8 +18,8 @@ from stochhw.models.faulty_sram import (
     COLUMN_BITS,
     RNG_LEAP,
     FaultySRAMModel,
+    FaultySRAMSpec,
     load_profile,
-    quantize_probability,
     save_profile,
 )
 from stochhw.models.gf2 import MAXIMAL_TAPS
@@ -100,17 +101,17 @@ def test_vulnerability_is_the_documented_tabulation_hash(depth, width, level_bit
                             seed=99)
     ref = ref_vulnerability(99, depth, width, level_bits, pattern)
     np.testing.assert_array_equal(model.vulnerability(), ref)
-    f01, f10 = model.fail_levels()
+    f01, f10 = model.fail_levels
     np.testing.assert_array_equal(f01, ref + 1)
     np.testing.assert_array_equal(f10, ref + 1)
 
 
 def test_level_zero_reads_back_exactly_what_was_written():
-    for kwargs in ({}, {"mode": "stuck", "pattern": "column", "p01": 0.3, "p_err": 0.5},
+    for kwargs in ({}, {"mode": "stuck", "pattern": "column", "p01": 0.3125, "p_err": 0.5},
                    {"depth": 37, "width": 13, "level_bits": 5}):
         model = FaultySRAMModel(seed=4, **kwargs)
         stim = random_stim(3000, model.depth, model.width, model.level_bits, 1, level=0)
-        plain = SRAMModel(model.depth, model.width).run(stim)["r_data"]
+        plain = SRAMModel(depth=model.depth, width=model.width).run(stim)["r_data"]
         np.testing.assert_array_equal(model.run(stim)["r_data"], plain)
         assert np.count_nonzero(plain) > 1000          # the reads did show data
 
@@ -129,14 +130,14 @@ def test_plain_sram_follows_a_cycle_loop():
         a = int(stim["w_addr"][t, 0])
         if stim["w_en"][t, 0] and a < depth:
             memory[a] = int(stim["w_data"][t, 0])
-    assert SRAMModel(depth, width).run(stim)["r_data"][:, 0].tolist() == expected
+    assert SRAMModel(depth=depth, width=width).run(stim)["r_data"][:, 0].tolist() == expected
 
 
 @pytest.mark.parametrize("mode,pattern", [("flip", "random"), ("stuck", "random"),
                                           ("flip", "column"), ("stuck", "column")])
 def test_faulty_sets_are_nested_across_every_level(mode, pattern):
     model = FaultySRAMModel(depth=64, width=16, level_bits=6, mode=mode, pattern=pattern,
-                            p01=0.4, seed=8)
+                            p01=0.375, seed=8)
     previous = model.fault_map(0)
     assert not previous.faulty.any()
     for level in range(1, 64):
@@ -171,7 +172,7 @@ def test_flip_cells_invert_and_stuck_cells_read_their_value():
 
 
 def test_fault_rate_and_p01_are_within_binomial_bounds():
-    model = FaultySRAMModel(depth=4096, width=64, level_bits=12, mode="stuck", p01=0.3, seed=11)
+    model = FaultySRAMModel(depth=4096, width=64, level_bits=12, mode="stuck", p01=0.3125, seed=11)
     n = 4096 * 64
     for level in (41, 410, 2048):                        # 1%, 10%, 50%
         fmap = model.fault_map(level)
@@ -179,11 +180,10 @@ def test_fault_rate_and_p01_are_within_binomial_bounds():
         assert binomial_ok(faulty, n, level / 4096), (level, faulty)
     fmap = model.fault_map(2048)
     ones = int(fmap.stuck_at_one.sum())
-    assert binomial_ok(ones, int(fmap.faulty.sum()), quantize_probability(0.3) / 256)
+    assert binomial_ok(ones, int(fmap.faulty.sum()), 0.3125)
     # The stuck value does not depend on the vulnerability: same fraction among early cells.
     early = model.fault_map(205)
-    assert binomial_ok(int(early.stuck_at_one.sum()), int(early.faulty.sum()),
-                       quantize_probability(0.3) / 256)
+    assert binomial_ok(int(early.stuck_at_one.sum()), int(early.faulty.sum()), 0.3125)
 
 
 def test_p01_zero_and_one_give_one_stuck_value():
@@ -231,7 +231,7 @@ def test_intermittent_faults_follow_p_err():
     faulty = model.fault_map(level).faulty
     assert not errors[:, ~faulty].any()                  # healthy cells never err
     n = reads * int(faulty.sum())
-    e = 64 / 256                                         # round(0.25 * 256) / 256
+    e = 0.25
     hits = errors[:, faulty]
     assert binomial_ok(int(hits.sum()), n, e)
     # Independent from read to read: errors on two successive reads of the same cell.
@@ -242,7 +242,7 @@ def test_intermittent_faults_follow_p_err():
 def test_access_randomness_is_the_documented_lfsr():
     model = FaultySRAMModel(depth=4, width=5, level_bits=4, p_err=0.5, seed=77)
     seeds = lane_seeds(splitmix64(77, 3), 5, 16)
-    assert model.rng_seeds == seeds
+    assert list(model.rng_seeds) == seeds
     states, expected = list(seeds), []
     for _ in range(30):
         expected.append([s & 0xFF for s in states])
@@ -254,8 +254,31 @@ def test_access_randomness_is_the_documented_lfsr():
 
 def test_persistent_faults_need_no_random_source():
     assert FaultySRAMModel(p_err=1.0).rng_seeds is None
-    assert FaultySRAMModel(p_err=0.999).rng_seeds is None        # rounds to 256/256
-    assert FaultySRAMModel(p_err=0.99).rng_seeds is not None
+    assert FaultySRAMModel(p_err=255 / 256).rng_seeds is not None
+
+
+@pytest.mark.parametrize("name,value,low,high", [
+    ("p_err", 0.001, "0.0", "0.00390625"),          # silently 0 in hardware before
+    ("p_err", 0.999, "0.99609375", "1.0"),
+    ("p01", 0.3, "0.296875", "0.30078125"),
+])
+def test_a_probability_between_hardware_steps_is_refused_naming_its_neighbours(name, value, low, high):
+    message = (f"{name} is held in steps of 1/256 in hardware; {value} is not a multiple "
+               f"(nearest allowed: {low} or {high})")
+    with pytest.raises(ParameterError, match=f"^{re.escape(message)}$"):
+        FaultySRAMModel(**{name: value})
+    # Either neighbour, pasted back, is accepted as it is.
+    for text in (low, high):
+        assert getattr(FaultySRAMSpec(**{name: float(text)}), name) == float(text)
+    # stochhw list shows the step with the range.
+    assert FaultySRAMSpec.param(name).describe() == "0..1 step 1/256"
+
+
+def test_a_probability_off_a_step_by_rounding_noise_is_held_exactly():
+    # 0.7 - 0.45 is 0.24999999999999994: the spec (and so the manifest) holds 0.25, what the
+    # hardware compares with.
+    spec = FaultySRAMSpec(p_err=0.7 - 0.45)
+    assert spec.p_err == 0.25 and spec.p_err_threshold == 64
 
 
 # --- profiled maps ----------------------------------------------------------------------------
@@ -268,7 +291,7 @@ def test_profiled_map_loads_from_npz_and_json_and_sets_the_fail_levels(tmp_path)
     (tmp_path / "chip.json").write_text(json.dumps({"flip01": f01.tolist(), "flip10": f10.tolist()}))
     for name in ("chip.npz", "chip.json"):
         model = FaultySRAMModel(depth=12, width=8, level_bits=4, profile=tmp_path / name)
-        g01, g10 = model.fail_levels()
+        g01, g10 = model.fail_levels
         np.testing.assert_array_equal(g01, np.where(f01 == 0, 16, f01))
         np.testing.assert_array_equal(g10, np.where(f10, 1, 16))
         for level in (0, 1, 7, 15):
@@ -282,7 +305,7 @@ def test_profiled_map_loads_from_npz_and_json_and_sets_the_fail_levels(tmp_path)
     ({"flip01": np.zeros((4, 3), int), "flip10": np.zeros((4, 3), int), "x": np.zeros(1)},
      "unexpected x"),
     ({"flip01": np.zeros((4, 2), int), "flip10": np.zeros((4, 3), int)},
-     r"flip01 must have shape \(4, 3\) \(depth, width\), not \(4, 2\)"),
+     r"flip01 must have shape \(4, 3\)( \(depth, width\))?, not \(4, 2\)"),
     ({"flip01": np.zeros((4, 3)), "flip10": np.zeros((4, 3), int)}, "must hold bools or integers"),
     ({"flip01": np.full((4, 3), 16), "flip10": np.zeros((4, 3), int)},
      r"values must be in 0\.\.15 .* found 16"),
@@ -320,11 +343,11 @@ def test_unreadable_profiles_are_refused(tmp_path, name, text, fragment):
     ({"width": 0}, r"width must be in 1\.\.64, not 0"),
     ({"width": 65}, r"width must be in 1\.\.64"),
     ({"level_bits": 3}, r"level_bits must be in 4\.\.16"),
-    ({"p_err": 1.5}, r"p_err must be in \[0, 1\], not 1\.5"),
-    ({"p_err": -0.1}, r"p_err must be in \[0, 1\]"),
-    ({"p_err": float("nan")}, r"p_err must be in \[0, 1\]"),
-    ({"p01": 2}, r"p01 must be in \[0, 1\]"),
-    ({"p01": "half"}, "p01 must be a number"),
+    ({"p_err": 1.5}, r"^p_err must be in 0\.\.1, not 1\.5"),
+    ({"p_err": -0.1}, r"^p_err must be in 0\.\.1"),
+    ({"p_err": float("nan")}, r"^p_err must be a finite number"),
+    ({"p01": 2}, r"^p01 must be in 0\.\.1"),
+    ({"p01": "half"}, "^p01 must be a finite number"),
     ({"mode": "melt"}, "mode must be one of flip, stuck"),
     ({"pattern": "rows"}, "pattern must be one of random, column"),
     ({"seed": -1}, "seed must be in"),
@@ -351,8 +374,10 @@ def test_a_level_beyond_the_port_is_refused():
     (["generate", "faulty_sram", "-p", "depth=0"], "depth must be in 1..65536, not 0"),
     (["generate", "faulty_sram", "-p", "width=-2"], "width must be in 1..64"),
     (["generate", "sram", "-p", "width=0"], "width must be in 1..64"),
-    (["generate", "faulty_sram", "-p", "p_err=1.5"], "p_err must be in [0, 1]"),
-    (["generate", "faulty_sram", "-p", "p01=-0.5"], "p01 must be in [0, 1]"),
+    (["generate", "faulty_sram", "-p", "p_err=1.5"], "p_err must be in 0..1, not 1.5"),
+    (["generate", "faulty_sram", "-p", "p01=-0.5"], "p01 must be in 0..1"),
+    (["generate", "faulty_sram", "-p", "p_err=0.001"], "p_err is held in steps of 1/256 in "
+                                                      "hardware; 0.001 is not a multiple"),
     (["generate", "faulty_sram", "-p", "level_bits=40"], "level_bits must be in 4..16"),
     (["generate", "faulty_sram", "-p", "profile=/nonexistent/map.npz"], "does not exist"),
     (["analyze", "faults", "--level", "4096"], "level must be in 0..4095"),
@@ -369,7 +394,15 @@ def test_cli_refuses_a_missized_profile(capsys, tmp_path):
     save_profile(path, np.zeros((8, 4), bool), np.zeros((8, 4), bool))
     assert main(["generate", "faulty_sram", "-p", f"profile={path}", "-o", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "flip01 must have shape (512, 64) (depth, width), not (8, 4)" in err
+    assert "flip01 must have shape (512, 64)" in err and "not (8, 4)" in err
+
+
+def test_the_manifest_records_the_probability_the_hardware_holds(tmp_path):
+    out = tmp_path / "out"
+    assert main(["generate", "faulty_sram", "-p", "depth=8", "-p", "width=4", "-p",
+                 "p_err=0.24999999999999994", "-o", str(out)]) == 0
+    manifest = json.loads((out / "faulty_sram.json").read_text())
+    assert manifest["params"]["p_err"] == 0.25
 
 
 # --- voltage model ----------------------------------------------------------------------------
@@ -464,7 +497,7 @@ def test_regression_cases_exercise_faults_reads_and_writes():
         ports = design.ports(params)
         stim = make_stimulus(ports, 20_000, 2026, design.stimulus_hints.get("densities"))
         faulty = design.golden(params).run(stim)["r_data"][:, 0]
-        plain = SRAMModel(params["depth"], params["width"]).run(stim)["r_data"][:, 0]
+        plain = SRAMModel(depth=params["depth"], width=params["width"]).run(stim)["r_data"][:, 0]
         assert 0.3 < stim["w_en"].mean() < 0.7 and 0.3 < stim["r_en"].mean() < 0.7
         assert np.count_nonzero(plain) > 5000                        # data comes back
         differ = np.count_nonzero(faulty != plain) / np.count_nonzero(plain)

@@ -30,7 +30,7 @@ from stochhw.models.ml.quantization import BITS, ENCODINGS, decode, encode, quan
 from stochhw.models.ml.sc_sources import xnor_count
 from stochhw.models.parallel_counter import ParallelCounterModel, approx_count, approx_error_bounds
 from stochhw.models.pixel import pixel_numbers
-from stochhw.models.sc_mul import SCMulModel
+from stochhw.models.sc_mul import AndMulModel, XnorMulModel
 from stochhw.models.sc_quant import quantize_index
 from stochhw.models.seeds import splitmix64
 from stochhw.models.sru import SRUArrayModel, SRUFreeModel, SRULFSRModel, stochastic_round
@@ -466,7 +466,7 @@ def test_faulty_sram_levels_nest_and_reads_follow_fail_levels(depth, width, leve
     addrs = data.draw(st.lists(st.integers(0, depth - 1), min_size=n, max_size=n))
     stored = data.draw(st.lists(st.integers(0, _mask(width)), min_size=n, max_size=n))
     read_levels = data.draw(st.lists(st.integers(0, _mask(level_bits)), min_size=n, max_size=n))
-    f01, f10 = model.fail_levels()
+    f01, f10 = model.fail_levels
     expected = []
     for addr, word, level in zip(addrs, stored, read_levels):
         m01 = sum(1 << j for j in range(width) if f01[addr, j] <= level)
@@ -488,7 +488,7 @@ def test_faulty_sram_run_matches_a_cycle_loop(depth, width, seed, data):
     col = lambda hi: data.draw(st.lists(st.integers(0, hi), min_size=cycles, max_size=cycles))  # noqa: E731
     rst, w_en, r_en = col(1), col(1), col(1)
     w_addr, r_addr, w_data, level = col(_mask(aw)), col(_mask(aw)), col(_mask(width)), col(_mask(level_bits))
-    f01, f10 = model.fail_levels()
+    f01, f10 = model.fail_levels
     memory, r_data, expected = [0] * depth, 0, []
     for t in range(cycles):
         expected.append([r_data])
@@ -532,7 +532,7 @@ def test_sc_multipliers_are_their_truth_tables_registered(op, lanes, data):
     expected = [[0] * lanes] + [[0] * lanes if rst[t] else [gate(u, v) for u, v in zip(a[t], b[t])]
                                 for t in range(cycles - 1)]
     stim = {"a": np.array(a, np.uint64), "b": np.array(b, np.uint64), "rst": _column(rst)}
-    assert SCMulModel(lanes, op).run(stim)["y"].tolist() == expected
+    assert {"xnor": XnorMulModel, "and": AndMulModel}[op](lanes=lanes).run(stim)["y"].tolist() == expected
 
 
 def ref_approx_count(x):
@@ -552,8 +552,8 @@ def test_parallel_counters_match_brute_force_and_stay_within_their_error_bounds(
     lowest, highest = approx_error_bounds(n)
     assert lowest <= approx - sum(x) <= highest
     stim = {"x": np.array([x, x], np.uint64), "rst": _column([0, 0])}
-    assert ParallelCounterModel(n, "exact").run(stim)["count"].tolist() == [[0], [sum(x)]]
-    assert ParallelCounterModel(n, "approx").run(stim)["count"].tolist() == [[0], [approx]]
+    assert ParallelCounterModel(n=n, method="exact").run(stim)["count"].tolist() == [[0], [sum(x)]]
+    assert ParallelCounterModel(n=n, method="approx").run(stim)["count"].tolist() == [[0], [approx]]
 
 
 @given(st.lists(st.tuples(st.integers(0, 1), st.integers(0, 1)), min_size=1, max_size=50))

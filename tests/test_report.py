@@ -135,8 +135,8 @@ def test_generated_verilog_is_byte_identical_when_regenerated(tmp_path):
     """Every design's first regression case, elaborated twice from scratch (no cache)."""
     for name, design in REGISTRY.items():
         case = design.regress_cases[0]
-        first = write_design(generate(name, case, cache_dir=None), tmp_path / "a" / name)
-        second = write_design(generate(name, case, cache_dir=None), tmp_path / "b" / name)
+        first = write_design(generate(name, case, cache_dir=False), tmp_path / "a" / name)
+        second = write_design(generate(name, case, cache_dir=False), tmp_path / "b" / name)
         assert first.read_bytes() == second.read_bytes(), name
         manifest = first.with_suffix(".json")
         assert manifest.read_bytes() == second.with_suffix(".json").read_bytes(), name

@@ -12,7 +12,7 @@ import zlib
 import numpy as np
 import pytest
 
-from stochhw.sim.core import reportkit
+from stochhw.sim.core import files
 from stochhw.sim.core.design import params_text, value_text
 from stochhw.sim.core.reportkit import (
     csv_text,
@@ -196,12 +196,14 @@ def test_write_report_without_a_folder_writes_nothing(tmp_path, monkeypatch):
 
 
 def test_a_failed_write_names_the_file_and_leaves_no_temporary(tmp_path, monkeypatch):
+    """The disk fills after the set's files are written, while its journal is: the error
+    names the file, and neither the temporaries nor a half set is left."""
     def fails(path, data):
         raise OSError(28, "No space left on device", str(path))
 
-    monkeypatch.setattr(reportkit, "write_atomic", fails)
-    with pytest.raises(OSError, match="No space"):
-        write_report(tmp_path, {"a.md": "x"})
+    monkeypatch.setattr(files, "write_atomic", fails)
+    with pytest.raises(OSError, match="No space.*journal"):
+        write_report(tmp_path, {"a.md": "x", "b.csv": "y"})
     assert list(tmp_path.iterdir()) == []
 
 

@@ -21,8 +21,8 @@ def test_outputs_are_registered_and_reset_clears_them():
     stim = {"a": np.array([[1, 0], [1, 1], [0, 0]], dtype=np.uint64),
             "b": np.array([[1, 1], [1, 0], [0, 0]], dtype=np.uint64),
             "rst": np.array([[0], [1], [0]], dtype=np.uint64)}
-    assert XnorMulModel(2).run(stim)["y"].tolist() == [[0, 0], [1, 0], [0, 0]]
-    assert AndMulModel(2).run(stim)["y"].tolist() == [[0, 0], [1, 0], [0, 0]]
+    assert XnorMulModel(lanes=2).run(stim)["y"].tolist() == [[0, 0], [1, 0], [0, 0]]
+    assert AndMulModel(lanes=2).run(stim)["y"].tolist() == [[0, 0], [1, 0], [0, 0]]
 
 
 @pytest.mark.parametrize("pa,pb", [(0.9, 0.2), (0.5, 0.5), (0.3, 0.75)])

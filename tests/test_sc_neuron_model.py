@@ -118,7 +118,7 @@ def test_the_count_estimates_the_dot_product():
 @pytest.mark.parametrize("override,pattern", [
     ({"n": 0}, r"^n must be in 1\.\.4096"),
     ({"length": 0}, r"^length must be in 1\.\.65535"),
-    ({"levels": 1}, r"^levels \(QL\) must be in 2\.\.256, not 1"),
+    ({"levels": 1}, r"^levels must be in 2\.\.256, not 1"),
     ({"counter": "fuzzy"}, r"^counter must be one of exact, approx"),
     ({"source": "smtj"}, r"^source must be one of lfsr, port"),
     ({"bits": 10, "lfsr_width": 9}, r"^lfsr_width must be >= bits = 10"),

@@ -98,4 +98,4 @@ def test_bad_n_names_the_parameter(n):
 
 def test_bad_method_names_the_parameter():
     with pytest.raises(ParameterError, match=r"^method must be one of exact, approx"):
-        ParallelCounterModel(8, "fast")
+        ParallelCounterModel(n=8, method="fast")

@@ -61,7 +61,7 @@ def test_each_lane_uses_its_own_seeded_lfsr_and_reset_restarts_it():
     w, b, lanes = 16, 8, 3
     model = SNGModel(lanes=lanes, bits=b, source="lfsr", seed=99, lfsr_width=w)
     seeds = lane_seeds(99, lanes, w)
-    assert model.seeds == seeds and len(set(seeds)) == lanes
+    assert list(model.seeds) == seeds and len(set(seeds)) == lanes
     cycles = 40
     x = np.full((cycles, lanes), 100)
     stim = _stim(cycles, x=x)

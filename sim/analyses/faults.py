@@ -105,12 +105,14 @@ def fault_study(seed=1, chips=8, p_map=0.01, level_map=None):
     words = rng.integers(0, 2 ** 63, DEPTH, dtype=np.uint64) * np.uint64(2) \
         + rng.integers(0, 2, DEPTH, dtype=np.uint64)
 
-    flip = FaultySRAMModel(DEPTH, WIDTH, LEVEL_BITS, "flip", "random", seed=seed)
-    stuck = FaultySRAMModel(DEPTH, WIDTH, LEVEL_BITS, "stuck", "random", p01=0.5, seed=seed)
+    flip = FaultySRAMModel(depth=DEPTH, width=WIDTH, level_bits=LEVEL_BITS, mode="flip", seed=seed)
+    stuck = FaultySRAMModel(depth=DEPTH, width=WIDTH, level_bits=LEVEL_BITS, mode="stuck", p01=0.5,
+                            seed=seed)
     levels = [p_to_level(p, LEVEL_BITS) for p in RATES]
     read_flip = _read_back(flip, words, levels)
     read_stuck = _read_back(stuck, words, levels)
-    spread = {pattern: [FaultySRAMModel(DEPTH, WIDTH, LEVEL_BITS, pattern=pattern, seed=seed + c)
+    spread = {pattern: [FaultySRAMModel(depth=DEPTH, width=WIDTH, level_bits=LEVEL_BITS,
+                                        pattern=pattern, seed=seed + c)
                         for c in range(chips)] for pattern in ("random", "column")}
 
     ber_level = []
@@ -144,7 +146,8 @@ def fault_study(seed=1, chips=8, p_map=0.01, level_map=None):
              else flip.check_level(level_map))
     maps, cells = {}, {}
     for pattern in ("random", "column"):
-        model = FaultySRAMModel(DEPTH, WIDTH, LEVEL_BITS, "stuck", pattern, p01=0.5, seed=seed)
+        model = FaultySRAMModel(depth=DEPTH, width=WIDTH, level_bits=LEVEL_BITS, mode="stuck",
+                                pattern=pattern, p01=0.5, seed=seed)
         fmap = model.fault_map(level)
         per_column = fmap.faulty.mean(axis=0)
         cells[pattern] = {"flip01": fmap.flip01, "flip10": fmap.flip10}
@@ -176,8 +179,8 @@ def _subset_check(seed, words, read_flip, read_stuck, levels):
     for mode in ("flip", "stuck"):
         for pattern in ("random", "column"):
             for c in range(4):
-                model = FaultySRAMModel(DEPTH, WIDTH, LEVEL_BITS, mode, pattern, p01=0.5,
-                                        seed=seed + c)
+                model = FaultySRAMModel(depth=DEPTH, width=WIDTH, level_bits=LEVEL_BITS, mode=mode,
+                                        pattern=pattern, p01=0.5, seed=seed + c)
                 previous = model.fault_map(grid[0])
                 for level in grid[1:]:
                     current = model.fault_map(level)
@@ -367,7 +370,7 @@ def run(args):
     if args.p is not None and args.level is not None:
         raise ParameterError("give --p or --level for the fault maps, not both")
     if args.level is not None:
-        FaultySRAMModel(8, 8, LEVEL_BITS).check_level(args.level)
+        check_int("level", args.level, 0, (1 << LEVEL_BITS) - 1)
     if args.p is not None:
         check_rate(args.p, "p")
     result = fault_study(seed=args.seed, chips=args.chips,

@@ -126,6 +126,7 @@ from stochhw.models.pixel import (
 from stochhw.models.stats import nist
 from stochhw.models.stats.entropy import pack_bits, shannon_entropy
 from stochhw.sim.analyses.topic import print_outcome, report_folder
+from stochhw.sim.core.limits import check_memory
 from stochhw.sim.core.reportkit import json_text, number, table, write_report
 
 __all__ = ["KINDS", "DEFAULT_LENGTH", "EXTRACTOR_LANES", "EXTRACTOR_SEED", "SourceSpec",
@@ -338,6 +339,10 @@ def pixel_source_numbers(spec, bits):
     return pixel_numbers(lane_pixels(lanes), model.threshold_table).ravel(), model
 
 
+#: Peak memory of an analysis per bit of ``--length`` (measured 32 bytes, with a margin).
+BYTES_PER_BIT = 40
+
+
 def source_stream(spec, bits, length=None, seed=1, method="direct", mapping=None):
     """The bit stream of source ``spec``, and facts about the source for the report.
 
@@ -368,6 +373,10 @@ def source_stream(spec, bits, length=None, seed=1, method="direct", mapping=None
     bits = check_int("bits", bits, 1, MAX_BITS)
     length = DEFAULT_LENGTH if length is None else length
     length = check_int("length", length, MIN_BITS)
+    # Measured: about 32 bytes per analysed bit (the stream, its numbers and the NIST tests'
+    # arrays); refuse a length that cannot fit before allocating any of it.
+    check_memory(BYTES_PER_BIT * length, f"--length {length}",
+                 f"analyse fewer bits (the default is {DEFAULT_LENGTH})")
     seed = check_int("seed", seed, 0)
     method = check_choice("method", method, METHODS)
     mapping = check_mapping(mapping, bits)

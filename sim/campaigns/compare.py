@@ -32,7 +32,7 @@ from pathlib import Path
 from stochhw.models.checks import ParameterError, check_int
 from stochhw.sim.core.comparison import Comparison, Side
 from stochhw.sim.core.design import params_text
-from stochhw.sim.core.executor import make_executor, run_jobs
+from stochhw.sim.core.executor import make_executor, run_all
 from stochhw.sim.core.reportkit import (
     csv_text,
     figure,
@@ -45,7 +45,6 @@ from stochhw.sim.core.reportkit import (
 )
 from stochhw.sim.core.targets import DEFAULT_SEED, DEFAULT_TARGETS, FAMILIES, PNR_FAMILIES, TARGET_MHZ
 from stochhw.sim.designs import COMPARISONS, get_design
-from stochhw.sim.flows.pnr import CACHE_DIR as PNR_CACHE_DIR
 from stochhw.sim.flows.pnr import implement
 
 __all__ = ["run_comparison", "report_versions", "plan_comparison", "parse_side", "parse_sweep", "SweepError",
@@ -255,8 +254,8 @@ class _Task(typing.NamedTuple):
     pnr: bool
 
 
-def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=Path("build/cache/synth"),
-                   scheduler=None, pnr_cache_dir=PNR_CACHE_DIR):
+def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=None, scheduler=None,
+                   pnr_cache_dir=None):
     """Synthesize (and place and route) every point of ``comp``; write its four report files.
 
     Parameters
@@ -268,17 +267,23 @@ def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=Path("b
         Parallel local jobs (1 runs everything in this process); see :mod:`stochhw.sim.core.executor`.
     progress : file-like or None
         Receives one line per finished job.
-    cache_dir : path-like
-        Synthesis cache (see :func:`stochhw.sim.flows.synth.synthesize`).
+    cache_dir : path-like, optional
+        Synthesis cache folder (see :func:`stochhw.sim.flows.synth.synthesize`).
     scheduler : str or None
         ``tcp://HOST:PORT`` of a Dask scheduler to run the jobs on instead.
-    pnr_cache_dir : path-like
-        Place-and-route cache (see :func:`stochhw.sim.flows.pnr.place_and_route`).
+    pnr_cache_dir : path-like, optional
+        Place-and-route cache folder (see :func:`stochhw.sim.flows.pnr.place_and_route`).
 
     Returns
     -------
     list of dict
         The table rows, as written to the CSV and JSON.
+
+    Raises
+    ------
+    stochhw.sim.core.executor.JobsFailed
+        When a job failed (a tool error, or a worker that was killed): the other jobs still
+        run, and the four files are left as they were.
     """
     jobs = check_int("jobs", jobs, lo=1)
     check_outputs_free(out_dir, comp.name, _same_comparison(comp))
@@ -312,8 +317,9 @@ def run_comparison(comp, out_dir, jobs=2, progress=sys.stderr, cache_dir=Path("b
                                       DEFAULT_SEED, cache_dir, pnr_cache_dir))
                    for task in tasks]
     with make_executor(scheduler, jobs) as executor:
-        for task, (result, pnr_result, seconds) in run_jobs(executor, jobs_to_run):
-            record(task, result, pnr_result, seconds)
+        for task, outcome in run_all(executor, jobs_to_run, f"jobs of comparison {comp.name}", progress=progress,
+                                     label=lambda t: f"{t.design} {comp.sweep}={t.value} {t.family} {t.side}"):
+            record(task, *outcome)
 
     rows = _rows(comp, results, placed)
     yosys_versions = sorted({r.yosys_version for r in results.values()})

@@ -8,7 +8,7 @@
    route at 16 lanes, into ``OUT/``;
 4. print the LUT and FF savings and where the reports are.
 
-It writes only into ``OUT`` (and the content-addressed caches under ``build/cache``), never into
+It writes only into ``OUT`` (and the content-addressed cache, :mod:`stochhw.sim.core.cache`), never into
 the committed ``synth_reports/`` or ``reports/``: their full regeneration is ``stochhw report``
 plus the analyses, ``make reports``. Everything is cached by content, so a second run only
 re-runs the smoke co-simulations.

@@ -4,14 +4,14 @@ import json
 import sys
 
 from stochhw.sim.designs import REGISTRY
-from stochhw.sim.flows.formal import CACHE_DIR, case_label, require_formal_tools, run_proof
+from stochhw.sim.flows.formal import case_label, require_formal_tools, run_proof
 from stochhw.sim.proofs import proofs_for
 
 __all__ = ["prove"]
 
 
 def prove(designs=(), out=None, fresh=False, listing=False, as_json=False,
-          cache_dir=None, build_root="build"):
+          cache_dir=None, build_root=None):
     """Run the proofs of ``designs`` (default: every registered design); ``stochhw prove``.
 
     Prints one line per proof case, ``PASS``/``FAIL``/``UNKNOWN``/``ERROR`` with its time and,
@@ -40,8 +40,7 @@ def prove(designs=(), out=None, fresh=False, listing=False, as_json=False,
     results = []
     for p in selected:
         for case in p.cases:
-            r = run_proof(p, case, cache_dir=CACHE_DIR if cache_dir is None else cache_dir,
-                          build_root=build_root, fresh=fresh)
+            r = run_proof(p, case, cache_dir=cache_dir, build_root=build_root, fresh=fresh)
             results.append(r)
             if not as_json:
                 tail = "" if r.passed else f": {r.detail}; log: {r.log}"

@@ -69,7 +69,7 @@ def _run_report(cycles, jobs, out, report_dir, build_root):
 
     print("== co-simulate (bulk, defaults, both simulators)", file=out, flush=True)
     failures = run_cases([(name, {}) for name in REGISTRY], SIMULATORS, cycles=cycles,
-                         seed=1, jobs=jobs, out=out)
+                         seed=1, jobs=jobs, out=out, build_root=build_root)
 
     print("== synthesize and compare", file=out, flush=True)
     for comp in COMPARISONS.values():

@@ -24,7 +24,7 @@ from pathlib import Path
 from stochhw.models.checks import ParameterError, check_bool
 from stochhw.sim.campaigns.compare import SweepError, check_outputs_free, parse_sweep, short_hash
 from stochhw.sim.core.design import params_text, value_text
-from stochhw.sim.core.executor import make_executor, run_jobs
+from stochhw.sim.core.executor import make_executor, run_all
 from stochhw.sim.core.reportkit import (
     csv_text,
     figure,
@@ -37,7 +37,6 @@ from stochhw.sim.core.reportkit import (
 )
 from stochhw.sim.core.targets import DEFAULT_SEED, TARGET_MHZ, check_family, check_target
 from stochhw.sim.designs import get_design
-from stochhw.sim.flows.pnr import CACHE_DIR as PNR_CACHE_DIR
 from stochhw.sim.flows.pnr import implement
 
 __all__ = ["Sweep", "parse_sweep", "make_sweep", "make_sweeps", "run_sweep", "run_sweeps", "SweepError"]
@@ -159,8 +158,8 @@ def make_sweeps(design, sweep_text, overrides=None, families=("xilinx",), pnr=Fa
     return [make_sweep(design, sweep_text, overrides, family, pnr, device, package, seed) for family in families]
 
 
-def run_sweep(sweep, out_dir, jobs=2, scheduler=None, progress=sys.stderr,
-              synth_cache=Path("build/cache/synth"), pnr_cache=PNR_CACHE_DIR):
+def run_sweep(sweep, out_dir, jobs=2, scheduler=None, progress=sys.stderr, synth_cache=None,
+              pnr_cache=None):
     """Run every point of ``sweep`` and write ``<stem>.md``, ``.csv``, ``.json``, ``.png``.
 
     Parameters
@@ -173,8 +172,9 @@ def run_sweep(sweep, out_dir, jobs=2, scheduler=None, progress=sys.stderr,
         ``tcp://HOST:PORT`` of a Dask scheduler to run the points on.
     progress : file-like or None
         Receives one line per finished point.
-    synth_cache, pnr_cache : path-like
-        The caches of :func:`stochhw.sim.flows.synth.synthesize` and :func:`stochhw.sim.flows.pnr.place_and_route`.
+    synth_cache, pnr_cache : path-like, optional
+        The cache folders of :func:`stochhw.sim.flows.synth.synthesize` and
+        :func:`stochhw.sim.flows.pnr.place_and_route` (default: the user's cache).
 
     Returns
     -------
@@ -186,12 +186,15 @@ def run_sweep(sweep, out_dir, jobs=2, scheduler=None, progress=sys.stderr,
     ParameterError
         If ``out_dir`` holds files of that stem that another sweep (or anything else) wrote;
         checked before any tool runs.
+    stochhw.sim.core.executor.JobsFailed
+        When a point failed (a tool error, or a worker that was killed): the other points
+        still run, and no report is written.
     """
     return run_sweeps([sweep], out_dir, jobs, scheduler, progress, synth_cache, pnr_cache)[0]
 
 
-def run_sweeps(sweeps, out_dir, jobs=2, scheduler=None, progress=sys.stderr,
-               synth_cache=Path("build/cache/synth"), pnr_cache=PNR_CACHE_DIR):
+def run_sweeps(sweeps, out_dir, jobs=2, scheduler=None, progress=sys.stderr, synth_cache=None,
+               pnr_cache=None):
     """:func:`run_sweep` for several sweeps (one per family, say) in one pool of jobs.
 
     Returns
@@ -212,7 +215,10 @@ def run_sweeps(sweeps, out_dir, jobs=2, scheduler=None, progress=sys.stderr,
                    for s, i in tasks]
     results = {}
     with make_executor(scheduler, jobs) as executor:
-        for (s, i), (synth, placed, seconds) in run_jobs(executor, jobs_to_run):
+        for (s, i), (synth, placed, seconds) in run_all(
+                executor, jobs_to_run, "points of the sweep", progress=progress,
+                label=lambda key: f"{sweeps[key[0]].design} {sweeps[key[0]].param}="
+                                  f"{value_text(sweeps[key[0]].values[key[1]])} {sweeps[key[0]].family}"):
             results[s, i] = (synth, placed)
             if progress is not None:
                 sweep = sweeps[s]

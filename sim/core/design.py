@@ -1,10 +1,10 @@
 # amaranth: UnusedElaboratable=no
 # (components built here only to read their signature are never elaborated, on purpose)
-"""What a registered design is: its parameters, ports and the hooks every flow uses.
+"""What a registered design is: its spec, ports and the hooks every flow uses.
 
-:class:`Design` ties a hardware component, its golden model, its parameters (:class:`Param`)
-and its latency together. The entries themselves live in :mod:`stochhw.sim.designs` and in the
-topic modules it gathers (``sim/registry_*.py``).
+:class:`Design` ties a hardware component, its golden model, its spec (the one declaration of
+its parameters, :mod:`stochhw.models.spec`) and its latency together. The entries live in the
+topic modules of :mod:`stochhw.sim.designs`.
 """
 
 import dataclasses
@@ -15,71 +15,19 @@ from amaranth.lib import wiring
 
 from stochhw.models.checks import ParameterError
 
-__all__ = ["Param", "Port", "Design", "UnknownDesign", "value_text", "params_text"]
+__all__ = ["Port", "Design", "UnknownDesign", "value_text", "params_text", "MAX_INPUT_BITS",
+           "MAX_PORT_BITS"]
+
+#: Top-level input bits (``clk`` and ``rst`` included) Amaranth 0.5 can convert: it numbers the
+#: input bits of the top module in 16 bits, after two constant bits (``hdl/_nir.py``, Net).
+MAX_INPUT_BITS = (1 << 16) - 2
+
+#: Bits of any one port (a signal's bits are numbered in 16 bits too).
+MAX_PORT_BITS = 1 << 16
 
 
 class UnknownDesign(ParameterError):
     """The name is not a registered design."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Param:
-    """One design parameter.
-
-    ``kind`` decides how text from the command line is parsed: ``int``, ``bool``, ``choice``
-    (one of ``choices``), ``ints`` (a comma-separated list, or ``none`` for None), ``float``
-    or ``path`` (a file path, or ``none`` for None). Range checks are the component's own (it
-    raises :class:`ParameterError` naming the parameter).
-    """
-    name: str
-    kind: str
-    default: object
-    doc: str
-    choices: tuple = ()
-
-    def parse(self, text):
-        """Convert command-line text to the parameter's Python value."""
-        text = text.strip()
-        if text == "":
-            raise ParameterError(f"{self.name} is empty; give a value")
-        if self.kind == "int":
-            try:
-                return int(text, 0)
-            except ValueError:
-                raise ParameterError(f"{self.name} must be an integer, not {text!r}") from None
-        if self.kind == "bool":
-            lowered = text.lower()
-            if lowered in ("1", "true", "yes", "on"):
-                return True
-            if lowered in ("0", "false", "no", "off"):
-                return False
-            raise ParameterError(f"{self.name} must be a boolean (0/1, true/false), not {text!r}")
-        if self.kind == "choice":
-            if text not in self.choices:
-                raise ParameterError(f"{self.name} must be one of {', '.join(self.choices)}; not {text!r}")
-            return text
-        if self.kind == "ints":
-            if text.lower() == "none":
-                return None
-            try:
-                return tuple(int(t, 0) for t in text.split(","))
-            except ValueError:
-                raise ParameterError(f"{self.name} must be a comma-separated list of integers, not {text!r}") from None
-        if self.kind == "float":
-            try:
-                return float(text)
-            except ValueError:
-                raise ParameterError(f"{self.name} must be a number, not {text!r}") from None
-        if self.kind == "path":
-            return None if text.lower() == "none" else text
-        raise AssertionError(f"unknown parameter kind {self.kind!r}")
-
-    def describe(self):
-        """Human-readable domain, for ``stochhw list``."""
-        if self.kind == "choice":
-            return "|".join(self.choices)
-        return {"int": "integer", "bool": "0|1", "ints": "list of integers", "float": "number",
-                "path": "file path|none"}[self.kind]
 
 
 def value_text(value):
@@ -122,8 +70,7 @@ class Design:
         Golden model class, built the same way, with a ``run(stim)`` method.
     spec : type
         The design's :class:`stochhw.models.spec.Spec` subclass: the one declaration of its
-        parameters (kind, default, range, doc) and their rules. (Entries not converted yet give
-        ``params``, a tuple of :class:`Param`, instead.)
+        parameters (kind, default, range, doc) and their rules.
     latency : Callable[[dict], int]
         Cycles from an input to the output it affects.
     lanes_param : str or None
@@ -147,8 +94,7 @@ class Design:
     component: type
     model: type
     latency: Callable[[dict], int]
-    spec: type | None = None
-    params: tuple = ()
+    spec: type
     lanes_param: str | None = None
     lane_ports: tuple = ()
     port_lanes: dict = dataclasses.field(default_factory=dict)
@@ -156,9 +102,10 @@ class Design:
     regress_cases: tuple = ({},)
     stimulus_hints: dict = dataclasses.field(default_factory=dict)
 
-    def __post_init__(self):
-        if self.spec is not None:
-            object.__setattr__(self, "params", self.spec.params())
+    @property
+    def params(self):
+        """Every parameter's :class:`stochhw.models.spec.ParamInfo`, in declaration order."""
+        return self.spec.params()
 
     def param(self, name):
         for p in self.params:
@@ -174,28 +121,65 @@ class Design:
         """Full parameter dict: defaults updated with ``overrides`` (text or Python values),
         checked once against the spec.
         """
-        if self.spec is not None:
-            for name in overrides or {}:
-                self.param(name)              # an unknown name is refused naming the design
-            return self.spec.from_overrides(overrides).as_dict()
-        params = self.defaults()
-        for name, value in (overrides or {}).items():
-            spec = self.param(name)
-            params[name] = spec.parse(value) if isinstance(value, str) else value
-        self.model(**params)
+        for name in overrides or {}:
+            self.param(name)                  # an unknown name is refused naming the design
+        params = self.spec.from_overrides(overrides).as_dict()
+        self._check_port_widths(params)
         return params
+
+    def _check_port_widths(self, params):
+        """Refuse parameters whose ports Amaranth cannot convert, naming the parameter.
+
+        Derived limits of the documented ranges: Amaranth numbers the bits of every signal,
+        and of all top-level inputs together, in 16 bits (:data:`MAX_INPUT_BITS`,
+        :data:`MAX_PORT_BITS`), so a 4096-lane ``sru_array`` (65,538 input bits) would fail
+        after a minute of elaboration. The ports come from the component's signature, which
+        costs milliseconds, before any elaboration.
+        """
+        ports = self.ports(params)
+        inputs = 1 + sum(p.width for p in ports if p.direction == "in")     # clk included
+        widest = max(ports, key=lambda p: p.width)
+        if inputs <= MAX_INPUT_BITS and widest.width <= MAX_PORT_BITS:
+            return
+        what = (f"gives {inputs:,} input port bits (clk and rst included); Amaranth converts at most "
+                f"{MAX_INPUT_BITS:,}" if inputs > MAX_INPUT_BITS else
+                f"makes port {widest.name} {widest.width:,} bits wide; Amaranth converts at most "
+                f"{MAX_PORT_BITS:,} per port")
+        raise ParameterError(f"{self._width_culprit(params)} {what}")
+
+    def _width_culprit(self, params):
+        """``"lanes=4096 (at most 4095 here)"``: the integer parameter whose value makes the
+        ports too wide, with the largest value that fits (the others unchanged)."""
+        defaults = self.defaults()
+        for p in self.params:
+            value = params.get(p.name)
+            if p.kind != "int" or value == defaults[p.name] or not isinstance(defaults[p.name], int):
+                continue
+            if not self._ports_fit({**params, p.name: defaults[p.name]}):
+                continue
+            lo, hi = defaults[p.name], value          # lo fits, hi does not: bisect
+            while abs(hi - lo) > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if self._ports_fit({**params, p.name: mid}) else (lo, mid)
+            bound = "most" if value > lo else "least"
+            return f"{p.name}={value} (at {bound} {lo} here)"
+        return f"design {self.name} with " + " ".join(f"{k}={v}" for k, v in params.items())
+
+    def _ports_fit(self, params):
+        try:
+            ports = self.ports(params)
+        except (ParameterError, ValueError, TypeError):
+            return False
+        inputs = 1 + sum(p.width for p in ports if p.direction == "in")
+        return inputs <= MAX_INPUT_BITS and max(p.width for p in ports) <= MAX_PORT_BITS
 
     def build(self, params):
         """The Amaranth component for resolved ``params``."""
-        if self.spec is not None:
-            return self.component(self.spec(**params))
-        return self.component(**params)
+        return self.component(self.spec(**params))
 
     def golden(self, params):
         """The golden model for resolved ``params``."""
-        if self.spec is not None:
-            return self.model(self.spec(**params))
-        return self.model(**params)
+        return self.model(self.spec(**params))
 
     def ports(self, params, component=None):
         """Top-level ports (``clk`` excluded, ``rst`` first) in signature order."""

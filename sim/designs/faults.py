@@ -6,10 +6,10 @@
 
 from stochhw.hw.faulty_sram import FaultySRAM
 from stochhw.hw.sram import SRAM
-from stochhw.models.faulty_sram import MODES, PATTERNS, FaultySRAMModel
-from stochhw.models.sram import SRAMModel
+from stochhw.models.faulty_sram import FaultySRAMModel, FaultySRAMSpec
+from stochhw.models.sram import SRAMModel, SRAMSpec
 from stochhw.sim.core.comparison import Comparison, Side
-from stochhw.sim.core.design import Design, Param
+from stochhw.sim.core.design import Design
 
 __all__ = ["DESIGNS", "COMPARISONS", "FAULTY_SRAM_COMPARISON"]
 
@@ -19,20 +19,7 @@ DESIGNS = (
         name="faulty_sram",
         summary="SRAM below Vmin: seeded or profiled bit faults on reads, nested across level",
         component=FaultySRAM, model=FaultySRAMModel,
-        params=(
-            Param("depth", "int", 512, "words, 1..65536 (need not be a power of two)"),
-            Param("width", "int", 64, "bits per word, 1..64"),
-            Param("level_bits", "int", 12, "width L of level, 4..16: P(faulty) = level/2^L"),
-            Param("mode", "choice", "flip", "faulty cell inverts (flip) or reads a fixed value "
-                                            "(stuck)", MODES),
-            Param("pattern", "choice", "random", "independent cells or weak columns", PATTERNS),
-            Param("p01", "float", 0.5, "stuck: fraction of faulty cells stuck at 1 (step 1/256)"),
-            Param("p_err", "float", 1.0, "probability a faulty cell errs per read (1: "
-                                         "persistent; step 1/256)"),
-            Param("seed", "int", 1, "the chip, 0..2^64-1"),
-            Param("profile", "path", None, ".npz/.json flip01/flip10 fail-level maps "
-                                           "(depth, width) instead of the seeded map"),
-        ),
+        spec=FaultySRAMSpec,
         latency=lambda p: 1,
         regress_cases=(
             # Non-power-of-two depth (out-of-range addresses), narrow words, all of level's
@@ -53,10 +40,7 @@ DESIGNS = (
         name="sram",
         summary="plain synchronous SRAM: the baseline of faulty_sram",
         component=SRAM, model=SRAMModel,
-        params=(
-            Param("depth", "int", 512, "words, 1..65536 (need not be a power of two)"),
-            Param("width", "int", 64, "bits per word, 1..64"),
-        ),
+        spec=SRAMSpec,
         latency=lambda p: 1,
         regress_cases=({"depth": 20, "width": 16},),
     ),

@@ -12,24 +12,16 @@ from stochhw.hw.sc_mul import AndMul, XnorMul
 from stochhw.hw.sc_neuron import SCNeuron
 from stochhw.hw.smtj import SMTJ
 from stochhw.hw.sng import SNG
-from stochhw.models.lut_sigmoid import METHODS as SIGMOID_METHODS
-from stochhw.models.lut_sigmoid import LUTSigmoidModel
-from stochhw.models.parallel_counter import METHODS as COUNTER_METHODS
-from stochhw.models.parallel_counter import ParallelCounterModel
-from stochhw.models.sc_mul import AndMulModel, XnorMulModel
-from stochhw.models.sc_neuron import SCNeuronModel
-from stochhw.models.sc_stream import SOURCES
-from stochhw.models.smtj import DEFAULT_V_SCALE, SMTJModel
-from stochhw.models.sng import ENCODINGS, SNGModel
+from stochhw.models.lut_sigmoid import LUTSigmoidModel, LUTSigmoidSpec
+from stochhw.models.parallel_counter import ParallelCounterModel, ParallelCounterSpec
+from stochhw.models.sc_mul import AndMulModel, AndMulSpec, XnorMulModel, XnorMulSpec
+from stochhw.models.sc_neuron import SCNeuronModel, SCNeuronSpec
+from stochhw.models.smtj import SMTJModel, SMTJSpec
+from stochhw.models.sng import SNGModel, SNGSpec
 from stochhw.sim.core.comparison import Comparison, Side
-from stochhw.sim.core.design import Design, Param
+from stochhw.sim.core.design import Design
 
 __all__ = ["DESIGNS", "COMPARISONS"]
-
-_SEED = Param("seed", "int", 1, "master seed; distinct LFSR seeds derived by SplitMix64")
-_LFSR_WIDTH = Param("lfsr_width", "int", 16, "LFSR width (source=lfsr), >= bits, <= 32")
-_SOURCE = Param("source", "choice", "lfsr", "random numbers: per-generator LFSRs or the entropy port",
-                SOURCES)
 
 #: :class:`stochhw.sim.core.design.Design` entries of this topic.
 DESIGNS = (
@@ -37,13 +29,7 @@ DESIGNS = (
         name="sng",
         summary="comparator stochastic number generators (unipolar/bipolar), LFSR or entropy port",
         component=SNG, model=SNGModel,
-        params=(
-            Param("lanes", "int", 1, "generators, 1..4096"),
-            Param("bits", "int", 8, "code and random-number width, 1..16"),
-            Param("encoding", "choice", "unipolar",
-                  "unipolar: P(1)=x/2^bits; bipolar: x signed, P(1)=(1+x/2^(bits-1))/2", ENCODINGS),
-            _SOURCE, _SEED, _LFSR_WIDTH,
-        ),
+        spec=SNGSpec,
         latency=lambda p: 1,
         lanes_param="lanes",
         lane_ports=("x", "entropy", "y"),
@@ -56,16 +42,7 @@ DESIGNS = (
         name="smtj",
         summary="s-MTJ emulator: bias code -> P(1) by a sigmoid table, optional telegraph memory",
         component=SMTJ, model=SMTJModel,
-        params=(
-            Param("lanes", "int", 1, "junctions, 1..4096"),
-            Param("levels", "int", 11, "bias codes over -1..+1 V, 2..256"),
-            Param("bits", "int", 8, "P(1) resolution 2^-bits, 1..16"),
-            Param("v_half", "float", 0.0, "bias (V) of P(1)=1/2"),
-            Param("v_scale", "float", DEFAULT_V_SCALE, "logistic width (V), nonzero; <0 flips the curve"),
-            Param("table", "ints", None, "levels thresholds 0..2^bits replacing the curve; monotone"),
-            Param("hold", "int", 0, "telegraph: keep the state with probability hold/256, 0..255"),
-            _SOURCE, _SEED, _LFSR_WIDTH,
-        ),
+        spec=SMTJSpec,
         latency=lambda p: 1,
         lanes_param="lanes",
         lane_ports=("bias", "entropy", "y"),
@@ -79,7 +56,7 @@ DESIGNS = (
         name="xnor_mul",
         summary="bipolar SC multiplication: one XNOR per lane",
         component=XnorMul, model=XnorMulModel,
-        params=(Param("lanes", "int", 16, "lanes, 1..4096"),),
+        spec=XnorMulSpec,
         latency=lambda p: 1,
         lanes_param="lanes",
         lane_ports=("a", "b", "y"),
@@ -89,7 +66,7 @@ DESIGNS = (
         name="and_mul",
         summary="unipolar SC multiplication: one AND per lane",
         component=AndMul, model=AndMulModel,
-        params=(Param("lanes", "int", 16, "lanes, 1..4096"),),
+        spec=AndMulSpec,
         latency=lambda p: 1,
         lanes_param="lanes",
         lane_ports=("a", "b", "y"),
@@ -99,11 +76,7 @@ DESIGNS = (
         name="parallel_counter",
         summary="ones among n bits: exact adder tree or approximate (AND/OR first layer)",
         component=ParallelCounter, model=ParallelCounterModel,
-        params=(
-            Param("n", "int", 16, "input bits, 1..4096"),
-            Param("method", "choice", "exact", "exact adder tree or approximate counter",
-                  COUNTER_METHODS),
-        ),
+        spec=ParallelCounterSpec,
         latency=lambda p: 1,
         lanes_param="n",
         lane_ports=("x",),
@@ -116,13 +89,7 @@ DESIGNS = (
         name="lut_sigmoid",
         summary="quantized pre-activation -> quantized sigmoid state (table, or PLAN computed)",
         component=LUTSigmoid, model=LUTSigmoidModel,
-        params=(
-            Param("levels", "int", 5, "QL output states, 2..256"),
-            Param("in_bits", "int", 8, "signed input width, 2..16"),
-            Param("in_frac", "int", 4, "fractional bits of the input, 0..in_bits"),
-            Param("method", "choice", "lut", "lut: table from Eq. 1-3; plan: piecewise-linear sigmoid",
-                  SIGMOID_METHODS),
-        ),
+        spec=LUTSigmoidSpec,
         latency=lambda p: 1,
         signed_ports=("s",),
         regress_cases=(
@@ -134,16 +101,7 @@ DESIGNS = (
         name="sc_neuron",
         summary="SC neuron: bitstreams, XNOR, parallel counter, L-cycle accumulation, sigmoid thresholds",
         component=SCNeuron, model=SCNeuronModel,
-        params=(
-            Param("n", "int", 8, "N inputs, 1..4096"),
-            Param("levels", "int", 5, "QL states of inputs, weights and output, 2..256"),
-            Param("length", "int", 100, "L, bitstream length in cycles, 1..65535"),
-            Param("source", "choice", "lfsr",
-                  "lfsr: state codes on xq/wq, 2N LFSR comparators inside; port: streams on xs/ws", SOURCES),
-            Param("counter", "choice", "exact", "parallel counter", COUNTER_METHODS),
-            Param("bits", "int", 8, "generator comparator width, 1..16"),
-            _SEED, _LFSR_WIDTH,
-        ),
+        spec=SCNeuronSpec,
         latency=lambda p: p["length"],
         lanes_param="n",
         lane_ports=("xq", "wq", "xs", "ws"),

@@ -31,13 +31,15 @@ A Debian ``yosys`` elsewhere on PATH is never reached. The WebAssembly tools pri
 to run ..." on their first use, which yosys-smtbmc would take for solver output, so each is run
 once (:func:`warm_up`) before the first proof.
 
-Results are cached under ``build/cache/formal/<key>/`` where ``key`` hashes the RTLIL, the sby
-file and the tool versions: a hit runs no tool. Every run happens in a private folder under
-``build/runs/`` (two runs at once never share one), and its log is kept in the cache entry.
+Results are kept in the ``formal`` cache (:mod:`stochhw.sim.core.cache`) under the hash of the
+RTLIL, the sby file and the tool versions: a hit runs no tool, and an entry that fails its
+checksum is reported and proven again. Every run happens in a private folder (two runs at once
+never share one), and its log is kept in the cache entry. A run that ends in ``error`` (a tool
+that crashed or was killed) is not cached: its log is kept beside the cache, and the next run
+tries again.
 """
 
 import dataclasses
-import hashlib
 import importlib.util
 import json
 import os
@@ -59,11 +61,9 @@ from amaranth.hdl import Assert, Assume
 from amaranth.lib import wiring
 
 from stochhw.models.checks import check_choice, check_int
-from stochhw.sim.core.toolchain import ToolMissing, prepare_yowasp
+from stochhw.sim.core.cache import Cache, cache_key
+from stochhw.sim.core.toolchain import ToolMissing, exit_reason, prepare_yowasp
 from stochhw.sim.designs import get_design
-from stochhw.sim.flows.generate import (
-    write_atomic,  # after .registry: see the import note in sim/flows/generate.py
-)
 
 __all__ = ["MODES", "Proof", "Bench", "ProofResult", "run_proof", "sby_config",
            "bench_rtlil", "warm_up", "require_formal_tools", "case_label", "registered",
@@ -72,8 +72,8 @@ __all__ = ["MODES", "Proof", "Bench", "ProofResult", "run_proof", "sby_config",
 #: sby modes a proof may use.
 MODES = ("prove", "bmc")
 
-#: Default root of the result cache (one folder per key).
-CACHE_DIR = Path("build/cache/formal")
+#: The record of a ``formal`` cache entry (status, seconds, detail), beside ``logfile.txt``.
+RESULT_FILE = "result.json"
 
 #: Tools sby and yosys-smtbmc call by plain name -> (Python module, entry point).
 _TOOLS = {
@@ -372,16 +372,7 @@ def warm_up():
 
 # --- running --------------------------------------------------------------------------------
 
-def cache_key(il_text, sby_text, versions):
-    h = hashlib.sha256()
-    for part in (il_text, sby_text, json.dumps(versions, sort_keys=True)):
-        data = part.encode()
-        h.update(len(data).to_bytes(8, "big"))
-        h.update(data)
-    return h.hexdigest()
-
-
-def run_proof(proof, overrides=None, cache_dir=CACHE_DIR, build_root="build", fresh=False):
+def run_proof(proof, overrides=None, cache_dir=None, build_root=None, fresh=False):
     """Prove ``proof`` for one parameter case; return a :class:`ProofResult`.
 
     Parameters
@@ -389,10 +380,11 @@ def run_proof(proof, overrides=None, cache_dir=CACHE_DIR, build_root="build", fr
     proof : Proof
     overrides : dict, optional
         The case (one of ``proof.cases``, or any overrides).
-    cache_dir : path-like
-        Result cache root.
-    build_root : path-like
-        The private run folder goes into ``build_root/runs/``.
+    cache_dir : path-like, optional
+        Folder of the ``formal`` cache (default: under :func:`stochhw.sim.core.cache.cache_root`).
+    build_root : path-like, optional
+        The private run folder goes into ``build_root/runs/`` (default: a ``.runs`` folder in
+        the cache, never the working directory); it is removed after the run.
     fresh : bool
         Run the tools even on a cache hit (the result is stored again).
 
@@ -407,25 +399,56 @@ def run_proof(proof, overrides=None, cache_dir=CACHE_DIR, build_root="build", fr
     versions = _tool_versions()
     il_text, params = bench_rtlil(proof, overrides)
     sby_text = sby_config(proof)
-    entry = Path(cache_dir) / cache_key(il_text, sby_text, versions)
-    result_path = entry / "result.json"
-    if result_path.exists() and not fresh:
-        raw = json.loads(result_path.read_text())
-        cached = True
-    else:
-        raw = _run_sby(il_text, sby_text, entry, Path(build_root))
-        write_atomic(result_path, json.dumps(raw, indent=2, sort_keys=True) + "\n")
-        cached = False
+    cache = Cache("formal", cache_dir)
+    key = cache_key(il_text, sby_text, versions)
+    runs = Path(build_root) / "runs" if build_root is not None else cache.folder / ".runs"
+    raw = None if fresh else _cached(cache, key)
+    cached = raw is not None
+    log = cache.path(key) / "logfile.txt"
+    if raw is None:
+        with cache.lock(key):
+            raw = None if fresh else _cached(cache, key)
+            if raw is None:
+                try:
+                    with cache.building(key) as folder:
+                        raw = _run_sby(il_text, sby_text, folder, runs)
+                        (folder / RESULT_FILE).write_text(json.dumps(raw, indent=2, sort_keys=True) + "\n")
+                        if raw["status"] == "error":
+                            raise _NotCached
+                except _NotCached:
+                    log = cache.failed_path(key) / "logfile.txt"
+            else:
+                cached = True
     return ProofResult(proof.design, proof.name, params, raw["status"], raw["seconds"], cached,
-                       str((entry / "logfile.txt").resolve()), raw["detail"])
+                       str(log.resolve()), raw["detail"])
+
+
+class _NotCached(Exception):
+    """The run ended in ``error``: keep its log, but do not make it a cache entry."""
+
+
+def _cached(cache, key):
+    """The record of a sound cache entry, or None (a miss, or damage reported)."""
+    entry = cache.lookup(key, (RESULT_FILE, "logfile.txt"))
+    if entry is None:
+        return None
+    try:
+        raw = entry.read_json(RESULT_FILE)
+        raw = {"status": str(raw["status"]), "seconds": float(raw["seconds"]), "detail": str(raw["detail"])}
+        if raw["status"] not in _STATUS.values():
+            raise ValueError(raw["status"])
+        return raw
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        cache.drop(key, f"{RESULT_FILE} unusable: {type(exc).__name__}")
+        return None
 
 
 _STATUS = {"PASS": "pass", "FAIL": "fail", "UNKNOWN": "unknown", "ERROR": "error"}
 
 
-def _run_sby(il_text, sby_text, entry, build_root):
+def _run_sby(il_text, sby_text, entry, runs):
+    """Run sby in a private folder under ``runs``; keep its log and traces in ``entry``."""
     warm_up()
-    runs = build_root / "runs"
     runs.mkdir(parents=True, exist_ok=True)
     run_dir = Path(tempfile.mkdtemp(dir=runs, prefix="formal-")).resolve()
     try:
@@ -440,7 +463,7 @@ def _run_sby(il_text, sby_text, entry, build_root):
         work = run_dir / "proof"
         log = (work / "logfile.txt").read_text() if (work / "logfile.txt").exists() else ""
         log += _tail("stdout", proc.stdout if not log else "") + _tail("stderr", proc.stderr)
-        write_atomic(entry / "logfile.txt", log)
+        (entry / "logfile.txt").write_text(log)
         status_file = work / "status"
         word = status_file.read_text().split()[0] if status_file.exists() and \
             status_file.read_text().strip() else "ERROR"
@@ -448,7 +471,7 @@ def _run_sby(il_text, sby_text, entry, build_root):
         detail = "; ".join(_failures(log))
         if status == "error" and not detail:
             errors = [line.strip() for line in log.splitlines() if "ERROR" in line]
-            detail = errors[-1] if errors else f"sby exit status {proc.returncode}"
+            detail = errors[-1] if errors else f"sby {exit_reason(proc.returncode)}"
         if status != "pass":
             for trace in sorted(work.glob("engine_*/trace*.vcd")):
                 shutil.copyfile(trace, entry / trace.name)

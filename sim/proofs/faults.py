@@ -38,7 +38,7 @@ def _copy(bench, name, component):
 
 
 def _plain(bench):
-    return _copy(bench, "plain", SRAM(bench.params["depth"], bench.params["width"]))
+    return _copy(bench, "plain", SRAM(depth=bench.params["depth"], width=bench.params["width"]))
 
 
 def _level_zero_is_exact(bench):

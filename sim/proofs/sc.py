@@ -19,12 +19,12 @@ from amaranth import Array, Const, Mux, Signal
 
 from stochhw.models.gf2 import MAXIMAL_TAPS
 from stochhw.models.lfsr import galois_mask
-from stochhw.models.lut_sigmoid import LUTSigmoidModel
+from stochhw.models.lut_sigmoid import LUTSigmoidSpec
 from stochhw.models.parallel_counter import approx_error_bounds
-from stochhw.models.sc_neuron import SCNeuronModel, neuron_sigmoid
+from stochhw.models.sc_neuron import SCNeuronSpec, neuron_sigmoid
 from stochhw.models.sc_stream import padded_table
 from stochhw.models.seeds import lane_seeds
-from stochhw.models.smtj import HOLD_BITS, SMTJModel
+from stochhw.models.smtj import HOLD_BITS, SMTJSpec
 from stochhw.sim.flows.formal import Proof, lanes, popcount, registered
 
 __all__ = ["PROOFS"]
@@ -53,7 +53,7 @@ def _approx_follows_its_error_model(bench):
 
 def _sigmoid_is_the_table(bench):
     dut = bench.dut
-    table = LUTSigmoidModel(**bench.params).table()
+    table = LUTSigmoidSpec(**bench.params).table
     width = len(dut.y)
     reference = Array(Const(int(v), width) for v in table)[bench.past(dut.s).as_unsigned()]
     registered(bench, dut.y, dut.y == reference)
@@ -97,8 +97,8 @@ def _sng_compares(bench):
 
 def _smtj_telegraph(bench):
     p, dut = bench.params, bench.dut
-    spec = SMTJModel(**p)
-    table = Array(Const(int(t), spec.bits + 1) for t in padded_table(spec.table, spec.code_width))
+    spec = SMTJSpec(**p)
+    table = Array(Const(int(t), spec.bits + 1) for t in padded_table(spec.thresholds, spec.code_width))
     biases = lanes(bench.past(dut.bias), spec.lanes, spec.code_width)
     entropy = lanes(bench.past(dut.entropy), spec.lanes, spec.entropy_width)
     previous = bench.past(dut.y)
@@ -110,7 +110,7 @@ def _smtj_telegraph(bench):
 
 def _neuron_outputs_sigmoid_states(bench):
     p, dut = bench.params, bench.dut
-    spec = SCNeuronModel(**p)
+    spec = SCNeuronSpec(**p)
     table = neuron_sigmoid(range(spec.n * spec.length + 1), spec.n, spec.length, spec.levels)
     low, high = int(table.min()), int(table.max())
     bench.assert_((dut.y == 0) | ((dut.y >= low) & (dut.y <= high)))

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from stochhw.models.faulty_sram import FaultySRAMModel, quantize_probability
+from stochhw.models.faulty_sram import FaultySRAMModel
 from stochhw.sim.flows.cosim import SIMULATORS, run_cosim
 
 pytestmark = pytest.mark.simulator_required
@@ -106,8 +106,7 @@ def test_intermittent_stuck_faults_on_int8_weights_follow_p01_and_p_err(simulato
     r_data = result.actual["r_data"][:, 0]
     model = FaultySRAMModel(**params)
     ones = stored_bits(words)
-    p01 = quantize_probability(0.75) / 256
-    p_err = quantize_probability(0.5) / 256
+    p01, p_err = params["p01"], params["p_err"]      # multiples of 1/256: held exactly
     for i, level in enumerate(levels):
         fmap = model.fault_map(level)
         reads = [error_bits(r_data[out], words) for out in outs[i * repeats:(i + 1) * repeats]]
