@@ -55,10 +55,11 @@ from stochhw.models.ml.training import (
 )
 from stochhw.models.stats import nist as sp800_22
 from stochhw.sim.analyses.generator_free import HIDDEN
+from stochhw.sim.analyses.randomness import unpack_numbers
 from stochhw.sim.analyses.topic import print_outcome, report_folder
 from stochhw.sim.core.reportkit import figure, json_text, number, png_bytes, table, write_report
 
-__all__ = ["TESTS", "number_bits", "nist_study", "nist_markdown", "report_files", "run"]
+__all__ = ["TESTS", "nist_study", "nist_markdown", "report_files", "run"]
 
 #: The 15 tests in the document's order: name -> (short column name, long name).
 TESTS = {
@@ -83,14 +84,6 @@ NUMBER_BITS, CODE_BITS = 6, 8
 LANES, EXTRACTOR_SEED = 16, 1
 #: Sub-tests so many that only the failing ones are listed in the JSON.
 SUMMARISED = "non_overlapping_template"
-
-
-def number_bits(numbers, bits):
-    """``bits``-bit numbers as one bit stream, least significant bit of each first
-    (the inverse of :func:`stochhw.models.stats.entropy.pack_bits`)."""
-    numbers = np.asarray(numbers, dtype=np.uint64)
-    shifts = np.arange(bits, dtype=np.uint64)
-    return ((numbers[:, None] >> shifts) & np.uint64(1)).astype(np.uint8).ravel()
 
 
 class _Sequences:
@@ -184,7 +177,7 @@ def nist_study(n=1_000_000, m=100, seed=1, alpha=0.01, quick=False, progress=Non
     for name, generator in references.items():
         sequences = _Sequences(n, m, alpha)
         while not sequences.full:
-            sequences.feed(number_bits(generator.draw(-(-n // k)), k))
+            sequences.feed(unpack_numbers(generator.draw(-(-n // k)), k))
         sources.append(_source_row(name, sequences.runs, alpha, kind="reference",
                                    description=generator.describe()))
         if progress is not None:
@@ -204,7 +197,7 @@ def nist_study(n=1_000_000, m=100, seed=1, alpha=0.01, quick=False, progress=Non
                 codes = tensor_codes(recorded, kind, layer_index(layer, n_layers))
                 numbers = extract_stream(codes, bits=k, method=method, lanes=LANES,
                                          seed=EXTRACTOR_SEED, src_width=CODE_BITS)
-                sequences.feed(number_bits(numbers, k))
+                sequences.feed(unpack_numbers(numbers, k))
                 runs_used[key] = training_seed - seed + 1
         if progress is not None:
             print(f"  training seed {training_seed}: "
