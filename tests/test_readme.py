@@ -64,3 +64,44 @@ def test_entropy_table_is_the_committed_extraction_report_at_6_bits():
             r = rows[(kind, method)]
             assert cell == f"{r['entropy_mean']:.2f} ± {r['entropy_std']:.2f}"
         assert paper == f"{rows[(kind, 'direct')]['paper_table6']:.2f}"
+
+
+def _pm(row):
+    return f"{100 * row['mean']:.2f} ± {100 * row['std']:.2f}"
+
+
+def test_generator_free_tables_are_the_committed_closed_loop_report():
+    report = json.loads((ROOT / "reports" / "generator_free" / "generator_free.json").read_text())
+    base = {(r["bits"], r["method"]): r for r in report["baselines"]}
+    closed = {(r["bits"], r["tensor"], r["layer"], r["method"], r["mapping"]): r
+              for r in report["closed_loop"]}
+    section = _section("Generator-free training in a closed loop")
+    widths = report["config"]["bit_widths"]
+    expected = {"round to nearest": [base[(b, "nearest")] for b in widths],
+                "SR, PCG64": [base[(b, "pcg")] for b in widths],
+                "SR, LFSR-16": [base[(b, "lfsr")] for b in widths]}
+    for mapping, label in (("none", "no mapping"), ("paper", "the paper's mapping"),
+                           ("even_middle", "the paper's selection rule")):
+        expected[f"gradient, middle layer, Method #2, {label}"] = [
+            closed[(b, "gradient", "middle", "multi_lsb", mapping)] for b in widths]
+    rows = _rows(section, "|".join(re.escape(k) for k in expected))
+    assert [r[0] for r in rows] == list(expected)
+    for cells in rows:
+        assert cells[1:1 + len(widths)] == [_pm(r) for r in expected[cells[0]]]
+    a1 = _rows(section, r"here: .*")
+    assert len(a1) == 1
+    assert a1[0][1:3] == [_pm(closed[(8, "error", "middle", "multi_lsb", m)])
+                          for m in ("none", "paper")]
+    paper = _rows(section, r"the paper: .*")
+    assert paper[0][1:3] == [f"{v:.2f}" for v in report["paper"]["table_a1"]["error"]]
+
+
+def test_nist_table_is_the_committed_section_4_2_report():
+    report = json.loads((ROOT / "reports" / "nist" / "nist.json").read_text())
+    sources = {s["source"]: s for s in report["sources"]}
+    rows = _rows(_section("NIST SP 800-22 over many sequences"), r"PCG64|LFSR-\d+|\w+\[\w+\] \w+")
+    assert {"PCG64", "LFSR-16", "LFSR-8"} <= {r[0] for r in rows}
+    for cells in rows:
+        s = sources[cells[0]]
+        assert cells[1] == f"{s['failing_sub_tests']} / {s['sub_tests']}"
+        assert cells[2] == f"{s['expected_chance_failures']:.1f}"
