@@ -414,11 +414,13 @@ def _notes(result):
                      "zeros (`why.png`, left).")
         keep = [r for r in unmapped if r not in failing]
         if 0 < len(keep) <= 8:
-            text += (" Without mapping these keep up with PCG64: "
+            text += (" Without mapping only these are not clearly below PCG64 (a large "
+                     "spread alone can put a source here): "
                      + "; ".join(f"{_where(r['tensor'], r['layer'])} {r['method']} at "
-                                 f"{r['bits']} bits" for r in keep) + ".")
+                                 f"{r['bits']} bits, {_acc(r)}%" for r in keep) + ".")
         elif keep:
-            text += f" Without mapping {len(keep)} of {len(unmapped)} keep up with PCG64."
+            text += (f" Without mapping {len(keep)} of {len(unmapped)} are not clearly below "
+                     "PCG64.")
         out.append(text)
     b = cfg["bit_widths"][0]
     error = [rows.get(b, "error", "middle", "multi_lsb", m) for m in ("none", "paper")]
@@ -437,7 +439,7 @@ def _notes(result):
     if weights:
         out.append(
             f"* **Weights fail for another reason.** {len(weights)} weight sources without "
-            "mapping fall clearly below PCG64 although their numbers hardly lean "
+            "mapping fall clearly below PCG64 although their numbers lean little "
             f"({min(r['bias_steps'] for r in weights):+.2f} to "
             f"{max(r['bias_steps'] for r in weights):+.2f} steps, entropy "
             f"{min(r['entropy'] for r in weights):.2f} to "
