@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import stochhw.sim.campaigns.demo as demo
 from stochhw.models.checks import ParameterError
 from stochhw.sim.campaigns.compare import regeneration
 from stochhw.sim.campaigns.demo import DEMO_COMPARISON, headline_table
@@ -82,3 +83,36 @@ def test_the_documented_run_and_out_write_where_they_say(tmp_path, monkeypatch, 
     assert main(["analyze", "faults"]) == 0
     assert (committed / "faults.md").read_text() != "committed\n"
     assert "scratch" not in capsys.readouterr().err
+
+
+def test_the_demo_writes_nowhere_but_its_output_folder(tmp_path, monkeypatch):
+    """Verilog, run folders and the comparison all land under ``-o``; the working folder (a
+    user's checkout) gets nothing. The tools themselves are replaced: what is checked is where
+    each step is told to write."""
+    told = []
+
+    def fake_cases(cases, simulators, build_root="build", **kwargs):
+        told.append(Path(build_root))
+        runs = Path(build_root) / "runs"
+        runs.mkdir(parents=True, exist_ok=True)
+        return []
+
+    def fake_comparison(comp, out_dir, **kwargs):
+        told.append(Path(out_dir))
+        return []
+
+    monkeypatch.setattr(demo, "run_cases", fake_cases)
+    monkeypatch.setattr(demo, "run_comparison", fake_comparison)
+    monkeypatch.setattr(demo, "headline_table", lambda comp, rows: "")
+    monkeypatch.setattr(demo, "REGISTRY", {"lfsr": None})
+    monkeypatch.setattr(demo, "generate", lambda name: name)
+    monkeypatch.setattr(demo, "write_design", lambda pkg, folder: Path(folder).mkdir(parents=True))
+    work = tmp_path / "checkout"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    out = tmp_path / "demo-out"
+    with open(tmp_path / "log.txt", "w") as log:
+        assert demo.run_demo(out, out=log) == 0
+    assert told and all(path == out for path in told), told
+    assert list(work.iterdir()) == []
+    assert (out / "generated" / "lfsr").is_dir() and (out / "runs").is_dir()

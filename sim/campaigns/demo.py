@@ -77,9 +77,11 @@ def run_demo(out_dir=DEMO_DIR, cycles=DEMO_CYCLES, jobs=2, out=sys.stdout):
 
     print(f"== smoke co-simulation: every design on Verilator, sru_array on Icarus too "
           f"({cycles} cycles each, bulk, seed 1)", file=out, flush=True)
+    # Run folders go under out_dir/runs/: the demo writes nowhere but the folder it was given.
     failures = run_cases([(name, {}) for name in REGISTRY], ("verilator",), cycles=cycles, seed=1,
-                         jobs=jobs, out=out)
-    failures += run_cases([("sru_array", {})], ("icarus",), cycles=cycles, seed=1, jobs=1, out=out)
+                         jobs=jobs, out=out, build_root=out_dir)
+    failures += run_cases([("sru_array", {})], ("icarus",), cycles=cycles, seed=1, jobs=1, out=out,
+                          build_root=out_dir)
 
     comp = DEMO_COMPARISON
     print(f"== {comp.title}", file=out, flush=True)
