@@ -435,6 +435,25 @@ def _notes(result):
             f"the paper's Table A1 effect: the middle layer's errors go from {_acc(error[0])}% "
             f"to {_acc(error[1])}% at {b} bits, where the paper's error source goes from "
             f"{a1[0]:.2f}% to {a1[1]:.2f}%.")
+    for b in cfg["bit_widths"]:
+        pcg = rows.base.get((b, "pcg"))
+        group = [r for r in mapped if r["bits"] == b]
+        if pcg is None or not group:
+            continue
+        bad = [r for r in group if _clearly_below(r, pcg)]
+        good = [r for r in group if r not in bad]
+        if bad and good:
+            out.append(
+                f"* **{b}-bit with a mapping: repetition separates them.** The {len(bad)} "
+                f"mapped sources clearly below PCG64 repeat the previous step's number in "
+                f"{percent(np.median([r['repeat_fraction'] for r in bad]), 0, suffix='%')} of "
+                "their roundings (median), the "
+                f"{len(good)} others in "
+                f"{percent(np.median([r['repeat_fraction'] for r in good]), 0, suffix='%')}; "
+                "their median |lean| is "
+                f"{np.median([abs(r['bias_steps']) for r in bad]):.2f} and "
+                f"{np.median([abs(r['bias_steps']) for r in good]):.2f} output steps "
+                "(`why.png`).")
     weights = [r for r in failing if r["tensor"] == "weight"]
     if weights:
         out.append(
