@@ -56,6 +56,8 @@ reports: setup
 	$(STOCHHW) report
 	$(STOCHHW) analyze training
 	$(STOCHHW) analyze extraction
+	$(STOCHHW) analyze generator-free
+	$(STOCHHW) analyze nist
 	$(STOCHHW) analyze faults
 	$(STOCHHW) analyze robustness
 	$(STOCHHW) analyze robustness-energy -j 2

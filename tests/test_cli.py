@@ -145,8 +145,8 @@ def test_every_topic_names_a_run_function_of_the_shared_shape():
     import inspect
 
     from stochhw.sim.analyses import TOPICS
-    assert list(TOPICS) == ["bias", "randomness", "training", "extraction", "faults",
-                            "robustness", "robustness-energy", "sc"]
+    assert list(TOPICS) == ["bias", "randomness", "training", "extraction", "generator-free",
+                            "nist", "faults", "robustness", "robustness-energy", "sc"]
     for topic in TOPICS.values():
         module, _, function = topic.run.partition(":")
         loaded = importlib.import_module(module)

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stochhw.models.stats.entropy import pack_bits, shannon_entropy
+from stochhw.models.checks import ParameterError
+from stochhw.models.stats.entropy import counts_entropy, pack_bits, shannon_entropy
 
 # ------------------------------------------------------------------------------------------
 # pack_bits
@@ -127,3 +128,13 @@ def test_entropy_is_between_zero_and_the_bounds(bits, values):
 def test_entropy_rejects_bad_arguments(values, bits, parameter):
     with pytest.raises(ValueError, match=rf"^{parameter}\b"):
         shannon_entropy(values, bits)
+
+
+def test_counts_entropy_equals_the_entropy_of_the_samples():
+    values = np.random.default_rng(4).integers(0, 16, 5000) ** 2 % 16
+    assert counts_entropy(np.bincount(values, minlength=16)) == pytest.approx(
+        shannon_entropy(values, 4), abs=1e-12)
+    with pytest.raises(ParameterError, match="counts"):
+        counts_entropy([0, 0])
+    with pytest.raises(ParameterError, match="counts"):
+        counts_entropy([0.5, 0.5])

@@ -7,7 +7,15 @@ import pytest
 
 from stochhw.models.checks import ParameterError
 from stochhw.models.sru import stochastic_round
-from stochhw.models.stats.mapping import balanced_mapping, bias_lower_bound, bias_profile, mapping_from_order
+from stochhw.models.stats.mapping import (
+    PAPER_MAPPING,
+    balanced_mapping,
+    bias_lower_bound,
+    bias_profile,
+    even_middle_mapping,
+    mapping_from_order,
+    paper_mapping,
+)
 
 
 def _simulated_profile(numbers, k, mapping=None):
@@ -108,3 +116,48 @@ def test_bad_counts_name_counts(counts):
 def test_bad_mapping_names_mapping(mapping):
     with pytest.raises(ParameterError, match=r"^mapping\b"):
         bias_profile([1, 2, 3, 4], mapping)
+
+
+# ------------------------------------------------------------------------------------------
+# The paper's mapping and its selection rule
+# ------------------------------------------------------------------------------------------
+
+def test_paper_mapping_is_the_table_at_three_bits():
+    assert paper_mapping(3) == PAPER_MAPPING == (3, 1, 2, 7, 4, 6, 5, 0)
+
+
+@pytest.mark.parametrize("bits", [3, 4, 6, 8])
+def test_paper_mapping_keeps_the_tables_cdf_on_the_coarse_grid(bits):
+    mapping = np.array(paper_mapping(bits))
+    assert sorted(mapping.tolist()) == list(range(1 << bits))
+    # Any histogram: P(mapped < j 2^(k-3)) equals what the table gives the top three bits.
+    counts = np.random.default_rng(bits).integers(0, 50, 1 << bits)
+    mapped = np.bincount(mapping, weights=counts, minlength=1 << bits)
+    top = np.bincount(np.arange(1 << bits) >> (bits - 3), weights=counts, minlength=8)
+    table = np.bincount(np.array(PAPER_MAPPING), weights=top, minlength=8)
+    step = 1 << (bits - 3)
+    np.testing.assert_allclose(np.cumsum(mapped)[step - 1::step], np.cumsum(table))
+
+
+@pytest.mark.parametrize("bits", range(2, 9))
+def test_even_middle_mapping_sends_even_numbers_to_the_middle(bits):
+    mapping = np.array(even_middle_mapping(bits))
+    size, quarter = 1 << bits, 1 << (bits - 2)
+    assert sorted(mapping.tolist()) == list(range(size))
+    evens, odds = mapping[0::2], mapping[1::2]
+    assert np.all((evens >= quarter) & (evens < size - quarter))
+    assert np.all((odds < quarter) | (odds >= size - quarter))
+    # The most frequent candidate, 0, sits at the centre.
+    assert mapping[0] == size // 2 - 1
+
+
+def test_even_middle_mapping_places_evens_as_the_papers_table():
+    rule, table = even_middle_mapping(3), PAPER_MAPPING
+    assert rule[0::2] == table[0::2]
+
+
+def test_paper_mappings_refuse_bad_widths():
+    with pytest.raises(ParameterError, match="bits must be in 3..12"):
+        paper_mapping(2)
+    with pytest.raises(ParameterError, match="bits must be in 2..12"):
+        even_middle_mapping(1)

@@ -96,6 +96,31 @@ class RandomSource:
         self.drawn += n
         return self._next(n)
 
+    def numbers_for(self, wide):
+        """The numbers that round the wide integers ``wide`` (one per element, C order).
+
+        :func:`quantize` calls this with the values it is about to round. A generator ignores
+        them and returns the next ``wide.size`` numbers; a source that extracts its numbers
+        from the values being rounded (the ``gf_rounding`` design on its own ``x`` bus,
+        :mod:`stochhw.models.ml.closed_loop`) overrides it.
+        """
+        return self.draw(np.asarray(wide).size)
+
+    def start_step(self, step):
+        """Called by :func:`train` before training step ``step`` (0, 1, ...); a no-op here.
+
+        Sources that take their numbers from the network being trained latch, here, the
+        tensors that step ``step`` may read.
+        """
+
+    def observe(self, kind, layer, codes):
+        """Called by :func:`train` with every tensor it stores (after rounding); a no-op here.
+
+        ``codes`` is the int8 array of ``kind`` codes of ``layer`` (see :data:`TENSOR_KINDS`);
+        the initial weights are observed before step 0. Do not keep a reference without
+        copying: the array is the caller's.
+        """
+
     def _next(self, n):
         raise NotImplementedError
 
@@ -324,9 +349,11 @@ def quantize(x, bits, rnd_bits, rnd=None):
         Code width, 2..8.
     rnd_bits : int
         k, the extra fraction bits of the wide integer and the width of ``rnd``.
-    rnd : numpy.ndarray of int, optional
-        One k-bit random number per element (C order) for stochastic rounding; ``None``
-        rounds to nearest.
+    rnd : numpy.ndarray of int or callable, optional
+        One k-bit random number per element (C order) for stochastic rounding; or a function
+        that returns them given the wide integers ``X`` about to be rounded (for sources that
+        extract their numbers from those very values, see :meth:`RandomSource.numbers_for`);
+        ``None`` rounds to nearest.
 
     Returns
     -------
@@ -336,6 +363,8 @@ def quantize(x, bits, rnd_bits, rnd=None):
     """
     e = scale_exponent(x, bits)
     wide = np.rint(np.ldexp(x, rnd_bits - e)).astype(np.int64)
+    if callable(rnd):
+        rnd = rnd(wide)
     if rnd is None:
         rnd = 1 << (rnd_bits - 1)
     else:
@@ -483,7 +512,10 @@ def train(config=TrainingConfig(), source=None):
     source : {None, "pcg", "lfsr"} or RandomSource
         Random numbers for stochastic rounding (ignored otherwise). ``None`` means ``"pcg"``;
         names are built by :func:`make_source`. A given source must have
-        ``bits == config.rnd_bits``.
+        ``bits == config.rnd_bits``. Every rounding asks it for numbers through
+        :meth:`RandomSource.numbers_for`; it is told when a step starts
+        (:meth:`RandomSource.start_step`) and shown every stored tensor
+        (:meth:`RandomSource.observe`), so that it can feed the network its own tensors.
 
     Returns
     -------
@@ -512,8 +544,10 @@ def train(config=TrainingConfig(), source=None):
         """Quantize one tensor with the configured rounding; record its codes if due."""
         if not quantized:
             return x
-        rnd = source.draw(x.size) if stochastic else None
-        codes, e = quantize(x, config.bits, config.rnd_bits, rnd)
+        codes, e = quantize(x, config.bits, config.rnd_bits,
+                            source.numbers_for if stochastic else None)
+        if stochastic:
+            source.observe(kind, layer, codes)
         if recording:
             records[(kind, layer)].append(codes)
         return np.ldexp(codes.astype(np.float64), e)
@@ -529,7 +563,12 @@ def train(config=TrainingConfig(), source=None):
     for fan_in, fan_out in zip(config.layers[:-1], config.layers[1:]):
         w = np.zeros((fan_in + 1, fan_out))
         w[:-1] = rng.normal(0.0, math.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
-        weights.append(q_nearest(w))
+        if quantized:
+            codes, e = quantize(w, config.bits, config.rnd_bits)
+            w = np.ldexp(codes.astype(np.float64), e)
+            if stochastic:
+                source.observe("weight", len(weights), codes)
+        weights.append(w)
 
     step, snapshots, epoch_loss = 0, 0, []
     for _ in range(config.epochs):
@@ -540,6 +579,8 @@ def train(config=TrainingConfig(), source=None):
             recording = (config.record_every > 0 and step % config.record_every == 0
                          and snapshots < config.max_snapshots)
             snapshots += recording
+            if stochastic:
+                source.start_step(step)
             acts = _forward(weights, x_train[batch], lambda l, h: q(h, "activation", l))
             probs = _softmax(acts[-1])
             target = y_train[batch]

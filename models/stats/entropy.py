@@ -11,7 +11,7 @@ import numpy as np
 from stochhw.models.bits import as_bit_array
 from stochhw.models.checks import ParameterError, check_int
 
-__all__ = ["pack_bits", "shannon_entropy"]
+__all__ = ["pack_bits", "shannon_entropy", "counts_entropy"]
 
 MAX_BITS = 64
 
@@ -88,5 +88,33 @@ def shannon_entropy(values, bits):
     if low < 0 or high >= 1 << bits:
         raise ParameterError(f"values must lie in [0, 2**{bits}), found {low if low < 0 else high}")
     _, counts = np.unique(values.ravel(), return_counts=True)
-    p = counts / values.size
+    return counts_entropy(counts)
+
+
+def counts_entropy(counts):
+    """Shannon entropy, in bits, of the observed frequencies in a histogram.
+
+    Parameters
+    ----------
+    counts : array_like of int
+        How often each value occurred (zeros allowed); not all zero.
+
+    Returns
+    -------
+    float
+        ``-sum p log2 p`` over the nonzero ``p = counts / counts.sum()``; the same as
+        :func:`shannon_entropy` of the samples the histogram counts.
+
+    Examples
+    --------
+    >>> counts_entropy([2, 1, 1, 0])
+    1.5
+    """
+    counts = np.asarray(counts)
+    if counts.ndim != 1 or not np.issubdtype(counts.dtype, np.integer):
+        raise ParameterError(f"counts must be a 1-D array of integers, not {counts.dtype} of "
+                             f"shape {counts.shape}")
+    if np.any(counts < 0) or counts.sum() <= 0:
+        raise ParameterError("counts must be >= 0 and not all zero")
+    p = counts[counts > 0] / counts.sum()
     return float(-np.sum(p * np.log2(p))) + 0.0  # + 0.0 turns -0.0 into 0.0

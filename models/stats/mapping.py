@@ -28,6 +28,27 @@ bound of :func:`bias_lower_bound`, which no mapping can beat.
 
 This is a rule of this project, stated here so that anyone can reproduce it; the example
 mapping of the issue, ``{0..7} -> {3, 1, 2, 7, 4, 6, 5, 0}``, is analysed as given.
+
+The paper's mapping and its selection rule, for numbers of any width k >= 3 (and k >= 2):
+
+* :data:`PAPER_MAPPING` is the paper's 3-bit table. :func:`paper_mapping` applies it to the
+  three most significant bits of a k-bit number and keeps the k - 3 low bits: ``out =
+  PAPER_MAPPING[n >> (k-3)] * 2^(k-3) + (n mod 2^(k-3))``. At k = 3 it is the table itself.
+  Extending it through the top bits is this project's choice: the rounding decision
+  ``rnd >= 2^k - f`` depends on the numbers' CDF, and at the 8 coarse grid points
+  ``u = j 2^(k-3)`` this extension has exactly the CDF the table gives 3-bit numbers.
+* The paper states the rule behind its table: even numbers go to the middle of the range.
+  :func:`even_middle_mapping` applies it at full width: the 2^(k-1) even values, smallest
+  first, take the middle half of the range ``[2^(k-2), 3 2^(k-2))`` in order of distance from
+  its centre ``c = 2^(k-1) - 1`` (nearer first, left before right on a tie); the odd values,
+  smallest first, take the outer quarters in the same order of distance from c. At k = 3 the
+  even values land exactly where the paper's table puts them (0, 2, 4, 6 -> 3, 2, 4, 5); its
+  odd values (1, 3, 5, 7 -> 1, 7, 6, 0) follow no order that we could state for other
+  widths, so the rule places them 1, 0, 6, 7.
+
+Why even numbers: a zero code gives the number 0 under either extraction method, and more
+generally a tensor rich in small or zero codes gives LSBs that are 0 more often than 1, so even
+numbers are the frequent ones; in the middle of the range they decide fewer roundings one way.
 """
 
 import itertools
@@ -36,12 +57,14 @@ import numpy as np
 
 from stochhw.models.checks import ParameterError, check_int
 
-__all__ = ["EXACT_MAX_BITS", "bias_profile", "bias_lower_bound", "balanced_mapping",
-           "mapping_from_order"]
+__all__ = ["EXACT_MAX_BITS", "PAPER_MAPPING", "bias_profile", "bias_lower_bound",
+           "balanced_mapping", "mapping_from_order", "paper_mapping", "even_middle_mapping"]
 
 #: Up to this many bits :func:`balanced_mapping` searches every permutation.
 EXACT_MAX_BITS = 3
 MAX_BITS = 12
+#: The paper's 3-bit number mapping {0..7} -> {3, 1, 2, 7, 4, 6, 5, 0}: ``out = PAPER_MAPPING[n]``.
+PAPER_MAPPING = (3, 1, 2, 7, 4, 6, 5, 0)
 
 
 def _check_counts(counts):
@@ -200,3 +223,55 @@ def balanced_mapping(counts):
     results = [_local_search(p, start) for start in starts]
     order = _best(p, np.array([r[0] for r in results]))[0]
     return mapping_from_order(order)
+
+
+def paper_mapping(bits):
+    """The paper's 3-bit table on the top three bits of ``bits``-bit numbers (module docstring).
+
+    Parameters
+    ----------
+    bits : int
+        Number width k, 3..12.
+
+    Returns
+    -------
+    tuple of int
+        A permutation of ``0 .. 2^k - 1``; :data:`PAPER_MAPPING` itself for k = 3.
+    """
+    bits = check_int("bits", bits, 3, MAX_BITS)
+    low = bits - 3
+    n = np.arange(1 << bits)
+    out = np.asarray(PAPER_MAPPING)[n >> low] << low | (n & ((1 << low) - 1))
+    return tuple(int(v) for v in out)
+
+
+def _by_distance(positions, centre):
+    """``positions`` sorted by distance from ``centre``, the lower one first on a tie."""
+    return sorted(positions, key=lambda p: (abs(p - centre), p))
+
+
+def even_middle_mapping(bits):
+    """The paper's selection rule at full width: even numbers to the middle (module docstring).
+
+    Parameters
+    ----------
+    bits : int
+        Number width k, 2..12.
+
+    Returns
+    -------
+    tuple of int
+        A permutation of ``0 .. 2^k - 1`` sending every even number into
+        ``[2^(k-2), 3 * 2^(k-2))``.
+    """
+    bits = check_int("bits", bits, 2, MAX_BITS)
+    size, quarter = 1 << bits, 1 << (bits - 2)
+    centre = size // 2 - 1
+    middle = _by_distance(range(quarter, size - quarter), centre)
+    outer = _by_distance([*range(quarter), *range(size - quarter, size)], centre)
+    mapping = [0] * size
+    for j, position in enumerate(middle):
+        mapping[2 * j] = position
+    for j, position in enumerate(outer):
+        mapping[2 * j + 1] = position
+    return tuple(mapping)

@@ -10,7 +10,11 @@ A test whose preconditions are not met (the "Input Size Recommendation" of its s
 J < 500 cycles for the random-excursion tests) returns ``applicable=False`` with a reason and
 no p-value; :func:`passed` never counts such a result as a pass. A test with several p-values
 (serial, cumulative sums, templates, excursions) passes by section 4.2.1's proportion rule
-applied across its p-values (see :func:`passed`). The document's own worked
+applied across its p-values (see :func:`passed`): the verdict on *one* sequence. Section 4.2
+judges a generator from *many* sequences instead, by two criteria per test and sub-test: the
+proportion of sequences that pass, against its confidence interval (4.2.1), and the uniformity
+of their p-values, a chi-square over ten bins (4.2.2); :func:`assess` applies both, as the
+reference implementation's ``finalAnalysisReport`` does. The document's own worked
 examples use inputs far below these sizes: ``strict=False`` computes anyway, as long as the
 statistic is defined at all.
 
@@ -29,12 +33,15 @@ from typing import Mapping
 
 import numpy as np
 from scipy.special import erfc, gammaincc, ndtr
+from scipy.stats import binom
 
 from stochhw.models.bits import as_bit_array
 from stochhw.models.checks import ParameterError, check_int
 
 __all__ = [
     "TestResult", "passed", "proportion_threshold", "run_all", "aperiodic_templates", "overlapping_template_probabilities",
+    "MIN_UNIFORMITY_SEQUENCES", "UNIFORMITY_ALPHA", "Assessment", "proportion_range",
+    "proportion_false_alarm", "p_value_histogram", "uniformity_p_value", "assess", "assess_stream",
     "frequency", "block_frequency", "runs", "longest_run_of_ones", "binary_matrix_rank",
     "spectral", "non_overlapping_template", "overlapping_template", "universal",
     "linear_complexity", "serial", "approximate_entropy", "cumulative_sums",
@@ -1125,3 +1132,238 @@ def random_excursions_variant(bits, *, strict=True):
                 for x in states]
     return _result(name, p_values, labels=tuple(f"x={x:+d}" for x in states), J=cycles,
                    xi=tuple(int(xi[x + 9]) for x in states))
+
+
+# ------------------------------------------------------------------------------------------
+# Section 4.2: many sequences
+# ------------------------------------------------------------------------------------------
+
+#: Section 4.2.2: the uniformity of the p-values is judged from at least this many sequences.
+MIN_UNIFORMITY_SEQUENCES = 55
+#: Section 4.2.2: the p-values count as uniformly distributed iff P-value_T >= this.
+UNIFORMITY_ALPHA = 0.0001
+
+
+def proportion_range(m, alpha=0.01):
+    """Section 4.2.1's confidence interval for the proportion of ``m`` sequences that pass.
+
+    ``p_hat -/+ 3 sqrt(p_hat (1 - p_hat) / m)`` with ``p_hat = 1 - alpha``: the binomial
+    proportion's mean -/+ three standard deviations (the normal approximation). A proportion
+    outside it indicates non-random data. The lower end is :func:`proportion_threshold`.
+    The interval is used as the document states it: at m = 100, alpha = 0.01 it is
+    [0.9602, 1.0198], so 96 passing sequences out of 100 fall outside it. (The reference
+    implementation truncates ``0.9602 * 100`` to 96 and accepts 96.)
+
+    Returns
+    -------
+    (float, float)
+    """
+    lo = proportion_threshold(m, alpha)
+    alpha = _check_alpha(alpha)
+    return lo, 2 * (1 - alpha) - lo
+
+
+def proportion_false_alarm(m, alpha=0.01):
+    """Probability that a truly random source's proportion falls outside :func:`proportion_range`.
+
+    The exact binomial tail (the interval is a normal approximation): with independent
+    p-values uniform on [0, 1], the passing count is Binomial(m, 1 - alpha). At m = 100 and
+    alpha = 0.01 it is 1.9 % (four or more failures out of 100), so among the 148
+    non-overlapping templates about 2.7 sub-tests of a perfect generator are flagged.
+
+    Returns
+    -------
+    float
+    """
+    m = check_int("m", m, 1)
+    lo, hi = proportion_range(m, alpha)
+    passing = np.arange(m + 1)
+    outside = (passing < lo * m) | (passing > hi * m)
+    return float(binom.pmf(passing[outside], m, 1 - alpha).sum())
+
+
+def p_value_histogram(p_values):
+    """How many p-values fall in each of the ten intervals [0, 0.1), ..., [0.9, 1.0].
+
+    A p-value of exactly 1 counts in the last interval, as in the reference implementation.
+
+    Returns
+    -------
+    tuple of 10 int
+    """
+    p = np.asarray(p_values, dtype=np.float64).ravel()
+    if np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
+        raise ParameterError("p_values must lie in [0, 1]")
+    bins = np.minimum(np.floor(p * 10).astype(np.int64), 9)
+    return tuple(int(c) for c in np.bincount(bins, minlength=10))
+
+
+def uniformity_p_value(p_values):
+    """Section 4.2.2's P-value_T: how uniformly ``p_values`` spread over ten equal intervals.
+
+    ``chi2 = sum_i (F_i - s/10)^2 / (s/10)`` over the counts ``F_i`` of
+    :func:`p_value_histogram`, s p-values in all, and ``P-value_T = igamc(9/2, chi2/2)``
+    (nine degrees of freedom). The p-values count as uniform iff ``P-value_T >=``
+    :data:`UNIFORMITY_ALPHA`. The document asks for at least
+    :data:`MIN_UNIFORMITY_SEQUENCES` p-values; fewer are refused. (The reference
+    implementation divides s by 10 in integers; this uses s/10 exactly, as the document.)
+
+    Returns
+    -------
+    float
+    """
+    counts = np.array(p_value_histogram(p_values), dtype=np.float64)
+    s = counts.sum()
+    if s < MIN_UNIFORMITY_SEQUENCES:
+        raise ParameterError(f"p_values must hold at least {MIN_UNIFORMITY_SEQUENCES} values "
+                             f"(section 4.2.2), not {int(s)}")
+    return _igamc(4.5, _chi2(counts, np.full(10, s / 10)) / 2)
+
+
+@dataclasses.dataclass(frozen=True)
+class Assessment:
+    """Section 4.2's verdict on one test (or one sub-test) over many sequences.
+
+    Attributes
+    ----------
+    name : str
+        Test name, as in :class:`TestResult`.
+    label : str
+        The sub-test (``"del1"``, ``"x=-4"``, a template ...), ``""`` for single-p-value tests.
+    sequences : int
+        m: the sequences the test was applicable to (the random-excursion tests apply only to
+        sequences with J >= 500 cycles; the others to all or none).
+    passing : int
+        How many of them had ``p >= alpha``.
+    alpha : float
+    histogram : tuple of 10 int
+        The p-values in the ten intervals of :func:`p_value_histogram`.
+    uniformity : float or None
+        :func:`uniformity_p_value`, or ``None`` with fewer than
+        :data:`MIN_UNIFORMITY_SEQUENCES` sequences.
+    """
+
+    __test__ = False
+
+    name: str
+    label: str
+    sequences: int
+    passing: int
+    alpha: float
+    histogram: tuple
+    uniformity: float | None
+
+    @property
+    def proportion(self):
+        """Proportion of passing sequences, or ``None`` when the test applied to none."""
+        return self.passing / self.sequences if self.sequences else None
+
+    @property
+    def interval(self):
+        """:func:`proportion_range` for :attr:`sequences` (``None`` when there are none)."""
+        return proportion_range(self.sequences, self.alpha) if self.sequences else None
+
+    @property
+    def proportion_ok(self):
+        """Whether the proportion lies in its interval (``None`` when the test never applied)."""
+        if not self.sequences:
+            return None
+        lo, hi = self.interval
+        return lo <= self.proportion <= hi
+
+    @property
+    def uniform(self):
+        """Whether P-value_T >= :data:`UNIFORMITY_ALPHA` (``None`` when not computed)."""
+        return None if self.uniformity is None else self.uniformity >= UNIFORMITY_ALPHA
+
+    @property
+    def passed(self):
+        """Both criteria hold, as far as they could be computed; ``False`` if none could."""
+        if not self.sequences:
+            return False
+        return bool(self.proportion_ok) and self.uniform is not False
+
+
+def assess(runs, alpha=0.01):
+    """Section 4.2's two criteria for every test and sub-test over many sequences.
+
+    Parameters
+    ----------
+    runs : sequence of sequence of TestResult
+        One entry per sequence: the results of the tests on it, e.g. :func:`run_all`'s list.
+        Every sequence must have been given the same tests.
+    alpha : float
+        The significance level of each p-value (the document's 0.01).
+
+    Returns
+    -------
+    list of Assessment
+        In the tests' order, sub-tests in their labels' order. A test that was never
+        applicable gives one row with ``sequences = 0``.
+    """
+    alpha = _check_alpha(alpha)
+    runs = [list(r) for r in runs]
+    if not runs:
+        raise ParameterError("runs must hold the results of at least one sequence")
+    names = [r.name for r in runs[0]]
+    p_values, labels = {name: {} for name in names}, {name: [] for name in names}
+    for i, results in enumerate(runs):
+        if [r.name for r in results] != names:
+            raise ParameterError(f"runs must give every sequence the same tests; sequence {i} "
+                                 f"has {[r.name for r in results]}, sequence 0 {names}")
+        for r in results:
+            if not r.applicable:
+                continue
+            sub = r.labels or ("",) * len(r.p_values)
+            for label, p in zip(sub, r.p_values):
+                if label not in p_values[r.name]:
+                    p_values[r.name][label] = []
+                    labels[r.name].append(label)
+                p_values[r.name][label].append(p)
+    rows = []
+    for name in names:
+        if not labels[name]:
+            rows.append(Assessment(name, "", 0, 0, alpha, (0,) * 10, None))
+            continue
+        for label in labels[name]:
+            p = np.array(p_values[name][label])
+            uniformity = (uniformity_p_value(p) if p.size >= MIN_UNIFORMITY_SEQUENCES else None)
+            rows.append(Assessment(name, label, int(p.size), int(np.sum(p >= alpha)), alpha,
+                                   p_value_histogram(p), uniformity))
+    return rows
+
+
+def assess_stream(bits, n, m=None, alpha=0.01, tests=None):
+    """Cut a bit stream into ``m`` sequences of ``n`` bits, test each, and :func:`assess` them.
+
+    This is how the reference implementation reads one input file ("How many bitstreams?").
+
+    Parameters
+    ----------
+    bits : array_like of 0/1
+        At least ``m * n`` bits; bits after the first ``m * n`` are ignored.
+    n : int
+        Bits per sequence, >= 100.
+    m : int, optional
+        Sequences; default as many as the stream holds.
+    alpha : float
+    tests : sequence of callable, optional
+        Test functions (``frequency``, ``runs`` ...) taking one sequence; default all 15,
+        with the document's default parameters, as :func:`run_all` runs them.
+
+    Returns
+    -------
+    list of Assessment
+    """
+    bits = _as_bits(bits)
+    n = check_int("n", n, 100)
+    available = bits.size // n
+    m = available if m is None else check_int("m", m, 1)
+    if m < 1 or m > available:
+        raise ParameterError(f"m must be in 1..{available} (the stream holds {bits.size} bits, "
+                             f"{available} sequences of n = {n}), not {m}")
+    if tests is None:
+        runs = [run_all(bits[i * n:(i + 1) * n], alpha) for i in range(m)]
+    else:
+        runs = [[test(bits[i * n:(i + 1) * n]) for test in tests] for i in range(m)]
+    return assess(runs, alpha)

@@ -38,6 +38,9 @@ that draws on :func:`~stochhw.sim.core.reportkit.figure` and returns
 ``randomness``  entropy, SRU bias and NIST SP 800-22 of one random source
 ``training``    low-precision training accuracy per rounding source (``reports/training/``)
 ``extraction``  the paper's comparisons of extracted random numbers (``reports/randomness/``)
+``generator-free``  closed-loop training on numbers extracted from the network being trained
+                (``reports/generator_free/``)
+``nist``        NIST SP 800-22 over many sequences per source, section 4.2 (``reports/nist/``)
 ``faults``      low-voltage SRAM bit error rates and fault maps (``reports/faults/``)
 ``robustness``  RErr of quantized weights under bit errors (``reports/robustness/``)
 ``robustness-energy``
@@ -76,6 +79,19 @@ def _training(p):
 def _extraction(p):
     p.add_argument("--quick", action="store_true",
                    help="1 seed, 6-bit codes only, 3 epochs, short NIST streams (a smoke test)")
+
+
+def _generator_free(p):
+    p.add_argument("--quick", action="store_true", help="2 seeds, 2 epochs (a smoke test)")
+    p.add_argument("-j", "--jobs", type=positive_int, default=1,
+                   help="parallel trainings (default 1: this process)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="run the trainings on this Dask distributed scheduler")
+
+
+def _nist(p):
+    p.add_argument("--quick", action="store_true",
+                   help="60 sequences of 20,000 bits per source (a smoke test)")
 
 
 def _faults(p):
@@ -130,6 +146,11 @@ TOPICS = {t.name: t for t in (
     Topic("extraction", "random numbers extracted from training tensors and pixels, "
           "gf_rounding's self-correlation (the paper's comparisons)",
           _extraction, "stochhw.sim.analyses.extraction:run", "reports/randomness"),
+    Topic("generator-free", "closed-loop training on numbers extracted from the network "
+          "itself (the paper's Tables 1, 2, 5, A1)",
+          _generator_free, "stochhw.sim.analyses.generator_free:run", "reports/generator_free"),
+    Topic("nist", "NIST SP 800-22 over 100 sequences per source, as its section 4.2 applies it",
+          _nist, "stochhw.sim.analyses.nist:run", "reports/nist"),
     Topic("faults", "low-voltage SRAM: BER against level and voltage, subset check, fault maps",
           _faults, "stochhw.sim.analyses.faults:run", "reports/faults"),
     Topic("robustness", "bit error robustness of quantized weights: RErr tables and plots",

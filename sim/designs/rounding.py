@@ -22,7 +22,7 @@ from stochhw.sim.core.comparison import Comparison, Side
 from stochhw.sim.core.design import Design
 from stochhw.sim.core.targets import FAMILIES
 
-__all__ = ["DESIGNS", "COMPARISONS", "SRU_COMPARISON"]
+__all__ = ["DESIGNS", "COMPARISONS", "SRU_COMPARISON", "SRU_RNG8_COMPARISON"]
 
 #: :class:`stochhw.sim.core.design.Design` entries of this topic.
 DESIGNS = (
@@ -100,5 +100,21 @@ SRU_COMPARISON = Comparison(
     pnr=True,
 )
 
+#: The same comparison with the paper's RNG: its Fig. 1 SRU rounds with an 8-bit RNG, so here
+#: each lane of the baseline has an 8-bit LFSR (k = 8: the LFSR is exactly as wide as the random
+#: number). The candidate is :data:`SRU_COMPARISON`'s, so its results up to 64 lanes come from
+#: the cache. The sweep stops at 128 lanes: an 8-bit LFSR has 255 nonzero seeds, and every lane
+#: needs its own.
+SRU_RNG8_COMPARISON = Comparison(
+    name="sru_lanes_rng8",
+    title="Stochastic rounding array: per-lane 8-bit LFSRs (the paper's SRU) vs. generator-free (16 -> 8 bits)",
+    baseline=Side("8-bit LFSR RNG array", "sru_array", {"source": "lfsr", "lfsr_width": 8}),
+    candidate=Side("generator-free", "sru_array", {"source": "external"}),
+    sweep="lanes",
+    values=(1, 4, 16, 64, 128),
+    families=FAMILIES,
+    pnr=True,
+)
+
 #: The comparisons of this topic.
-COMPARISONS = (SRU_COMPARISON,)
+COMPARISONS = (SRU_COMPARISON, SRU_RNG8_COMPARISON)
