@@ -48,10 +48,9 @@ DESIGNS = (
         lanes_param="lanes",
         lane_ports=("bias", "entropy", "y"),
         regress_cases=(
-            {"lanes": 4},
+            {"lanes": 4, "levels": 11, "spacing": "calibrated", "seed": 3},
             {"lanes": 3, "levels": 5, "hold": 200, "source": "port"},
             {"lanes": 2, "levels": 4, "table": (250, 180, 40, 3), "hold": 96, "seed": 7},
-            {"lanes": 3, "levels": 11, "spacing": "calibrated", "seed": 3},
         ),
     ),
     Design(
