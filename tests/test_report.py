@@ -3,6 +3,7 @@ and the same inputs and seed give the same bytes."""
 
 import json
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ from stochhw.sim.campaigns import report
 from stochhw.sim.campaigns.compare import run_comparison
 from stochhw.sim.core.comparison import Comparison, Side
 from stochhw.sim.core.files import staged
-from stochhw.sim.designs import REGISTRY
+from stochhw.sim.designs import COMPARISONS, REGISTRY
 from stochhw.sim.flows.generate import generate, write_design
 
 
@@ -171,3 +172,14 @@ def test_analysis_json_is_byte_identical_for_the_same_seed(capsys):
                      "--length", "4000", "--json"]) == 0
         outputs.append(capsys.readouterr().out)
     assert outputs[0] == outputs[1] and json.loads(outputs[0])["n_bits"] == 4000
+
+
+def test_the_committed_index_lists_every_comparison():
+    """synth_reports/README.md is what `stochhw report` writes for today's comparisons (the
+    tools line aside: it names the installed versions)."""
+    committed = (Path(__file__).parent.parent / "synth_reports" / "README.md").read_text()
+
+    def without_tools(text):
+        return [line for line in text.splitlines() if not line.startswith("Tools: ")]
+
+    assert without_tools(committed) == without_tools(report._index(COMPARISONS.values()))

@@ -37,9 +37,10 @@ def _index(comparisons):
         "",
         "Committed, regenerable reports. Regenerate all of them with",
         "",
-        "    make demo        # = stochhw report",
+        "    stochhw report   # part of `make reports`, which also regenerates reports/",
         "",
-        "or only the LUT comparisons with `stochhw compare [NAME...]`.",
+        "or only the LUT comparisons with `stochhw compare [NAME...]`. `make demo` runs a subset",
+        "of `sru_lanes` into `build/demo/` and never writes here.",
         "",
         *table(["file", "what"], "ll", [
             *([f"`{comp.name}.md` / `.csv` / `.json` / `.png`", comp.title] for comp in comparisons),
