@@ -70,7 +70,7 @@ def bias_markdown(result):
     return "\n".join([
         "# Stochastic rounding bias",
         "",
-        "Regenerate with `stochhw report` (or `make demo`); source: `sim/analyses/bias.py`.",
+        "Regenerate with `stochhw report` (part of `make reports`); source: `sim/analyses/bias.py`.",
         "",
         f"Mean of `y * 2^k - x` in LSBs of x, k = {result['k']}, over exactly one LFSR period "
         "per fractional part f = x mod 2^k (no saturation). An LFSR never outputs zero, so its "

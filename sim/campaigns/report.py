@@ -1,4 +1,4 @@
-"""``stochhw report`` (``make demo``), the main job.
+"""``stochhw report`` (part of ``make reports``): the full regeneration of ``synth_reports/``.
 
 1. generate every registered design into ``build/generated/<design>/`` (Verilog + manifest);
 2. co-simulate each design (defaults) on Icarus and Verilator against its golden model;
