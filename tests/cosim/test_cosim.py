@@ -5,8 +5,8 @@ Each case runs ``STOCHHW_CYCLES`` cycles (default 100,000) on Verilator and a qu
 the wide cases; either way the run holds the directed extremes (its first quarter) and the
 resets (its middle and three quarters). The run is compared with the golden model on every
 cycle (through per-chunk signatures, the model streamed chunk by chunk; a differing chunk is
-dumped and compared value by value). Per-cycle mode is checked against bulk mode, and both are shown to catch a wrong
-model, down to a single value late in a long run.
+dumped and compared value by value). Per-cycle mode is checked against bulk mode, and both
+are shown to catch a wrong model, down to a single value late in a long run.
 """
 
 import os
