@@ -116,16 +116,16 @@ def source_statistics(source):
 
 def _train_job(config, rounding):
     """One training (a picklable job): ``rounding`` is a baseline name or a :class:`ClosedLoop`."""
+    statistics = {}
     if rounding == "nearest":
         result = train(dataclasses.replace(config, rounding="nearest"))
-        return {"accuracy": result.test_accuracy, "epoch_loss": list(result.epoch_loss)}
-    if rounding in ("pcg", "lfsr"):
+    elif rounding in ("pcg", "lfsr"):
         result = train(config, rounding)
-        return {"accuracy": result.test_accuracy, "epoch_loss": list(result.epoch_loss)}
-    source = rounding.build(config)
-    result = train(config, source)
-    return {"accuracy": result.test_accuracy, "epoch_loss": list(result.epoch_loss),
-            **source_statistics(source)}
+    else:
+        source = rounding.build(config)
+        result = train(config, source)
+        statistics = source_statistics(source)
+    return {"accuracy": result.test_accuracy, "epoch_loss": list(result.epoch_loss), **statistics}
 
 
 def _float_job(config):
