@@ -36,13 +36,13 @@ from stochhw.sim.core.toolchain import require_simulator
 from stochhw.sim.designs import REGISTRY, get_design
 from stochhw.sim.flows.cosim import (
     check_cases_memory,
-    check_user_top,
     new_run_dir,
     replay_command,
     run_cosim,
     run_label,
     shown_params_text,
 )
+from stochhw.sim.flows.user_rtl import check_user_top
 from stochhw.testbench.check import Mismatch, VerificationFailure
 
 __all__ = ["Case", "Outcome", "regression_cases", "validate_cases", "run_cases", "write_junit"]
