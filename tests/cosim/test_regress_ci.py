@@ -56,7 +56,11 @@ def test_one_junit_file_for_the_whole_regression(tmp_path, capsys):
     for line in lines:
         folder = re.search(r"\[(/\S+)\]", line).group(1)
         assert Path(folder).is_dir()
-    block = out[out.index("FAIL"):]
+    # The failure's block runs from its FAIL line to the next case's line (-j 2: the other
+    # my_sru case, same label, may finish after it).
+    start = out.index("FAIL")
+    later = re.search(r"^\[\d/3\] ", out[start:], re.M)
+    block = out[start:start + later.start()] if later else out[start:]
     assert block.count("sru_free (defaults) (my_sru from --verilog) on icarus (bulk)") == 1
     assert "    replay: stochhw regress sru_free" in block
 
