@@ -12,12 +12,20 @@ from stochhw.models.ml.idx import write_idx
 from stochhw.models.ml.sc_sources import encoded_values, p_one
 from stochhw.models.sc_quant import level_values
 from stochhw.sim.analyses.sc import report_files, sc_markdown
-from stochhw.sim.analyses.sc_experiments import Plan, multiplication_rmse, run_experiments, sigmoid_tables
+from stochhw.sim.analyses import sc_experiments
+from stochhw.sim.analyses.sc_experiments import (
+    VARIANTS,
+    Plan,
+    accuracy_jobs,
+    multiplication_rmse,
+    run_experiments,
+    sigmoid_tables,
+)
 from stochhw.sim.cli import main
 from stochhw.sim.core.reportkit import write_report
 
 TINY = Plan(topologies=((1, (64, 6, 10)),), levels=(5,), lengths=(20, 40), sources=("smtj", "sobol"),
-            method2_levels=(5,), method2_lengths=(20, 40),
+            method2_levels=(5,), method2_lengths=(20, 40), variants=(),
             seeds=(1,), epochs=1, learning_rates=((1, 4.0),), infer_repeats=1, train_limit=120,
             test_limit=60, rmse_lengths=(8,), rmse_trials=1, rmse_shifts=(0,))
 
@@ -122,6 +130,56 @@ def test_tiny_plan_result(tiny_result, tmp_path):
         assert p.read_bytes() == q.read_bytes(), p.name
     assert "| 1 | 5 | 2 |" in sc_markdown(tiny_result)
     json.loads((tmp_path / "a" / "sc.json").read_text())
+
+
+def test_variants_run_beside_the_papers_network():
+    plan = dataclasses.replace(TINY, variants=("bias_node", "bipolar_inputs"), variant_lengths=(20,),
+                               variant_method2_source="smtj")
+    result = run_experiments(plan)
+    rows = result["accuracy"]
+    # The paper's network as in TINY; each variant: no SC + 2 sources x 1 length, Method 2 with
+    # the s-MTJ at that length.
+    assert sum(r["variant"] is None for r in rows) == 9
+    for variant in plan.variants:
+        assert {(r["method"], r["source"], r["length"]) for r in rows if r["variant"] == variant} == {
+            (1, None, None), (1, "smtj", 20), (1, "sobol", 20), (2, "smtj", 20)}
+    text = sc_markdown(result)
+    assert "## Variants: a bias node and bipolar inputs" in text
+    for label in ("the paper's", "bias node", "bipolar inputs"):
+        assert f"| 1 | 5 | {label} |" in text
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_a_variant_job_trains_and_infers_the_variant(monkeypatch, variant):
+    plan = dataclasses.replace(TINY, variants=(variant,), variant_lengths=(20,),
+                               variant_method2_source="smtj")
+    seen = []
+    real_train, real_levels = sc_experiments.train, sc_experiments.input_levels
+
+    def spy_train(config, x, y):
+        seen.append(config)
+        return real_train(config, x, y)
+
+    def spy_levels(x, levels, inputs="unit"):
+        seen.append(inputs)
+        return real_levels(x, levels, inputs)
+
+    monkeypatch.setattr(sc_experiments, "train", spy_train)
+    monkeypatch.setattr(sc_experiments, "input_levels", spy_levels)
+    key, spec = next((k, s) for k, s in accuracy_jobs(plan, "digits") if k[0] == variant)
+    sc_experiments.run_training_job(spec)
+    config, inputs = seen
+    for field, value in VARIANTS[variant].items():
+        assert getattr(config, field) == value
+    assert inputs == config.inputs
+
+
+def test_bad_variant_plans():
+    with pytest.raises(ParameterError, match=r"variants must be among \['bias_node'"):
+        run_experiments(dataclasses.replace(TINY, variants=("dropout",)))
+    with pytest.raises(ParameterError, match="variant_method2_source must be one of the sources"):
+        run_experiments(dataclasses.replace(TINY, variants=("bias_node",),
+                                            variant_method2_source="lfsr"))
 
 
 def test_mnist_folder_runs_through_the_same_experiment(tmp_path):

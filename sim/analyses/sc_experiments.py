@@ -20,10 +20,15 @@ the weight update; s-MTJ states biased through the inverse of the device curve.
 
 "Method 1" trains without SC (exact pre-activations) and infers without SC and with SC for
 every source and length; "Method 2" trains with the SC forward pass of one source and length
-and infers with it. Method 2 costs a stream simulation per training step, so the full plan
-runs it at the paper's headline points only (QL = 11, L = 100 and 400; :attr:`Plan.method2_levels`,
-:attr:`Plan.method2_lengths`). With ``--mnist DIR`` the paper's own topologies run on the user's MNIST
-files (a subset, see :data:`MNIST_PLAN`).
+and infers with it. The digits plan trains Method 2 at every QL and L the paper names
+(:attr:`Plan.method2_levels`, :attr:`Plan.method2_lengths`), for every source, so that the
+paper's "better in all cases" can be checked case by case. With ``--mnist DIR`` the paper's own
+topologies run on the user's MNIST files (a subset, see :data:`MNIST_PLAN`).
+
+**Variants** (:data:`VARIANTS`): the same grid, shorter, for two departures from the paper
+that hardware designers reach for: a bias node (a constant +1 input to every layer) and
+bipolar inputs (pixels mapped to ``2x - 1``, so a blank pixel is the state -1, which a
+calibrated s-MTJ carries as -0.931).
 
 **SC multiplication error** (:func:`multiplication_rmse`). The RMSE of the XNOR product of two
 bipolar streams against the stream length N, for every pair of the 11 states: independent
@@ -65,7 +70,7 @@ from stochhw.models.sc_quant import check_levels, level_values, sigmoid_states
 from stochhw.sim.core.executor import make_executor, run_jobs
 from stochhw.sim.core.reportkit import mean_std
 
-__all__ = ["Plan", "DIGITS_PLAN", "QUICK_PLAN", "MNIST_PLAN", "MNIST_QUICK_PLAN", "PAPER",
+__all__ = ["Plan", "VARIANTS", "DIGITS_PLAN", "QUICK_PLAN", "MNIST_PLAN", "MNIST_QUICK_PLAN", "PAPER",
            "load_dataset", "sigmoid_tables", "accuracy_jobs", "run_training_job",
            "multiplication_rmse", "run_experiments"]
 
@@ -88,6 +93,14 @@ PAPER = {
 }
 
 
+#: Departures from the paper's network that the report runs beside it: name -> the
+#: :class:`stochhw.models.ml.sc_ann.SCANNConfig` fields that make it.
+VARIANTS = {
+    "bias_node": {"bias_node": True},
+    "bipolar_inputs": {"inputs": "bipolar"},
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class Plan:
     """What :func:`run_experiments` runs.
@@ -102,6 +115,12 @@ class Plan:
         QL values, bitstream lengths L, SC sources, training seeds.
     method2_levels, method2_lengths : tuple
         The (QL, L) at which Method 2 networks are trained (every source and seed).
+    variants : tuple of str
+        Keys of :data:`VARIANTS` run beside the paper's network.
+    variant_lengths : tuple
+        The L of the variants' grid: Method 1 runs with every source at these lengths;
+        Method 2 trains with ``variant_method2_source`` at every QL of ``method2_levels``.
+    variant_method2_source : str
     epochs, batch, lr_decay, init_scale :
         Training (:class:`stochhw.models.ml.sc_ann.SCANNConfig`; Gaussian initialisation of
         standard deviation ``init_scale``, the paper's rule).
@@ -125,8 +144,11 @@ class Plan:
     lengths: tuple = (100, 200, 300, 400, 500)
     sources: tuple = ("ideal", "smtj", "lfsr", "sobol")
     seeds: tuple = (1, 2, 3, 4, 5)
-    method2_levels: tuple = (11,)
-    method2_lengths: tuple = (100, 400)
+    method2_levels: tuple = (5, 11)
+    method2_lengths: tuple = (100, 200, 300, 400, 500)
+    variants: tuple = ("bias_node", "bipolar_inputs")
+    variant_lengths: tuple = (100,)
+    variant_method2_source: str = "smtj"
     epochs: int = 40
     batch: int = 16
     lr_decay: float = 0.95
@@ -147,7 +169,7 @@ class Plan:
 
 DIGITS_PLAN = Plan()
 QUICK_PLAN = dataclasses.replace(
-    DIGITS_PLAN, lengths=(100,), method2_lengths=(100,), seeds=(1,), epochs=2,
+    DIGITS_PLAN, lengths=(100,), method2_levels=(11,), method2_lengths=(100,), seeds=(1,), epochs=2,
     sources=("smtj", "lfsr"), infer_repeats=1, train_limit=400, test_limit=150,
     rmse_lengths=(10, 100), rmse_trials=2, rmse_shifts=(0, 16), quick=True)
 #: MNIST: the paper's topologies on a subset (first 6000 training, 2000 test images) with
@@ -158,7 +180,7 @@ QUICK_PLAN = dataclasses.replace(
 MNIST_PLAN = dataclasses.replace(
     DIGITS_PLAN, dataset="mnist", topologies=((1, (784, 128, 10)), (3, (784, 392, 196, 98, 10))),
     seeds=(1,), epochs=10, init_scale=0.1, infer_repeats=2, method2_levels=(5, 11),
-    method2_lengths=(100, 200, 300, 400, 500), train_limit=6000, test_limit=2000)
+    method2_lengths=(100, 200, 300, 400, 500), variants=(), train_limit=6000, test_limit=2000)
 MNIST_QUICK_PLAN = dataclasses.replace(MNIST_PLAN, train_limit=300, test_limit=100,
                                        method2_lengths=(100,),
                                        **{k: getattr(QUICK_PLAN, k) for k in (
@@ -224,7 +246,8 @@ def run_training_job(spec):
     ----------
     spec : dict
         ``dataset``, ``train_limit``, ``test_limit``, ``layers``, ``levels``, ``seed``,
-        ``epochs``, ``batch``, ``learning_rate``, ``lr_decay``, ``init_scale``; ``method`` 1
+        ``epochs``, ``batch``, ``learning_rate``, ``lr_decay``, ``init_scale``, ``variant``
+        (``None`` or a key of :data:`VARIANTS`); ``method`` 1
         (then ``infer``: list of ``[source, length]``) or 2 (then ``source`` and ``length``);
         ``infer_repeats``.
 
@@ -242,10 +265,11 @@ def run_training_job(spec):
         config = SCANNConfig(layers=tuple(spec["layers"]), levels=spec["levels"],
                              epochs=spec["epochs"], batch=spec["batch"],
                              learning_rate=spec["learning_rate"], lr_decay=spec["lr_decay"],
-                             init_scale=spec["init_scale"], seed=spec["seed"], train_sc=train_sc)
+                             init_scale=spec["init_scale"], seed=spec["seed"], train_sc=train_sc,
+                             **VARIANTS.get(spec["variant"], {}))
         result = train(config, x_train, y_train)
         net = result.network
-        x_levels = input_levels(x_test, spec["levels"])
+        x_levels = input_levels(x_test, spec["levels"], config.inputs)
         exact = net.accuracy(x_levels, y_test)
         if spec["method"] == 1:
             infer = [tuple(item) for item in spec["infer"]]
@@ -263,58 +287,78 @@ def run_training_job(spec):
     return {"exact": exact, "sc": sc_rows, "final_cost": result.epoch_cost[-1]}
 
 
+def _grids(plan):
+    """``(variant, lengths, method 2 sources, method 2 levels, method 2 lengths)`` of every
+    grid of ``plan``: the paper's network (variant ``None``) first, then the variants."""
+    grids = [(None, plan.lengths, plan.sources, plan.method2_levels, plan.method2_lengths)]
+    grids += [(variant, plan.variant_lengths, (plan.variant_method2_source,),
+               plan.method2_levels, plan.variant_lengths) for variant in plan.variants]
+    return grids
+
+
 def accuracy_jobs(plan, dataset_key):
-    """``(key, spec)`` of every training of ``plan``, in report order."""
+    """``(key, spec)`` of every training of ``plan``, in report order.
+
+    A key is ``(variant, hidden_layers, QL, method, source, length, seed)``; Method 1 keys have
+    ``source`` and ``length`` ``None``.
+    """
     jobs = []
-    for hidden, layers in plan.topologies:
-        for ql in plan.levels:
-            base = {"dataset": dataset_key, "train_limit": plan.train_limit,
-                    "test_limit": plan.test_limit, "layers": list(layers), "levels": ql,
-                    "epochs": plan.epochs, "batch": plan.batch,
-                    "learning_rate": plan.learning_rate(hidden), "lr_decay": plan.lr_decay,
-                    "init_scale": plan.init_scale, "infer_repeats": plan.infer_repeats}
-            for seed in plan.seeds:
-                jobs.append(((hidden, ql, 1, None, None, seed),
-                             {**base, "seed": seed, "method": 1,
-                              "infer": [[s, n] for s in plan.sources for n in plan.lengths]}))
-            if ql not in plan.method2_levels:
-                continue
-            for source in plan.sources:
-                for length in plan.method2_lengths:
-                    for seed in plan.seeds:
-                        jobs.append(((hidden, ql, 2, source, length, seed),
-                                     {**base, "seed": seed, "method": 2, "source": source,
-                                      "length": length}))
+    for variant, lengths, m2_sources, m2_levels, m2_lengths in _grids(plan):
+        for hidden, layers in plan.topologies:
+            for ql in plan.levels:
+                base = {"dataset": dataset_key, "train_limit": plan.train_limit,
+                        "test_limit": plan.test_limit, "layers": list(layers), "levels": ql,
+                        "epochs": plan.epochs, "batch": plan.batch,
+                        "learning_rate": plan.learning_rate(hidden), "lr_decay": plan.lr_decay,
+                        "init_scale": plan.init_scale, "infer_repeats": plan.infer_repeats,
+                        "variant": variant}
+                for seed in plan.seeds:
+                    jobs.append(((variant, hidden, ql, 1, None, None, seed),
+                                 {**base, "seed": seed, "method": 1,
+                                  "infer": [[s, n] for s in plan.sources for n in lengths]}))
+                if ql not in m2_levels:
+                    continue
+                for source in m2_sources:
+                    for length in m2_lengths:
+                        for seed in plan.seeds:
+                            jobs.append(((variant, hidden, ql, 2, source, length, seed),
+                                         {**base, "seed": seed, "method": 2, "source": source,
+                                          "length": length}))
     return jobs
 
 
 def _accuracy_rows(plan, results):
     """Rows of the accuracy table from job results keyed as in :func:`accuracy_jobs`."""
     rows = []
-    for hidden, layers in plan.topologies:
-        for ql in plan.levels:
-            method1 = [results[(hidden, ql, 1, None, None, s)] for s in plan.seeds]
-            common = {"hidden_layers": hidden, "layers": list(layers), "levels": ql}
-            accs = [r["exact"] for r in method1]
-            mean, std = mean_std(accs)
-            rows.append({**common, "method": 1, "train": "exact", "source": None,
-                         "length": None, "accuracy": mean, "std": std, "per_seed": accs})
-            for i, (source, length) in enumerate((s, n) for s in plan.sources for n in plan.lengths):
-                accs = [r["sc"][i][2] for r in method1]
+    for variant, lengths, m2_sources, m2_levels, m2_lengths in _grids(plan):
+        for hidden, layers in plan.topologies:
+            for ql in plan.levels:
+                method1 = [results[(variant, hidden, ql, 1, None, None, s)] for s in plan.seeds]
+                common = {"variant": variant, "hidden_layers": hidden, "layers": list(layers),
+                          "levels": ql}
+                accs = [r["exact"] for r in method1]
                 mean, std = mean_std(accs)
-                rows.append({**common, "method": 1, "train": "exact", "source": source,
-                             "length": length, "accuracy": mean, "std": std, "per_seed": accs})
-            if ql not in plan.method2_levels:
-                continue
-            for source in plan.sources:
-                for length in plan.method2_lengths:
-                    runs = [results[(hidden, ql, 2, source, length, s)] for s in plan.seeds]
-                    accs = [r["sc"][0][2] for r in runs]
+                rows.append({**common, "method": 1, "train": "exact", "source": None,
+                             "length": None, "accuracy": mean, "std": std, "per_seed": accs})
+                for i, (source, length) in enumerate((s, n) for s in plan.sources for n in lengths):
+                    accs = [r["sc"][i][2] for r in method1]
                     mean, std = mean_std(accs)
-                    rows.append({**common, "method": 2, "train": f"sc:{source}", "source": source,
+                    rows.append({**common, "method": 1, "train": "exact", "source": source,
                                  "length": length, "accuracy": mean, "std": std,
-                                 "per_seed": accs,
-                                 "accuracy_without_sc": float(np.mean([r["exact"] for r in runs]))})
+                                 "per_seed": accs})
+                if ql not in m2_levels:
+                    continue
+                for source in m2_sources:
+                    for length in m2_lengths:
+                        runs = [results[(variant, hidden, ql, 2, source, length, s)]
+                                for s in plan.seeds]
+                        accs = [r["sc"][0][2] for r in runs]
+                        mean, std = mean_std(accs)
+                        rows.append({**common, "method": 2, "train": f"sc:{source}",
+                                     "source": source, "length": length, "accuracy": mean,
+                                     "std": std, "per_seed": accs,
+                                     "accuracy_without_sc": float(np.mean([r["exact"]
+                                                                           for r in runs]))})
     return rows
 
 
@@ -454,6 +498,12 @@ def run_experiments(plan=DIGITS_PLAN, mnist=None, seed=1, jobs=1, scheduler=None
         if not set(subset) <= set(full):
             raise ParameterError(f"{name} must be among the {name.split('_')[1]} {list(full)}, "
                                  f"not {list(subset)}")
+    unknown = [v for v in plan.variants if v not in VARIANTS]
+    if unknown:
+        raise ParameterError(f"variants must be among {sorted(VARIANTS)}, not {unknown}")
+    if plan.variants and plan.variant_method2_source not in plan.sources:
+        raise ParameterError(f"variant_method2_source must be one of the sources "
+                             f"{list(plan.sources)}, not {plan.variant_method2_source!r}")
     dataset_key = "digits" if mnist is None else str(mnist)
     x_train, y_train, x_test, y_test = load_dataset(dataset_key, plan.train_limit, plan.test_limit)
     for _, layers in plan.topologies:
@@ -467,9 +517,10 @@ def run_experiments(plan=DIGITS_PLAN, mnist=None, seed=1, jobs=1, scheduler=None
                 run_jobs(executor, [(key, run_training_job, (spec,)) for key, spec in specs]), 1):
             results[key] = result
             if progress is not None:
-                hidden, ql, method, source, length, s = key
+                variant, hidden, ql, method, source, length, s = key
                 what = "exact" if method == 1 else f"{source} L={length}"
-                print(f"  [{done}/{len(specs)}] {hidden} hidden, QL={ql}, method {method} "
+                print(f"  [{done}/{len(specs)}] {hidden} hidden"
+                      + (f" ({variant})" if variant else "") + f", QL={ql}, method {method} "
                       f"({what}), seed {s}: {100 * result['exact']:.1f}% without SC"
                       + ("" if method == 1 else f", {100 * result['sc'][0][2]:.1f}% with SC"),
                       file=progress, flush=True)

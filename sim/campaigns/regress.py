@@ -189,7 +189,7 @@ def _one(case, simulator, cycles, seed, mode, waves, build_root, run_dir):
 
 
 def _label(case, simulator, mode):
-    return run_label(case.design, case.overrides, simulator, mode)
+    return run_label(case.design, case.overrides, simulator, mode, case.verilog, case.top)
 
 
 def _replay(case, simulator, cycles, seed):

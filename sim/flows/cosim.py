@@ -445,10 +445,14 @@ def shown_params_text(params):
     return params_text({k: shown_path(v) for k, v in params.items()}, "(defaults)")
 
 
-def run_label(design_name, params, simulator, mode, top=None):
-    """``design k=v ... on simulator (mode)``, as every PASS/FAIL line says a run; ``top``
-    names the user's own module."""
-    own = f" ({top} from --verilog)" if top else ""
+def run_label(design_name, params, simulator, mode, verilog=None, top=None):
+    """``design k=v ... on simulator (mode)``, as every PASS/FAIL line says a run.
+
+    A run of the user's own RTL adds ``(top from file.v ...)``: the module and the files'
+    names, so two ``--verilog`` files with the same top module get different labels.
+    """
+    files = ", ".join(Path(f).name for f in verilog or ())
+    own = f" ({top + ' ' if top else ''}from {files})" if files else ""
     return f"{design_name} {shown_params_text(params)}{own} on {simulator} ({mode})"
 
 
@@ -560,7 +564,7 @@ def run_cosim(design_name, overrides=None, simulator="icarus", cycles=DEFAULT_CY
     if run_dir is None:
         run_dir = new_run_dir(build_root, f"{source.top}-{simulator}-{mode}")
     run_dir = Path(run_dir).resolve()
-    label = run_label(design_name, overrides or {}, simulator, mode, source.top if verilog else None)
+    label = run_label(design_name, overrides or {}, simulator, mode, verilog, source.top)
     replay = replay_command(design_name, overrides, simulator, cycles, seed,
                             [str(Path(f).resolve()) for f in verilog or ()], top)
     run = _Run(design_name, params, source, model, simulator, cycles, seed, chunk, densities,

@@ -61,7 +61,8 @@ def test_one_junit_file_for_the_whole_regression(tmp_path, capsys):
     start = out.index("FAIL")
     later = re.search(r"^\[\d/3\] ", out[start:], re.M)
     block = out[start:start + later.start()] if later else out[start:]
-    assert block.count("sru_free (defaults) (my_sru from --verilog) on icarus (bulk)") == 1
+    assert block.count("sru_free (defaults) (my_sru from buggy_sru.v) on icarus (bulk)") == 1
+    assert "(my_sru from my_sru.v)" in out
     assert "    replay: stochhw regress sru_free" in block
 
 

@@ -61,13 +61,13 @@ def test_own_verilog_matches_the_model(tmp_path, simulator, mode):
     mine = _write(tmp_path, "my_sru.v", MY_SRU)
     result = run_cosim("sru_free", {}, simulator, cycles=3000 if mode == "bulk" else 1500, seed=4,
                        mode=mode, verilog=[mine], top="my_sru")
-    assert result.top == "my_sru" and "(my_sru from --verilog)" in result.label
+    assert result.top == "my_sru" and "(my_sru from my_sru.v)" in result.label
 
 
 def test_own_verilog_in_several_files_with_its_top_found(tmp_path):
     files = [_write(tmp_path, "rounder.v", WRAPPED), _write(tmp_path, "wrapped.v", WRAPPER)]
     result = run_cosim("sru_free", {}, "icarus", cycles=3000, seed=5, verilog=files)
-    assert result.top == "wrapped_sru"
+    assert result.top == "wrapped_sru" and "(wrapped_sru from rounder.v, wrapped.v)" in result.label
 
 
 @pytest.mark.parametrize("simulator", SIMULATORS)
