@@ -105,3 +105,87 @@ def test_nist_table_is_the_committed_section_4_2_report():
         s = sources[cells[0]]
         assert cells[1] == f"{s['failing_sub_tests']} / {s['sub_tests']}"
         assert cells[2] == f"{s['expected_chance_failures']:.1f}"
+
+
+_SC_SOURCES = {"ideal": "ideal", "s-MTJ": "smtj", "LFSR": "lfsr", "Sobol": "sobol"}
+
+
+def _sc_report():
+    report = json.loads((ROOT / "reports" / "sc" / "sc.json").read_text())
+    rows = {}
+    for r in report["accuracy"]:
+        rows[(r["variant"], r["hidden_layers"], r["levels"], r["method"], r["source"],
+              r["length"])] = r
+    networks = {"-".join(map(str, t["layers"])): t["hidden_layers"]
+                for t in report["plan"]["topologies"]}
+    return report, rows, networks
+
+
+def _sc_pm(row):
+    return f"{100 * row['accuracy']:.1f} ± {100 * row['std']:.1f}"
+
+
+def _sc_table(first_cells):
+    """Rows of the SC section's table whose second cell is one of ``first_cells``, with the
+    network (first cell, blank when repeated) carried down."""
+    rows, network = [], None
+    for cells in _rows(_section("Stochastic computing"), r"[\d-]*"):
+        if cells[1] in first_cells:
+            network = cells[0] or network
+            rows.append([network, *cells[1:]])
+    return rows
+
+
+def test_sc_accuracy_table_is_the_committed_sc_report():
+    report, rows, networks = _sc_report()
+    table = _sc_table({"no SC", *_SC_SOURCES})
+    assert len(table) == 5 * len(networks)
+    length = 100
+    for network, source, *cells in table:
+        h = networks[network]
+        for i, ql in enumerate((5, 11)):
+            without, with_sc = cells[2 * i], cells[2 * i + 1]
+            if source == "no SC":
+                assert without == _sc_pm(rows[(None, h, ql, 1, None, None)])
+                assert with_sc == ""
+            else:
+                s = _SC_SOURCES[source]
+                assert without == _sc_pm(rows[(None, h, ql, 1, s, length)])
+                assert with_sc == _sc_pm(rows[(None, h, ql, 2, s, length)])
+    papers = {p["hidden_layers"]: p["accuracy"] for p in report["paper"]["results"]
+              if p["length"] == length}
+    for network, source, *cells in table:
+        if source == "ideal":
+            assert f"{papers[networks[network]]:g} (784-" in cells[4]
+
+
+def test_sc_method_comparison_table_is_the_committed_sc_report():
+    report, rows, networks = _sc_report()
+    plan = report["plan"]
+    found = _rows(_section("Stochastic computing"), r"ideal|s-MTJ|LFSR|Sobol")
+    found = [cells for cells in found if len(cells) == 4]
+    assert [c[0] for c in found] == list(_SC_SOURCES)
+    for label, better, worse, within in found:
+        counts = [0, 0, 0]
+        for h in networks.values():
+            for ql in plan["method2_levels"]:
+                for n in plan["method2_lengths"]:
+                    m1 = rows[(None, h, ql, 1, _SC_SOURCES[label], n)]
+                    m2 = rows[(None, h, ql, 2, _SC_SOURCES[label], n)]
+                    spread = max(m1["std"], m2["std"])
+                    gap = m2["accuracy"] - m1["accuracy"]
+                    counts[0 if gap > spread else 1 if -gap > spread else 2] += 1
+        assert [better, worse, within] == [str(c) for c in counts]
+
+
+def test_sc_variant_table_is_the_committed_sc_report():
+    report, rows, networks = _sc_report()
+    labels = {"the paper's": None, "bias node": "bias_node", "bipolar inputs": "bipolar_inputs"}
+    table = _sc_table(set(labels))
+    assert len(table) == len(labels) * len(networks)
+    source = report["plan"]["variant_method2_source"]
+    for network, label, no_sc, without, with_sc in table:
+        key = (labels[label], networks[network], 11)
+        assert no_sc == _sc_pm(rows[(*key, 1, None, None)])
+        assert without == _sc_pm(rows[(*key, 1, source, 100)])
+        assert with_sc == _sc_pm(rows[(*key, 2, source, 100)])

@@ -5,8 +5,9 @@ runs :func:`stochhw.sim.analyses.sc_experiments.run_experiments` and writes into
 ``reports/sc/``):
 
 * ``sc.md``: setup, the quantized sigmoid tables, accuracy tables per bitstream source
-  (Method 1 and Method 2, every QL, L and depth), the paper's numbers side by side, and the
-  SC multiplication RMSE table;
+  (Method 1 and Method 2, every QL, L and depth), the paper's numbers side by side, the
+  variants (bias node, bipolar inputs) beside the paper's network, and the SC
+  multiplication RMSE table;
 * ``sc.json``: everything in the tables (schema below);
 * ``accuracy.png``: accuracy against bitstream length, like the paper's Fig. 6;
 * ``rmse.png``: multiplication RMSE against stream length, with the theory.
@@ -25,7 +26,8 @@ JSON schema (``sc.json``)
     inputs; ``sigmoid_tables``: per QL, ``states`` (the distinct outputs), ``distinct_outputs``,
     ``change_points`` (pre-activations where the output steps up), ``level_values`` and
     ``encoded`` (per source, the bipolar value each state is carried as); ``accuracy``: one row
-    per (hidden_layers, levels, method, source, length) with ``accuracy`` (mean over seeds,
+    per (variant, hidden_layers, levels, method, source, length), ``variant`` ``null`` for the
+    paper's network, with ``accuracy`` (mean over seeds,
     fraction), ``std``, ``per_seed`` and, for Method 2, ``accuracy_without_sc``; Method 1's
     row with ``source: null`` is inference without SC; ``multiplication``: ``lengths`` and per
     case ``rmse``, ``bias`` and (independent cases) ``theory``; ``paper``: the paper's numbers.
@@ -212,6 +214,7 @@ def _findings(result):
                      f"{100 * max(abs(g) for g in gaps('sobol')):.1f} pp of their exact accuracy "
                      "(means over seeds), where the other sources lose "
                      f"{100 * min(others):.1f}-{100 * max(others):.1f} pp.")
+    lines += _variant_findings(result)
     mult = result["multiplication"]["cases"]
     lengths = result["multiplication"]["lengths"]
     if "sobol" in mult:
@@ -258,6 +261,46 @@ def _variant_text(result):
         *table(["hidden", "QL", "network", "no SC", *columns], "rrl" + "r" * (1 + len(columns)),
                body),
     ]
+
+
+def _variant_findings(result):
+    """Each variant against the paper's network: where it changes accuracy by more than the
+    seeds' spread, without SC and with the Method 2 source at the variants' shortest L."""
+    plan = result["plan"]
+    if not plan["variants"]:
+        return []
+    paper = _rows(result)
+    source, n = plan["variant_method2_source"], min(plan["variant_lengths"])
+    lines = []
+    for variant in plan["variants"]:
+        rows = _rows(result, variant)
+        for label, key in (("without SC", (1, None, None)),
+                           (f"trained without SC, run with {_SOURCE_LABELS[source]} at L = {n}",
+                            (1, source, n)),
+                           (f"trained and run with {_SOURCE_LABELS[source]} at L = {n}",
+                            (2, source, n))):
+            gaps = []
+            levels = plan["levels"] if key[0] == 1 else plan["method2_levels"]
+            for t in plan["topologies"]:
+                for ql in levels:
+                    mine = rows[(t["hidden_layers"], ql, *key)]
+                    base = paper[(t["hidden_layers"], ql, *key)]
+                    spread = max(mine["std"], base["std"])
+                    gaps.append((mine["accuracy"] - base["accuracy"], spread))
+            better = sum(g > s for g, s in gaps)
+            worse = sum(-g > s for g, s in gaps)
+            lines.append(f"- {_VARIANT_LABELS[variant].capitalize()}, {label}: "
+                         f"{100 * min(g for g, _ in gaps):+.1f} to "
+                         f"{100 * max(g for g, _ in gaps):+.1f} pp against the paper's network "
+                         f"over {len(gaps)} (depth, QL) points; more accurate by more than "
+                         f"the seeds' spread in {better}, less accurate in {worse}.")
+    if "bipolar_inputs" in plan["variants"]:
+        lines.append("- Why bipolar inputs can help: a blank pixel (most of a digit) is the "
+                     "state 0 with the paper's inputs, a stream of P(1) = 1/2 whose XNOR "
+                     "product with any weight w has the largest variance, `1 - z^2` = 1 per "
+                     "bit (z = 0), where a -1 pixel's product has `1 - w^2`; and pixels in "
+                     "[0, 1] use only the upper half of the QL states (3 of 5, 6 of 11).")
+    return lines
 
 
 def sc_markdown(result):
