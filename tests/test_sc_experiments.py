@@ -11,8 +11,8 @@ from stochhw.models.checks import ParameterError
 from stochhw.models.ml.idx import write_idx
 from stochhw.models.ml.sc_sources import encoded_values, p_one
 from stochhw.models.sc_quant import level_values
-from stochhw.sim.analyses.sc import report_files, sc_markdown
 from stochhw.sim.analyses import sc_experiments
+from stochhw.sim.analyses.sc import report_files, sc_markdown
 from stochhw.sim.analyses.sc_experiments import (
     VARIANTS,
     Plan,
