@@ -21,7 +21,8 @@ from stochhw.models.ml.closed_loop import (
     layer_index,
     mapping_table,
 )
-from stochhw.models.ml.training import TEST_SAMPLES, TrainingConfig, quantize, train
+from stochhw.models.ml.digits import TEST_SAMPLES
+from stochhw.models.ml.training import TrainingConfig, quantize, train
 from stochhw.models.stats.mapping import even_middle_mapping, paper_mapping
 
 SHORT = dict(epochs=2, hidden=(16, 16))

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from stochhw.models.ml.closed_loop import ClosedLoop
-from stochhw.models.ml.training import TEST_SAMPLES
+from stochhw.models.ml.digits import TEST_SAMPLES
 from stochhw.sim.analyses import TOPICS
 from stochhw.sim.analyses.generator_free import (
     BASELINES,

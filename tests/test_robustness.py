@@ -7,9 +7,9 @@ import pytest
 
 from stochhw.models.checks import ParameterError
 from stochhw.models.ml.bit_errors import Chips, MemoryLayout, chip_seeds
+from stochhw.models.ml.digits import load_digits_fold, load_digits_split
 from stochhw.models.ml.quantization import decode
 from stochhw.models.ml.robust_training import RobustConfig, evaluate, memory_image, split_image, train_robust
-from stochhw.models.ml.training import load_digits_fold, load_digits_split
 from stochhw.sim.analyses.robustness import report_files
 from stochhw.sim.analyses.robustness_energy import _largest_rate
 from stochhw.sim.cli import main

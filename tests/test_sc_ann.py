@@ -8,6 +8,7 @@ import pytest
 from stochhw.models.checks import ParameterError
 from stochhw.models.gf2 import MAXIMAL_TAPS
 from stochhw.models.lfsr import lfsr_sequence
+from stochhw.models.ml.digits import load_digits_split
 from stochhw.models.ml.sc_ann import SCANN, SCANNConfig, SCConfig, input_levels, train
 from stochhw.models.ml.sc_sources import (
     bernoulli_bits,
@@ -236,7 +237,6 @@ def test_paper_rule_is_eq_4_to_7_as_written():
 
 
 def test_training_learns_the_digits():
-    from stochhw.models.ml.training import load_digits_split
     x_train, y_train, x_test, y_test = load_digits_split()
     config = SCANNConfig(layers=(64, 16, 10), levels=5, epochs=4, learning_rate=4.0,
                          init_scale=1.0)
@@ -248,7 +248,6 @@ def test_training_learns_the_digits():
 
 @pytest.mark.parametrize("source", ["smtj", "lfsr"])
 def test_method2_training_is_deterministic(source):
-    from stochhw.models.ml.training import load_digits_split
     x_train, y_train, _, _ = load_digits_split()
     config = SCANNConfig(layers=(64, 8, 10), levels=5, epochs=1,
                          train_sc=SCConfig(source, 40, seed=3))

@@ -8,14 +8,12 @@ import pytest
 from stochhw.models.checks import ParameterError
 from stochhw.models.gf2 import MAXIMAL_TAPS
 from stochhw.models.lfsr import lfsr_sequence
+from stochhw.models.ml.digits import load_digits_split
+from stochhw.models.ml.random_sources import ArraySource, LFSRSource, PCGSource
 from stochhw.models.ml.training import (
     TENSOR_KINDS,
-    ArraySource,
-    LFSRSource,
-    PCGSource,
     TrainingConfig,
     direct_lsbs,
-    load_digits_split,
     quantize,
     record_shape,
     scale_exponent,

@@ -16,7 +16,7 @@ the rule the hardware would apply:
   from the other lanes' values of the same cycle, with the circulant wiring of
   :class:`stochhw.models.extractor.GFRoundingModel`.
 
-Both are :class:`stochhw.models.ml.training.RandomSource` objects, given to
+Both are :class:`stochhw.models.ml.random_sources.RandomSource` objects, given to
 :func:`stochhw.models.ml.training.train` in place of a generator; the training loop tells them
 when a step starts and shows them every tensor it stores.
 
@@ -44,7 +44,8 @@ import numpy as np
 
 from stochhw.models.checks import ParameterError, check_choice, check_int
 from stochhw.models.extractor import METHODS, GFRoundingModel, extract_stream, stream_sources
-from stochhw.models.ml.training import TENSOR_KINDS, RandomSource, TrainingConfig
+from stochhw.models.ml.random_sources import RandomSource
+from stochhw.models.ml.training import TENSOR_KINDS, TrainingConfig
 from stochhw.models.stats.mapping import even_middle_mapping, paper_mapping
 
 __all__ = ["MAPPINGS", "LAYER_NAMES", "SOURCE_TENSORS", "ExtractedSource", "OwnValuesSource",

@@ -23,8 +23,8 @@ This follows Stutz et al. (MLSys 2021) at the scale of scikit-learn's 8x8 digits
   (:class:`stochhw.models.ml.bit_errors.Chips`), the errors of one fixed low-voltage chip.
 
 Clean error and robust error (RErr, :func:`chip_errors`) are measured on the fixed held-out
-450 digits of :func:`stochhw.models.ml.training.load_digits_split`, or with ``fold`` set on the
-held-out part of that fold of :func:`stochhw.models.ml.training.load_digits_fold` (five folds
+450 digits of :func:`stochhw.models.ml.digits.load_digits_split`, or with ``fold`` set on the
+held-out part of that fold of :func:`stochhw.models.ml.digits.load_digits_fold` (five folds
 test every one of the 1797 digits once). Everything is deterministic for a given
 seed: the seed sets initialization, shuffling and training bit errors; chips have their own seeds.
 """
@@ -44,8 +44,8 @@ from stochhw.models.ml.bit_errors import (
     check_probability,
     weight_masks,
 )
+from stochhw.models.ml.digits import DIGITS_FOLDS, TRAIN_SAMPLES, load_digits_fold, load_digits_split
 from stochhw.models.ml.quantization import check_bits, check_scheme, check_w_max, dequantize, quantize
-from stochhw.models.ml.training import DIGITS_FOLDS, TRAIN_SAMPLES, load_digits_fold, load_digits_split
 
 __all__ = ["RobustConfig", "RobustModel", "train_robust", "memory_image", "split_image",
            "forward", "chip_errors", "evaluate"]
@@ -72,8 +72,8 @@ class RobustConfig:
         PattBET: the chip seed whose bit errors at ``p_train`` every injection uses (None:
         fresh random errors, RandBET).
     fold : int or None
-        Train and test on fold ``fold`` of :func:`stochhw.models.ml.training.load_digits_fold`
-        (None: :func:`stochhw.models.ml.training.load_digits_split`).
+        Train and test on fold ``fold`` of :func:`stochhw.models.ml.digits.load_digits_fold`
+        (None: :func:`stochhw.models.ml.digits.load_digits_split`).
     hidden : tuple of int
     epochs, batch : int
     learning_rate, momentum, weight_decay : float

@@ -22,9 +22,9 @@ Quantization of a tensor ``x`` to a code ``q`` (``|q| <= 2^(bits-1) - 1``) at sc
    ``in_width = bits + k``, ``out_width = bits``, one k-bit random number ``rnd`` per element.
    Round to nearest is the same rule with the constant ``rnd = 2^(k-1)`` (ties round up).
 
-The random numbers come from a :class:`RandomSource`: :class:`PCGSource` (NumPy's PCG64),
-:class:`LFSRSource` (the low k bits of successive states of one Galois LFSR, as the
-``sru_lfsr`` design uses them) or :class:`ArraySource` (given numbers, e.g. bits extracted
+The random numbers come from a :class:`~stochhw.models.ml.random_sources.RandomSource`
+(:mod:`stochhw.models.ml.random_sources`): PCG64, the low k bits of successive states of one
+Galois LFSR (as the ``sru_lfsr`` design uses them), or given numbers (e.g. bits extracted
 from recorded tensors). Each stochastic quantization draws one number per element, in C
 order. Per step the draws go: activations of layers 0..L-1; the error of layer L-1; then for
 each layer l from L-1 down to 0 its gradient, the error of layer l-1 (if l > 0) and its
@@ -43,286 +43,29 @@ random source. Nothing is downloaded: the digits dataset ships with scikit-learn
 """
 
 import dataclasses
-import functools
 import math
 
 import numpy as np
 
 from stochhw.models.bits import mask
 from stochhw.models.checks import ParameterError, check_choice, check_int
-from stochhw.models.lfsr import check_lfsr, lfsr_sequence
-from stochhw.models.seeds import lane_seeds
+from stochhw.models.ml.digits import TRAIN_SAMPLES, load_digits_split
+from stochhw.models.ml.random_sources import MAX_RND_BITS, RandomSource, make_source
 from stochhw.models.sru import stochastic_round
 
 __all__ = [
-    "TENSOR_KINDS", "ROUNDINGS", "RandomSource", "PCGSource", "LFSRSource", "ArraySource",
-    "TRAIN_SAMPLES", "TEST_SAMPLES", "make_source", "load_digits_split", "load_digits_fold",
-    "DIGITS_FOLDS", "scale_exponent", "quantize", "TrainingConfig",
+    "TENSOR_KINDS", "ROUNDINGS", "scale_exponent", "quantize", "TrainingConfig",
     "TrainingResult", "record_shape", "train", "direct_lsbs", "tensor_numbers", "tensor_codes",
 ]
 
 #: The four recorded tensor types, in the order used by every table.
 TENSOR_KINDS = ("weight", "activation", "error", "gradient")
 ROUNDINGS = ("stochastic", "nearest", "float")
-MAX_RND_BITS = 16
-#: Samples in the training and held-out parts of :func:`load_digits_split` (1797 in all).
-TRAIN_SAMPLES, TEST_SAMPLES = 1347, 450
 
 
 # ------------------------------------------------------------------------------------------
-# Random sources
+# Fixed point
 # ------------------------------------------------------------------------------------------
-
-class RandomSource:
-    """A stream of ``bits``-bit unsigned random numbers; subclasses implement :meth:`_next`.
-
-    Attributes
-    ----------
-    bits : int
-        Width of every number.
-    drawn : int
-        Numbers handed out so far.
-    """
-
-    kind = "abstract"
-
-    def __init__(self, bits):
-        self.bits = check_int("bits", bits, 1, MAX_RND_BITS)
-        self.drawn = 0
-
-    def draw(self, n):
-        """The next ``n`` numbers, as an ``int64`` array with values in ``[0, 2^bits)``."""
-        n = check_int("n", n, 0)
-        self.drawn += n
-        return self._next(n)
-
-    def numbers_for(self, wide):
-        """The numbers that round the wide integers ``wide`` (one per element, C order).
-
-        :func:`quantize` calls this with the values it is about to round. A generator ignores
-        them and returns the next ``wide.size`` numbers; a source that extracts its numbers
-        from the values being rounded (the ``gf_rounding`` design on its own ``x`` bus,
-        :mod:`stochhw.models.ml.closed_loop`) overrides it.
-        """
-        return self.draw(np.asarray(wide).size)
-
-    def start_step(self, step):
-        """Called by :func:`train` before training step ``step`` (0, 1, ...); a no-op here.
-
-        Sources that take their numbers from the network being trained latch, here, the
-        tensors that step ``step`` may read.
-        """
-
-    def observe(self, kind, layer, codes):
-        """Called by :func:`train` with every tensor it stores (after rounding); a no-op here.
-
-        ``codes`` is the int8 array of ``kind`` codes of ``layer`` (see :data:`TENSOR_KINDS`);
-        the initial weights are observed before step 0. Do not keep a reference without
-        copying: the array is the caller's.
-        """
-
-    def _next(self, n):
-        raise NotImplementedError
-
-    def describe(self):
-        """A short human-readable description."""
-        return self.kind
-
-
-class PCGSource(RandomSource):
-    """Uniform numbers from NumPy's PCG64, ``np.random.default_rng(seed)``.
-
-    Parameters
-    ----------
-    bits : int
-        Width of the numbers, 1..16.
-    seed : int or numpy.random.SeedSequence
-    """
-
-    kind = "pcg"
-
-    def __init__(self, bits, seed=1):
-        super().__init__(bits)
-        if not isinstance(seed, np.random.SeedSequence):
-            seed = check_int("seed", seed, 0)
-        self.seed = seed
-        self._rng = np.random.default_rng(seed)
-
-    def _next(self, n):
-        return self._rng.integers(0, 1 << self.bits, size=n, dtype=np.int64)
-
-    def describe(self):
-        seed = self.seed if isinstance(self.seed, int) else "derived"
-        return f"PCG64 (seed {seed})"
-
-
-class LFSRSource(RandomSource):
-    """The low ``bits`` bits of successive states of one Galois LFSR with the table's taps.
-
-    Number t is ``state_t & (2^bits - 1)``, state 0 being the seed: what the ``sru_lfsr``
-    design feeds its rounding unit on cycle t. The states repeat with period
-    ``2^width - 1`` and never include zero, so when ``bits == width`` the number 0 never
-    occurs (the "missing zero"). Consecutive numbers are near-copies of each other shifted
-    right by one bit (only the feedback taps inside the low bits differ), a correlation the
-    NIST tests see.
-
-    Parameters
-    ----------
-    bits : int
-        Width of the numbers, 1..min(16, width).
-    width : int
-        LFSR width, 2..32.
-    seed : int
-        Nonzero ``width``-bit start state.
-    """
-
-    kind = "lfsr"
-    #: States generated per refill: large enough to amortize the jump-ahead set-up.
-    CHUNK = 1 << 18
-
-    def __init__(self, bits, width=16, seed=1):
-        super().__init__(bits)
-        self.width, _, self.seed, self.taps = check_lfsr(width, "galois", seed, None)
-        if self.bits > self.width:
-            raise ParameterError(f"bits must be <= the LFSR width {self.width}, not {self.bits}")
-        self._state = self.seed
-        self._buffer = np.empty(0, dtype=np.int64)
-
-    def _next(self, n):
-        parts, need = [], n
-        while need:
-            if self._buffer.size == 0:
-                states = lfsr_sequence([self._state], self.CHUNK, self.width, self.taps, "galois")
-                self._state = int(states[-1, 0])
-                self._buffer = (states[:-1, 0] & np.uint64(mask(self.bits))).astype(np.int64)
-            take = min(need, self._buffer.size)
-            parts.append(self._buffer[:take])
-            self._buffer = self._buffer[take:]
-            need -= take
-        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
-
-    def describe(self):
-        return f"LFSR width {self.width} (Galois, taps {self.taps}), seed {self.seed}, low {self.bits} bits"
-
-
-class ArraySource(RandomSource):
-    """Given numbers, handed out in order and cycled from the start when exhausted.
-
-    Cycling repeats numbers, which a real source would not: :attr:`wraps` says how often it
-    happened, so that a report can show the reuse.
-
-    Parameters
-    ----------
-    numbers : array_like of int
-        At least one number, each in ``[0, 2^bits)``.
-    bits : int
-        Width of the numbers, 1..16.
-    label : str
-        What the numbers are, for :meth:`describe`.
-    """
-
-    kind = "array"
-
-    def __init__(self, numbers, bits, label="given numbers"):
-        super().__init__(bits)
-        numbers = np.asarray(numbers)
-        if numbers.ndim != 1 or numbers.size == 0:
-            raise ParameterError("numbers must be a non-empty 1-D array")
-        if not np.issubdtype(numbers.dtype, np.integer):
-            raise ParameterError(f"numbers must be integers, not dtype {numbers.dtype}")
-        if int(numbers.min()) < 0 or int(numbers.max()) >= 1 << self.bits:
-            raise ParameterError(f"numbers must lie in [0, 2**{self.bits})")
-        self.numbers = numbers.astype(np.int64)
-        self.label = label
-        self._position = 0
-
-    @property
-    def wraps(self):
-        """How many times the stream restarted from its first number."""
-        return max(0, (self.drawn - 1) // self.numbers.size) if self.drawn else 0
-
-    def _next(self, n):
-        index = (self._position + np.arange(n, dtype=np.int64)) % self.numbers.size
-        self._position = (self._position + n) % self.numbers.size
-        return self.numbers[index]
-
-    def describe(self):
-        return f"{self.label} ({self.numbers.size} numbers, cycled)"
-
-
-def make_source(name, bits, seed):
-    """The default source ``name`` (``"pcg"`` or ``"lfsr"``) for a training ``seed``.
-
-    PCG64 is seeded with a child of ``numpy.random.SeedSequence(seed)`` that initialization and
-    shuffling do not use; the LFSR (width 16) gets the first SplitMix64 lane seed of ``seed``
-    (:func:`stochhw.models.seeds.lane_seeds`), as an ``sru_array`` lane would.
-    """
-    name = check_choice("source", name, ("pcg", "lfsr"))
-    seed = check_int("seed", seed, 0)
-    if name == "pcg":
-        return PCGSource(bits, np.random.SeedSequence(seed).spawn(2)[1])
-    return LFSRSource(bits, 16, lane_seeds(seed, 1, 16)[0])
-
-
-# ------------------------------------------------------------------------------------------
-# Data and fixed point
-# ------------------------------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=1)
-def load_digits_split():
-    """The 8x8 digits, pixels scaled to [0, 1], split 75/25 stratified with a fixed seed.
-
-    Returns
-    -------
-    x_train, y_train, x_test, y_test : numpy.ndarray (read-only)
-        ``TRAIN_SAMPLES`` and ``TEST_SAMPLES``; ``x`` float64 of shape (n, 64), ``y`` int64 labels 0..9.
-    """
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    data = load_digits()
-    x = data.data / 16.0                  # pixel intensities are 0..16
-    y = data.target.astype(np.int64)
-    # A fixed split (random_state=0): seeds change the training, never the held-out set.
-    parts = train_test_split(x, y, test_size=0.25, random_state=0, stratify=y)
-    for part in parts:
-        part.setflags(write=False)
-    x_train, x_test, y_train, y_test = parts
-    return x_train, y_train, x_test, y_test
-
-
-#: Folds of :func:`load_digits_fold`: each holds out 359 or 360 of the 1797 digits.
-DIGITS_FOLDS = 5
-
-
-def load_digits_fold(fold, folds=DIGITS_FOLDS):
-    """The 8x8 digits split by fold ``fold`` of a stratified ``folds``-fold partition.
-
-    The folds' held-out parts are disjoint and cover all 1797 digits once, so a mean over the
-    ``folds`` folds is a result on every digit (one digit is 0.056 pp of the whole, against
-    0.22 pp of the 450 held out by :func:`load_digits_split`); the partition is fixed
-    (``StratifiedKFold(folds, shuffle=True, random_state=0)``).
-
-    Returns
-    -------
-    x_train, y_train, x_test, y_test : numpy.ndarray (read-only)
-        As :func:`load_digits_split`: pixels scaled to [0, 1] (``X / max X``, max X = 16).
-    """
-    # scikit-learn is heavy: imported when the digits are loaded, as load_digits_split does.
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import StratifiedKFold
-
-    folds = check_int("folds", folds, 2, 100)
-    fold = check_int("fold", fold, 0, folds - 1)
-    data = load_digits()
-    x = data.data / 16.0
-    y = data.target.astype(np.int64)
-    train, test = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y))[fold]
-    parts = x[train], y[train], x[test], y[test]
-    for part in parts:
-        part.setflags(write=False)
-    return parts
-
 
 def scale_exponent(x, bits):
     """Smallest integer ``e`` with ``max|x| <= (2^(bits-1) - 1) * 2^e`` (0 for an all-zero x)."""
@@ -352,7 +95,7 @@ def quantize(x, bits, rnd_bits, rnd=None):
     rnd : numpy.ndarray of int or callable, optional
         One k-bit random number per element (C order) for stochastic rounding; or a function
         that returns them given the wide integers ``X`` about to be rounded (for sources that
-        extract their numbers from those very values, see :meth:`RandomSource.numbers_for`);
+        extract their numbers from those very values, see :meth:`~stochhw.models.ml.random_sources.RandomSource.numbers_for`);
         ``None`` rounds to nearest.
 
     Returns
@@ -511,11 +254,11 @@ def train(config=TrainingConfig(), source=None):
     config : TrainingConfig
     source : {None, "pcg", "lfsr"} or RandomSource
         Random numbers for stochastic rounding (ignored otherwise). ``None`` means ``"pcg"``;
-        names are built by :func:`make_source`. A given source must have
+        names are built by :func:`~stochhw.models.ml.random_sources.make_source`. A given source must have
         ``bits == config.rnd_bits``. Every rounding asks it for numbers through
-        :meth:`RandomSource.numbers_for`; it is told when a step starts
-        (:meth:`RandomSource.start_step`) and shown every stored tensor
-        (:meth:`RandomSource.observe`), so that it can feed the network its own tensors.
+        :meth:`~stochhw.models.ml.random_sources.RandomSource.numbers_for`; it is told when a step starts
+        (:meth:`~stochhw.models.ml.random_sources.RandomSource.start_step`) and shown every stored tensor
+        (:meth:`~stochhw.models.ml.random_sources.RandomSource.observe`), so that it can feed the network its own tensors.
 
     Returns
     -------

@@ -41,13 +41,8 @@ import numpy as np
 
 from stochhw.models.extractor import METHODS
 from stochhw.models.ml.closed_loop import LAYER_NAMES, MAPPINGS, ClosedLoop
-from stochhw.models.ml.training import (
-    TENSOR_KINDS,
-    TEST_SAMPLES,
-    TRAIN_SAMPLES,
-    TrainingConfig,
-    train,
-)
+from stochhw.models.ml.digits import TEST_SAMPLES, TRAIN_SAMPLES
+from stochhw.models.ml.training import TENSOR_KINDS, TrainingConfig, train
 from stochhw.models.stats.entropy import counts_entropy
 from stochhw.sim.analyses.topic import print_outcome, report_folder
 from stochhw.sim.core.executor import make_executor, run_jobs

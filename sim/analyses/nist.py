@@ -45,14 +45,8 @@ import numpy as np
 from stochhw.models.checks import check_int
 from stochhw.models.extractor import METHODS, extract_stream
 from stochhw.models.ml.closed_loop import LAYER_NAMES, layer_index
-from stochhw.models.ml.training import (
-    TENSOR_KINDS,
-    LFSRSource,
-    PCGSource,
-    TrainingConfig,
-    tensor_codes,
-    train,
-)
+from stochhw.models.ml.random_sources import LFSRSource, PCGSource
+from stochhw.models.ml.training import TENSOR_KINDS, TrainingConfig, tensor_codes, train
 from stochhw.models.stats import nist as sp800_22
 from stochhw.sim.analyses.generator_free import HIDDEN
 from stochhw.sim.analyses.randomness import unpack_numbers

@@ -107,14 +107,8 @@ from stochhw.models.bits import mask
 from stochhw.models.checks import ParameterError, check_choice, check_int
 from stochhw.models.extractor import METHODS, check_mapping, extract_stream
 from stochhw.models.gf2 import MAX_WIDTH, MIN_WIDTH
-from stochhw.models.ml.training import (
-    TENSOR_KINDS,
-    LFSRSource,
-    PCGSource,
-    TrainingConfig,
-    tensor_codes,
-    train,
-)
+from stochhw.models.ml.random_sources import LFSRSource, PCGSource
+from stochhw.models.ml.training import TENSOR_KINDS, TrainingConfig, tensor_codes, train
 from stochhw.models.pixel import (
     DISTRIBUTIONS,
     PixelExtractorModel,

@@ -39,8 +39,8 @@ import numpy as np
 
 from stochhw.models.checks import check_int
 from stochhw.models.ml.bit_errors import Chips, FaultModel, MemoryLayout, chip_seeds
+from stochhw.models.ml.digits import TEST_SAMPLES, TRAIN_SAMPLES
 from stochhw.models.ml.robust_training import RobustConfig, evaluate, memory_image, train_robust
-from stochhw.models.ml.training import TEST_SAMPLES, TRAIN_SAMPLES
 from stochhw.sim.analyses.topic import print_outcome, report_folder
 from stochhw.sim.core.reportkit import (
     figure,

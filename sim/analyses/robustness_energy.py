@@ -29,7 +29,7 @@ encodings are otherwise identical. ``normal_trunc`` against ``normal`` (floor) a
 ``asymmetric_unsigned`` tests whether truncation explains their Table 1's signed/unsigned gap.
 
 **Resolution.** Every configuration is trained five times, run r on fold r of a fixed
-stratified 5-fold partition of all 1797 digits (:func:`stochhw.models.ml.training.load_digits_fold`)
+stratified 5-fold partition of all 1797 digits (:func:`stochhw.models.ml.digits.load_digits_fold`)
 with training seed ``seed + r``: the five held-out parts test every digit once, so a mean over
 the runs rests on 1797 test images (one image: 0.056 pp of the pooled mean, against 0.22 pp
 on the 450-digit split), and every table gives mean ± standard deviation over the 5 runs.
@@ -48,8 +48,8 @@ from threadpoolctl import threadpool_limits
 
 from stochhw.models.checks import check_int
 from stochhw.models.ml.bit_errors import chip_seeds
+from stochhw.models.ml.digits import DIGITS_FOLDS
 from stochhw.models.ml.robust_training import RobustConfig, evaluate, train_robust
-from stochhw.models.ml.training import DIGITS_FOLDS
 from stochhw.models.voltage import VoltageModel
 from stochhw.sim.analyses.robustness import W_CLIP
 from stochhw.sim.analyses.topic import print_outcome, report_folder

@@ -49,6 +49,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from stochhw.models.checks import ParameterError, check_int
+from stochhw.models.ml.digits import load_digits_split
 from stochhw.models.ml.idx import load_mnist
 from stochhw.models.ml.sc_ann import SCANNConfig, SCConfig, input_levels, train
 from stochhw.models.ml.sc_sources import (
@@ -65,7 +66,6 @@ from stochhw.models.ml.sc_sources import (
     p_one,
     sobol_numbers,
 )
-from stochhw.models.ml.training import load_digits_split
 from stochhw.models.sc_quant import check_levels, level_values, sigmoid_states
 from stochhw.sim.core.executor import make_executor, run_jobs
 from stochhw.sim.core.reportkit import mean_std

@@ -11,15 +11,9 @@ import sys
 
 import numpy as np
 
-from stochhw.models.ml.training import (
-    TENSOR_KINDS,
-    TEST_SAMPLES,
-    TRAIN_SAMPLES,
-    ArraySource,
-    TrainingConfig,
-    tensor_numbers,
-    train,
-)
+from stochhw.models.ml.digits import TEST_SAMPLES, TRAIN_SAMPLES
+from stochhw.models.ml.random_sources import ArraySource
+from stochhw.models.ml.training import TENSOR_KINDS, TrainingConfig, tensor_numbers, train
 from stochhw.models.stats.entropy import shannon_entropy
 from stochhw.sim.analyses.randomness import sru_bias
 from stochhw.sim.analyses.topic import print_outcome, report_folder
@@ -60,7 +54,7 @@ def training_comparison(seeds=(1, 2, 3, 4, 5), bit_widths=(8, 6), epochs=None, q
     For each width and seed: a float64 reference run (once per seed), a round-to-nearest run,
     stochastic rounding from PCG64 (this run records the tensors), from an LFSR, and from each
     tensor type's recorded codes: the ``rnd_bits`` LSBs of every recorded code of that type
-    (all layers, every step), fed in order as an :class:`stochhw.models.ml.training.ArraySource` and
+    (all layers, every step), fed in order as an :class:`stochhw.models.ml.random_sources.ArraySource` and
     cycled, into a run with the same seed and width. The entropy of those numbers is tabled
     too.
 

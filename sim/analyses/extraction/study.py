@@ -13,7 +13,8 @@ import dataclasses
 import numpy as np
 
 from stochhw.models.checks import ParameterError, check_int
-from stochhw.models.ml.training import TENSOR_KINDS, LFSRSource, PCGSource, TrainingConfig, train
+from stochhw.models.ml.random_sources import LFSRSource, PCGSource
+from stochhw.models.ml.training import TENSOR_KINDS, TrainingConfig, train
 from stochhw.models.pixel import (
     PixelExtractorModel,
     eligible_locations,
