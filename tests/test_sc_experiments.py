@@ -190,6 +190,7 @@ def test_mnist_folder_runs_through_the_same_experiment(tmp_path):
     result = run_experiments(plan, mnist=tmp_path)
     assert result["data"] == {"name": "mnist", "train_samples": 50, "test_samples": 20,
                               "inputs": 784}
+    assert "Here: mnist (784 inputs, 50 training images)" in sc_markdown(result)
     with pytest.raises(ParameterError, match="784 inputs, but the topology 64-6-10"):
         run_experiments(TINY, mnist=tmp_path)
     with pytest.raises(ParameterError, match="method2_lengths must be among the lengths"):

@@ -378,6 +378,7 @@ def sc_markdown(result):
                 for t in result["sigmoid_tables"])),
     ]
     lengths = plan["lengths"]
+    paper_table = _paper_table(result)
     for source in plan["sources"]:
         lines += ["", f"## Test accuracy (%), {_SOURCE_LABELS[source]}", "",
                   "Method 1: one network per (depth, QL), run without SC and with L-bit streams. "
@@ -387,12 +388,14 @@ def sc_markdown(result):
                          "rrlr" + "r" * len(lengths), _accuracy_rows(plan, rows, source))]
     lines += ["", "## The paper's numbers side by side", "",
               f"The paper: {result['paper']['dataset']}; its numbers are at QL = 11, training "
-              "with SC (Method 2). Here: the digits (64 inputs, "
-              f"{data['train_samples']} training images), the scaled networks above, model "
+              f"with SC (Method 2). Here: {data['name']} ({data['inputs']} inputs, "
+              f"{data['train_samples']} training images), the networks above, model "
               "streams, mean ± std over the training seeds; M2 marks Method 2 at the same QL "
-              "and L, M1 Method 1 where Method 2 was not trained. Only the trends compare: the "
-              "digits are an easier, smaller task than MNIST.", "", *_paper_table(result), "",
-              *_comparison_lines(result), ""]
+              "and L" + (", M1 Method 1 where Method 2 was not trained" if any(
+                  "(M1)" in line for line in paper_table) else "") + ". "
+              + ("Only the trends compare: the digits are an easier, smaller task than MNIST."
+                 if data["name"] == "digits" else "The data are a subset of MNIST (see Setup)."),
+              "", *paper_table, "", *_comparison_lines(result), ""]
     if plan["variants"]:
         lines += ["## Variants: a bias node and bipolar inputs", "", *_variant_text(result), ""]
     lines += ["## Findings", "", *_findings(result)]
