@@ -27,12 +27,13 @@ from stochhw.models.lfsr import FORMS, LFSRModel, lfsr_sequence, lfsr_step
 from stochhw.models.lut_sigmoid import plan_index
 from stochhw.models.ml.bit_errors import Chips, FaultModel, MemoryLayout, apply_masks, inject, weight_masks
 from stochhw.models.ml.quantization import BITS, ENCODINGS, decode, encode, quantize_tensor
-from stochhw.models.ml.sc_sources import xnor_count
+from stochhw.models.ml.sc_sources import lfsr_pair_table, sobol_numbers, table_counts, xnor_count
 from stochhw.models.parallel_counter import ParallelCounterModel, approx_count, approx_error_bounds
 from stochhw.models.pixel import pixel_numbers
 from stochhw.models.sc_mul import AndMulModel, XnorMulModel
 from stochhw.models.sc_quant import quantize_index
 from stochhw.models.seeds import splitmix64
+from stochhw.models.sobol import MAX_DIMENSION
 from stochhw.models.sru import SRUArrayModel, SRUFreeModel, SRULFSRModel, stochastic_round
 
 
@@ -560,6 +561,43 @@ def test_parallel_counters_match_brute_force_and_stay_within_their_error_bounds(
 def test_xnor_count_counts_equal_bits(pairs):
     a, b = zip(*pairs)
     assert int(xnor_count(np.array(a), np.array(b))) == sum(u == v for u, v in pairs)
+
+
+@given(st.integers(1, 4), st.integers(1, 3), st.integers(1, 3), st.integers(1, 24), st.integers(2, 6),
+       st.data())
+def test_pair_tables_give_the_xnor_counts_of_comparator_streams(inputs, neurons, samples, length,
+                                                                states, data):
+    """The table path of restarted LFSR/Sobol streams (Method 2's forward pass) against the
+    comparators' bits, counted one cycle at a time."""
+    number = st.integers(0, _mask(16))
+    nodes = data.draw(st.lists(st.lists(number, min_size=length, max_size=length),
+                               min_size=inputs, max_size=inputs))
+    weights = data.draw(st.lists(st.lists(st.lists(number, min_size=neurons, max_size=neurons),
+                                          min_size=length, max_size=length),
+                                 min_size=inputs, max_size=inputs))
+    thresholds = sorted(data.draw(st.lists(st.integers(0, 1 << 16), min_size=states, max_size=states)))
+    a = data.draw(st.lists(st.lists(st.integers(0, states - 1), min_size=inputs, max_size=inputs),
+                           min_size=samples, max_size=samples))
+    w = data.draw(st.lists(st.lists(st.integers(0, states - 1), min_size=neurons, max_size=neurons),
+                           min_size=inputs, max_size=inputs))
+    table = lfsr_pair_table(np.array(nodes), np.array(weights), np.array(thresholds))
+    got = table_counts(table, np.array(a), np.array(w))
+    expected = [[sum((nodes[i][t] < thresholds[a[s][i]]) == (weights[i][t][j] < thresholds[w[i][j]])
+                     for i in range(inputs) for t in range(length))
+                 for j in range(neurons)] for s in range(samples)]
+    assert got.tolist() == expected
+
+
+@given(st.integers(1, MAX_DIMENSION), st.integers(0, 10), st.integers(0, _mask(16)), st.data())
+def test_sobol_streams_hit_their_probability_exactly_over_a_power_of_two_run(dimension, k, shift,
+                                                                             data):
+    """Every one-dimensional Sobol projection, digitally shifted, puts exactly one of its first
+    2^k points in each interval [m 2^-k, (m + 1) 2^-k): a comparator whose threshold is a
+    multiple of 2^(16 - k) gives exactly T 2^k / 2^16 ones in 2^k cycles."""
+    m = data.draw(st.integers(0, 1 << k))
+    threshold = m << (16 - k)
+    numbers = sobol_numbers([shift], 1 << k, dimension)[:, 0]
+    assert int(np.sum(numbers < threshold)) == m
 
 
 @given(st.integers(2, 40), st.data())
