@@ -189,3 +189,23 @@ def test_sc_variant_table_is_the_committed_sc_report():
         assert no_sc == _sc_pm(rows[(*key, 1, None, None)])
         assert without == _sc_pm(rows[(*key, 1, source, 100)])
         assert with_sc == _sc_pm(rows[(*key, 2, source, 100)])
+
+
+def test_robustness_table_is_the_committed_robustness_report():
+    report = (ROOT / "reports" / "robustness" / "robustness.md").read_text()
+    side = report[report.index("## Side by side with the paper"):]
+    side = side[:side.index("\n## ", 1)]
+    labels = {"RQUANT": "RQUANT", "CLIPPING (paper 0.1, here 0.3)": "CLIPPING 0.3",
+              "RANDBET (trained at p = 5%)": "RANDBET p=5%"}
+    committed = {cells[0]: cells for cells in _rows(side, r"RQUANT|CLIPPING .*|RANDBET .*")}
+    section = _section("Low-voltage SRAM and bit-error robustness")
+    table = section[section.index("`stochhw analyze robustness` follows"):
+                    section.index("![RErr against p]")]
+    rows = _rows(table, "|".join(re.escape(k) for k in labels))
+    assert [r[0] for r in rows] == list(labels)
+    for label, paper, at_1, at_5 in rows:
+        mine = committed[labels[label]]
+        assert paper == mine[1]
+        # The report adds the mean over training seeds in brackets; the README quotes seed 1.
+        assert at_1 == mine[3].split(" [")[0]
+        assert at_5 == mine[5].split(" [")[0]
