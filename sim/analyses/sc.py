@@ -121,6 +121,14 @@ def _rows(result, variant=None):
             for r in result["accuracy"] if r["variant"] == variant}
 
 
+def _beyond_spread(row, base):
+    """+1 if ``row`` is more accurate than ``base`` by more than the larger seed standard
+    deviation of the two, -1 if less accurate by as much, else 0: the one rule by which the
+    report calls a difference real."""
+    gap, spread = row["accuracy"] - base["accuracy"], max(row["std"], base["std"])
+    return (gap > spread) - (-gap > spread)
+
+
 def _topology_text(plan):
     return " and ".join(f"{'-'.join(map(str, t['layers']))} ({t['hidden_layers']} hidden)"
                         for t in plan["topologies"])
@@ -136,12 +144,10 @@ def _comparison_lines(result):
         for t in plan["topologies"]:
             for ql in plan["method2_levels"]:
                 for n in plan["method2_lengths"]:
-                    m1 = rows[(t["hidden_layers"], ql, 1, source, n)]
-                    m2 = rows[(t["hidden_layers"], ql, 2, source, n)]
-                    # A difference counts only when it exceeds the seeds' spread.
-                    spread = max(m1["std"], m2["std"])
-                    wins += m2["accuracy"] - m1["accuracy"] > spread
-                    losses += m1["accuracy"] - m2["accuracy"] > spread
+                    verdict = _beyond_spread(rows[(t["hidden_layers"], ql, 2, source, n)],
+                                             rows[(t["hidden_layers"], ql, 1, source, n)])
+                    wins += verdict > 0
+                    losses += verdict < 0
                     total += 1
         lines.append(f"- {_SOURCE_LABELS[source]}: Method 2 beats Method 1 by more than one "
                      f"seed standard deviation in {wins} of {total} (depth, QL, L) "
@@ -279,21 +285,16 @@ def _variant_findings(result):
                             (1, source, n)),
                            (f"trained and run with {_SOURCE_LABELS[source]} at L = {n}",
                             (2, source, n))):
-            gaps = []
             levels = plan["levels"] if key[0] == 1 else plan["method2_levels"]
-            for t in plan["topologies"]:
-                for ql in levels:
-                    mine = rows[(t["hidden_layers"], ql, *key)]
-                    base = paper[(t["hidden_layers"], ql, *key)]
-                    spread = max(mine["std"], base["std"])
-                    gaps.append((mine["accuracy"] - base["accuracy"], spread))
-            better = sum(g > s for g, s in gaps)
-            worse = sum(-g > s for g, s in gaps)
+            pairs = [(rows[(t["hidden_layers"], ql, *key)], paper[(t["hidden_layers"], ql, *key)])
+                     for t in plan["topologies"] for ql in levels]
+            gaps = [mine["accuracy"] - base["accuracy"] for mine, base in pairs]
+            verdicts = [_beyond_spread(mine, base) for mine, base in pairs]
             lines.append(f"- {_VARIANT_LABELS[variant].capitalize()}, {label}: "
-                         f"{100 * min(g for g, _ in gaps):+.1f} to "
-                         f"{100 * max(g for g, _ in gaps):+.1f} pp against the paper's network "
-                         f"over {len(gaps)} (depth, QL) points; more accurate by more than "
-                         f"the seeds' spread in {better}, less accurate in {worse}.")
+                         f"{100 * min(gaps):+.1f} to {100 * max(gaps):+.1f} pp against the "
+                         f"paper's network over {len(gaps)} (depth, QL) points; more accurate by "
+                         f"more than the seeds' spread in {verdicts.count(1)}, less accurate in "
+                         f"{verdicts.count(-1)}.")
     if "bipolar_inputs" in plan["variants"]:
         lines.append("- Why bipolar inputs can help: a blank pixel (most of a digit) is the "
                      "state 0 with the paper's inputs, a stream of P(1) = 1/2 whose XNOR "
